@@ -1,0 +1,330 @@
+// Versioned access to the single table. Every write that can race conditions on the item's
+// `version` (or on its absence for creates); a lost race raises VersionConflictError carrying the
+// item as it is now, and never overwrites.
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import { VersionConflictError } from '../../core/errors';
+import { PK, SK } from './table-schema';
+
+export interface Key {
+  PK: string;
+  SK: string;
+}
+
+export type Item = Record<string, unknown> & Key & { version: number };
+
+export interface UpdateSpec {
+  /** The version read; the write succeeds only if the item still has it. */
+  expectedVersion: number;
+  set?: Record<string, unknown>;
+  remove?: string[];
+  /** Atomic numeric increments (negative to decrement). */
+  add?: Record<string, number>;
+}
+
+export type TransactOp =
+  | { kind: 'create'; item: Omit<Item, 'version'> }
+  | { kind: 'put'; item: Omit<Item, 'version'>; expectedVersion: number }
+  | ({ kind: 'update'; key: Key } & UpdateSpec)
+  | { kind: 'delete'; key: Key; expectedVersion?: number }
+  | { kind: 'check'; key: Key; expectedVersion: number };
+
+export interface QueryOptions {
+  skPrefix?: string;
+  consistent?: boolean;
+  limit?: number;
+  startKey?: Record<string, unknown>;
+  index?: { name: string; partitionKey: string };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextKey?: Record<string, unknown>;
+}
+
+/** Builds update expressions with placeholder names so attribute names never clash with reserved words. */
+class ExpressionBuilder {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private counter = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#n${this.counter++}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.counter++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+
+  update(spec: UpdateSpec): { expression: string; condition: string } {
+    const setParts: string[] = [];
+    for (const [attribute, value] of Object.entries(spec.set ?? {})) {
+      if (value === undefined) continue;
+      setParts.push(`${this.name(attribute)} = ${this.value(value)}`);
+    }
+    const version = this.name('version');
+    setParts.push(`${version} = ${this.value(spec.expectedVersion + 1)}`);
+    const addParts = Object.entries(spec.add ?? {}).map(
+      ([attribute, delta]) => `${this.name(attribute)} ${this.value(delta)}`,
+    );
+    const removeParts = (spec.remove ?? []).map((attribute) => this.name(attribute));
+    let expression = `SET ${setParts.join(', ')}`;
+    if (addParts.length > 0) expression += ` ADD ${addParts.join(', ')}`;
+    if (removeParts.length > 0) expression += ` REMOVE ${removeParts.join(', ')}`;
+    return { expression, condition: `${version} = ${this.value(spec.expectedVersion)}` };
+  }
+
+  /** Names/values objects, or undefined when empty (DynamoDB rejects empty maps). */
+  get expressionNames(): Record<string, string> | undefined {
+    return Object.keys(this.names).length > 0 ? this.names : undefined;
+  }
+
+  get expressionValues(): Record<string, unknown> | undefined {
+    return Object.keys(this.values).length > 0 ? this.values : undefined;
+  }
+}
+
+/** Exceptions carry the old item in wire form (the document client does not convert errors). */
+function plainItem(raw: unknown): Record<string, unknown> | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  return unmarshall(raw as Record<string, NativeAttributeValue>);
+}
+
+function describeKey(key: Key): string {
+  return `${key.PK}/${key.SK}`;
+}
+
+export class Table {
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  async get<T extends Item = Item>(key: Key, consistent = true): Promise<T | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent }),
+    );
+    return out.Item as T | undefined;
+  }
+
+  async query<T extends Item = Item>(partition: string, options: QueryOptions = {}): Promise<Page<T>> {
+    const b = new ExpressionBuilder();
+    const pkName = options.index?.partitionKey ?? PK;
+    let condition = `${b.name(pkName)} = ${b.value(partition)}`;
+    if (options.skPrefix !== undefined)
+      condition += ` AND begins_with(${b.name(SK)}, ${b.value(options.skPrefix)})`;
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.name,
+        IndexName: options.index?.name,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: b.expressionNames,
+        ExpressionAttributeValues: b.expressionValues,
+        // GSIs cannot be read strongly consistently.
+        ConsistentRead: options.index ? undefined : (options.consistent ?? true),
+        Limit: options.limit,
+        ExclusiveStartKey: options.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []) as T[], nextKey: out.LastEvaluatedKey };
+  }
+
+  /** Every item of a partition (follows pagination). */
+  async queryAll<T extends Item = Item>(
+    partition: string,
+    options: Omit<QueryOptions, 'startKey'> = {},
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page: Page<T> = await this.query<T>(partition, { ...options, startKey });
+      all.push(...page.items);
+      startKey = page.nextKey;
+    } while (startKey);
+    return all;
+  }
+
+  /** Creates an item with version 1; fails with VersionConflictError if it exists. */
+  async create<T extends Item>(item: Omit<T, 'version'> & Key): Promise<T> {
+    const full = { ...item, version: 1 } as T;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.name,
+          Item: full,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      throw this.conflict(error, `${describeKey(item)} already exists`);
+    }
+    return full;
+  }
+
+  /** Applies an update if the item still has the expected version; returns the new item. */
+  async update<T extends Item = Item>(key: Key, spec: UpdateSpec): Promise<T> {
+    const b = new ExpressionBuilder();
+    const { expression, condition } = b.update(spec);
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: key,
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: b.expressionNames,
+          ExpressionAttributeValues: b.expressionValues,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes as T;
+    } catch (error) {
+      throw this.conflict(error, `${describeKey(key)} changed since version ${spec.expectedVersion}`);
+    }
+  }
+
+  /** Deletes an item; with expectedVersion, only if it still has that version. */
+  async delete(key: Key, expectedVersion?: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.name,
+          Key: key,
+          ...(expectedVersion === undefined
+            ? {}
+            : {
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': expectedVersion },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              }),
+        }),
+      );
+    } catch (error) {
+      throw this.conflict(error, `${describeKey(key)} changed since version ${expectedVersion}`);
+    }
+  }
+
+  /** All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError. */
+  async transact(ops: TransactOp[], clientRequestToken?: string): Promise<void> {
+    if (ops.length === 0) return;
+    if (ops.length > 100) throw new Error(`transaction of ${ops.length} operations exceeds DynamoDB's 100`);
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
+      const b = new ExpressionBuilder();
+      switch (op.kind) {
+        case 'create':
+          return {
+            Put: {
+              TableName: this.name,
+              Item: { ...op.item, version: 1 },
+              ConditionExpression: `attribute_not_exists(${b.name(PK)})`,
+              ExpressionAttributeNames: b.expressionNames,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          };
+        case 'put': {
+          const version = b.name('version');
+          return {
+            Put: {
+              TableName: this.name,
+              Item: { ...op.item, version: op.expectedVersion + 1 },
+              ConditionExpression: `${version} = ${b.value(op.expectedVersion)}`,
+              ExpressionAttributeNames: b.expressionNames,
+              ExpressionAttributeValues: b.expressionValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          };
+        }
+        case 'update': {
+          const { expression, condition } = b.update(op);
+          return {
+            Update: {
+              TableName: this.name,
+              Key: op.key,
+              UpdateExpression: expression,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: b.expressionNames,
+              ExpressionAttributeValues: b.expressionValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          };
+        }
+        case 'delete': {
+          if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
+          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+          return {
+            Delete: {
+              TableName: this.name,
+              Key: op.key,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: b.expressionNames,
+              ExpressionAttributeValues: b.expressionValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          };
+        }
+        case 'check': {
+          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+          return {
+            ConditionCheck: {
+              TableName: this.name,
+              Key: op.key,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: b.expressionNames,
+              ExpressionAttributeValues: b.expressionValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          };
+        }
+        default:
+          throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
+      }
+    });
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) {
+          const op = ops[failed]!;
+          const key: Key = 'key' in op ? op.key : { PK: op.item.PK as string, SK: op.item.SK as string };
+          throw new VersionConflictError(
+            `transaction lost a race on ${describeKey(key)} (${op.kind})`,
+            plainItem(reasons[failed]?.Item),
+          );
+        }
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
+          throw new VersionConflictError('transaction conflicted with a concurrent transaction');
+        }
+      }
+      throw error;
+    }
+  }
+
+  private conflict(error: unknown, message: string): unknown {
+    if (error instanceof ConditionalCheckFailedException) {
+      return new VersionConflictError(message, plainItem(error.Item));
+    }
+    return error;
+  }
+}

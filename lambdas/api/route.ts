@@ -1,0 +1,64 @@
+// The shape of one route in the route table: everything both runtimes, the auth middleware, the
+// CDK stack and the docs need to know about it.
+import type { z } from 'zod';
+import type { Services } from './services';
+
+export const ROUTE_GROUPS = ['status', 'node', 'tenant', 'upcall', 'debug'] as const;
+/** Which Lambda function serves the route. */
+export type RouteGroup = (typeof ROUTE_GROUPS)[number];
+
+export const SCOPES = ['admin', 'pageserverapi', 'generations_api', 'safekeeperdata', 'tenant'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  headers: Record<string, string | undefined>;
+  requestId: string;
+  /** Path and query as received, for routes that proxy them. */
+  rawPath: string;
+  rawQueryString: string;
+}
+
+export interface Reply {
+  status: number;
+  /** JSON body; `null` is the original's empty success body. */
+  body?: unknown;
+  /** A non-JSON body (Prometheus text, proxied bytes). */
+  text?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  /** API Gateway template, e.g. `/control/v1/node/{node_id}/config`. */
+  path: string;
+  group: RouteGroup;
+  /** JWT scope required when auth is on; `null` for the unauthenticated probes. */
+  scope: Scope | null;
+  /** Waits for startup reconciliation before running (the original's "gated" routes). */
+  gated?: boolean;
+  summary: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  handler(request: ApiRequest<P, Q, B>, services: Services): Promise<Reply>;
+}
+
+/** Erases a route's parameter types so routes of different shapes share one table. */
+export type AnyRoute = RouteDef<never, never, never>;
+
+export function defineRoute<P = undefined, Q = undefined, B = undefined>(route: RouteDef<P, Q, B>): AnyRoute {
+  return route as unknown as AnyRoute;
+}
+
+export function routeKey(route: Pick<RouteDef, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+export const ok = (body: unknown = null): Reply => ({ status: 200, body });
+export const created = (body: unknown): Reply => ({ status: 201, body });

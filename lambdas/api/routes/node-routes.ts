@@ -1,0 +1,87 @@
+// Pageserver registration and configuration (/control/v1/node...).
+import { z } from 'zod';
+import { BadRequestError, NotFoundError } from '../../core/errors';
+import { nodeToJson } from '../../core/model/node';
+import { retryOnConflict } from '../../core/retry';
+import { registerNode } from '../operations/register-node';
+import { defineRoute, ok } from '../route';
+import {
+  hostSchema,
+  nodeAvailabilitySchema,
+  nodeIdParams,
+  nodeIdSchema,
+  nodeSchedulingSchema,
+  portSchema,
+} from '../schemas';
+
+const registerBody = z
+  .object({
+    node_id: nodeIdSchema,
+    listen_pg_addr: hostSchema,
+    listen_pg_port: portSchema,
+    listen_http_addr: hostSchema,
+    listen_http_port: portSchema,
+    availability_zone_id: z.string().min(1).max(128).nullish(),
+  })
+  .strict();
+
+const configureBody = z
+  .object({
+    node_id: nodeIdSchema,
+    availability: nodeAvailabilitySchema.nullish(),
+    scheduling: nodeSchedulingSchema.nullish(),
+  })
+  .strict();
+
+export const nodeRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/control/v1/node',
+    group: 'node',
+    scope: 'admin',
+    summary: 'Register a pageserver (idempotent for identical addresses; 409 for different ones).',
+    body: registerBody,
+    handler: async ({ body }, { nodes }) => {
+      const registration = {
+        id: body.node_id,
+        listenHttpAddr: body.listen_http_addr,
+        listenHttpPort: body.listen_http_port,
+        listenPgAddr: body.listen_pg_addr,
+        listenPgPort: body.listen_pg_port,
+        availabilityZoneId: body.availability_zone_id ?? null,
+      };
+      await registerNode(nodes, registration);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/control/v1/node',
+    group: 'node',
+    scope: 'admin',
+    summary: 'List registered pageservers.',
+    handler: async (_request, { nodes }) => ok((await nodes.list()).map(nodeToJson)),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/control/v1/node/{node_id}/config',
+    group: 'node',
+    scope: 'admin',
+    summary: "Set a node's availability and/or scheduling policy.",
+    params: nodeIdParams,
+    body: configureBody,
+    handler: async ({ params, body }, { nodes }) => {
+      if (params.node_id !== body.node_id) throw new BadRequestError('Path and body node_id differ');
+      await retryOnConflict(async () => {
+        const node = await nodes.get(params.node_id);
+        if (!node) throw new NotFoundError('Node not registered');
+        const changes = {
+          ...(body.availability ? { availability: body.availability } : {}),
+          ...(body.scheduling ? { scheduling: body.scheduling } : {}),
+        };
+        if (Object.keys(changes).length > 0) await nodes.update(node.id, node.version, changes);
+      });
+      return ok(null);
+    },
+  }),
+];

@@ -1,0 +1,32 @@
+// zod schemas for the identifiers and shared shapes at the API edge.
+import { z } from 'zod';
+import { FormatError, parseNodeId, parseTenantId, parseTenantShardId, parseTimelineId } from '../core/ids';
+import { NODE_AVAILABILITIES, NODE_SCHEDULING_POLICIES } from '../core/model/node';
+
+/** A string parsed by one of the core id parsers; the parser's message becomes the 400 text. */
+function parsed<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof FormatError ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+}
+
+export const tenantIdSchema = parsed(parseTenantId);
+export const timelineIdSchema = parsed(parseTimelineId);
+export const tenantShardIdSchema = parsed(parseTenantShardId);
+/** Node ids in paths are decimal strings. */
+export const nodeIdParamSchema = parsed(parseNodeId);
+/** Node ids in bodies are JSON numbers. */
+export const nodeIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const portSchema = z.number().int().min(0).max(65535);
+export const hostSchema = z.string().min(1).max(253);
+
+export const nodeAvailabilitySchema = z.enum(NODE_AVAILABILITIES);
+export const nodeSchedulingSchema = z.enum(NODE_SCHEDULING_POLICIES);
+
+export const nodeIdParams = z.object({ node_id: nodeIdParamSchema });
+export const emptyQuery = z.object({}).strict();

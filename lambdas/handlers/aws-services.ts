@@ -1,0 +1,27 @@
+// Composition root on AWS: configuration from the function's environment, resolved once per
+// container (cold start) and reused by every invocation.
+
+import { createServices } from '../adapters/create-services';
+import { createDocumentClient } from '../adapters/dynamo/client';
+import type { Services } from '../api/services';
+
+let cached: Promise<Services> | undefined;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`missing required environment variable ${name}`);
+  return value;
+}
+
+export function awsServices(): Promise<Services> {
+  cached ??= Promise.resolve().then(() =>
+    createServices({
+      doc: createDocumentClient(),
+      tableName: required('TABLE_NAME'),
+      publicKeyPem: process.env.PUBLIC_KEY || undefined,
+      // API Gateway gives up at 29 s; leave room for the work after the wait.
+      readinessWaitMs: 20_000,
+    }),
+  );
+  return cached;
+}

@@ -1,0 +1,6 @@
+// Lambda entry point for the 'debug' route group: wiring only.
+import { buildGroupHandler } from '../api/build-handler';
+import { debugRoutes } from '../api/routes/debug-routes';
+import { awsServices } from './aws-services';
+
+export const handler = buildGroupHandler(debugRoutes, awsServices);

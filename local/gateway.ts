@@ -1,0 +1,177 @@
+// The local stand-in for API Gateway: turns each HTTP request into a payload-2.0 event, calls the
+// route group's Lambda handler (the very same one deployed on AWS) and writes its result back.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { GroupHandler } from '../lambdas/api/build-handler';
+import type { AnyRoute, RouteGroup } from '../lambdas/api/route';
+import { routeKey } from '../lambdas/api/route';
+import { RouteMatcher } from '../lambdas/api/route-match';
+
+/** API Gateway's integration timeout. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+/** Lambda's synchronous payload limit. */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export interface Gateway {
+  url: string;
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  routes: AnyRoute[];
+  handlers: Record<RouteGroup, GroupHandler>;
+}
+
+function joinHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+function queryParameters(search: URLSearchParams): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [key, value] of search) out[key] = key in out ? `${out[key]},${value}` : value;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function lambdaContext(group: RouteGroup): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `local-${group}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${group}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/local-${group}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, INTEGRATION_TIMEOUT_MS - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? '' : result.body;
+  const bytes = result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body);
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(bytes);
+}
+
+function sendError(res: ServerResponse, status: number, msg: string, requestId: string): void {
+  send(res, {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body: JSON.stringify({ msg }),
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const matcher = new RouteMatcher(options.routes);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const requestId = req.headers['x-request-id']?.toString() || randomUUID();
+    const body = await readBody(req);
+    if (body === 'too-large') return sendError(res, 413, 'request body too large', requestId);
+    const match = matcher.match(method, url.pathname);
+    if (!match) return sendError(res, 404, `NotFound: no route for ${method} ${url.pathname}`, requestId);
+
+    const key = routeKey(match.route);
+    const headers = joinHeaders(req);
+    const now = new Date();
+    const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : url.search;
+    const isText = body.length === 0 || /json|text/.test(headers['content-type'] ?? 'application/json');
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: key,
+      rawPath: url.pathname,
+      rawQueryString,
+      cookies: req.headers.cookie?.split(';').map((c) => c.trim()),
+      headers,
+      queryStringParameters: queryParameters(url.searchParams),
+      pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : undefined,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey: key,
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+      },
+      body: body.length === 0 ? undefined : isText ? body.toString('utf8') : body.toString('base64'),
+      isBase64Encoded: body.length > 0 && !isText,
+    };
+    const handler = options.handlers[match.route.group];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+    });
+    try {
+      const result = await Promise.race([handler(event, lambdaContext(match.route.group)), timeout]);
+      if (result === 'timeout')
+        return sendError(res, 503, 'Service Unavailable: integration timed out', requestId);
+      send(res, result);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      console.error('gateway error', error);
+      if (!res.headersSent) sendError(res, 502, 'Bad Gateway', randomUUID());
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    host: options.host,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
