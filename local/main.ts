@@ -30,6 +30,8 @@ function url(value: string): string {
 }
 
 const env = process.env;
+// These machines run Node 20 (Lambda runs 22); the SDK's upgrade notice is noise here.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const program = new Command()
   .name('npm start --')
   .description('Run the storage controller locally: DynamoDB Local, the API, simulated pageservers.')
@@ -86,7 +88,9 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping`);
-  await stack?.stop();
+  // While still starting, the start sequence sees `stopping` and stops what it started.
+  if (!stack) return;
+  await stack.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -108,8 +112,10 @@ try {
     tableName: opts.tableName,
     log,
   });
-  if (stopping) await stack.stop();
-  else {
+  if (stopping) {
+    await stack.stop();
+    process.exit(0);
+  } else {
     for (const ps of stack.fleet.pageservers) log(`pageserver ${ps.nodeId} at ${ps.baseUrl}`);
     if (stack.fleet.computeHookUrl) log(`compute hook receiver at ${stack.fleet.computeHookUrl}`);
     console.log(`storage controller ready at ${stack.url} (${stack.readyMs} ms)`);

@@ -1,0 +1,56 @@
+// A local stack for API tests: the run's DynamoDB Local, a fresh table, the real gateway.
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  text: string;
+  headers: Headers;
+}
+
+export interface TestApi {
+  stack: LocalStack;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(options: Partial<LocalStackOptions> = {}): Promise<TestApi> {
+  const stack = await startLocalStack({
+    host: '127.0.0.1',
+    port: 0,
+    pageservers: 0,
+    reconcileIntervalSeconds: 20,
+    dynamodbEndpoint: inject('dynamoEndpoint'),
+    tableName: `api-${randomUUID()}`,
+    readinessWaitMs: 2_000,
+    ...options,
+  });
+  return {
+    stack,
+    async call(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let body: string | undefined = opts.raw;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(`${stack.url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON (metrics)
+      }
+      return { status: res.status, body: parsed, text, headers: res.headers };
+    },
+    stop: () => stack.stop(),
+  };
+}
