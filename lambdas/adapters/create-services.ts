@@ -3,16 +3,27 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type JwtKey, jwkFromPem } from '../api/auth/verify-token';
 import { MetricsRegistry } from '../api/metrics-registry';
 import type { Services } from '../api/services';
+import { ComputeHookClient } from './compute-hook-client';
 import { DynamoControllerMetaStore } from './dynamo/controller-meta-store';
+import { DynamoLeaseStore } from './dynamo/lease-store';
 import { DynamoNodeStore } from './dynamo/node-store';
 import { Table } from './dynamo/table';
+import { DynamoTenantStore } from './dynamo/tenant-store';
+import { PageserverClient } from './pageserver-client';
 
 export interface ServicesConfig {
   doc: DynamoDBDocumentClient;
   tableName: string;
   /** Ed25519 public key (PEM text) for inbound JWTs; absent turns authentication off. */
   publicKeyPem?: string;
+  /** Token sent to pageservers. */
+  pageserverJwtToken?: string;
+  computeHookUrl?: string;
+  /** Token sent to the compute hook. */
+  controlPlaneJwtToken?: string;
   readinessWaitMs?: number;
+  inlineReconcileMs?: number;
+  pageserverTimeoutMs?: number;
   metrics?: MetricsRegistry;
 }
 
@@ -22,9 +33,19 @@ export function createServices(config: ServicesConfig): Services {
   if (config.publicKeyPem) authKey = jwkFromPem(config.publicKeyPem);
   return {
     nodes: new DynamoNodeStore(table),
+    tenants: new DynamoTenantStore(table),
+    leases: new DynamoLeaseStore(table),
     meta: new DynamoControllerMetaStore(table),
+    pageservers: new PageserverClient({
+      token: config.pageserverJwtToken,
+      timeoutMs: config.pageserverTimeoutMs,
+    }),
+    computeHook: config.computeHookUrl
+      ? new ComputeHookClient({ url: config.computeHookUrl, token: config.controlPlaneJwtToken })
+      : null,
     authKey,
     metrics: config.metrics ?? new MetricsRegistry(),
     readinessWaitMs: config.readinessWaitMs ?? 25_000,
+    inlineReconcileMs: config.inlineReconcileMs ?? 10_000,
   };
 }

@@ -95,6 +95,31 @@ export class MetricsRegistry {
     ),
   );
 
+  readonly reconcileSpawn = this.add(new Counter('storage_controller_reconcile_spawn', 'Reconciles started'));
+  readonly reconcileComplete = this.add(
+    new Counter(
+      'storage_controller_reconcile_complete',
+      'Reconciles completed, by status (ok, error, cancel)',
+    ),
+  );
+  readonly computeNotifications = this.add(
+    new Counter(
+      'storage_controller_compute_notifications',
+      'Compute notifications by result (ok, error, skipped)',
+    ),
+  );
+  readonly schedulingErrors = this.add(
+    new Counter('storage_controller_scheduling_errors', 'Shards that could not be scheduled'),
+  );
+
+  reconcileMetrics() {
+    return {
+      reconcileStarted: () => this.reconcileSpawn.inc(),
+      reconcileCompleted: (status: 'ok' | 'error' | 'cancel') => this.reconcileComplete.inc({ status }),
+      computeNotification: (result: 'ok' | 'error' | 'skipped') => this.computeNotifications.inc({ result }),
+    };
+  }
+
   add<T extends Counter | Histogram>(metric: T): T {
     this.metrics.push(metric);
     return metric;

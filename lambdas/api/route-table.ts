@@ -2,12 +2,21 @@
 // Lambda entry points dispatch from their group's slice of it, and the CDK stack builds API
 // Gateway routes from it.
 import type { AnyRoute, RouteGroup } from './route';
+import { controlTenantRoutes } from './routes/control-tenant-routes';
 import { debugRoutes } from './routes/debug-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { statusRoutes } from './routes/status-routes';
+import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
 
-export const ROUTES: AnyRoute[] = [...statusRoutes, ...nodeRoutes, ...upcallRoutes, ...debugRoutes];
+export const ROUTES: AnyRoute[] = [
+  ...statusRoutes,
+  ...nodeRoutes,
+  ...tenantRoutes,
+  ...controlTenantRoutes,
+  ...upcallRoutes,
+  ...debugRoutes,
+];
 
 export function routesOfGroup(group: RouteGroup): AnyRoute[] {
   return ROUTES.filter((route) => route.group === group);

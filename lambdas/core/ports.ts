@@ -1,6 +1,10 @@
 // Ports: what the domain needs from the outside world. Each runtime's composition root supplies
 // implementations (DynamoDB on AWS and on DynamoDB Local alike).
-import type { NodeAvailability, NodeSchedulingPolicy, PageserverNode } from './model/node';
+import type { TenantShardId } from './ids';
+import type { LocationConfig } from './model/location-config';
+import type { NodeAddress, NodeAvailability, NodeSchedulingPolicy, PageserverNode } from './model/node';
+import type { Tenant } from './model/tenant';
+import type { TenantShard } from './model/tenant-shard';
 
 export interface NodeChanges {
   availability?: NodeAvailability;
@@ -36,4 +40,94 @@ export interface ControllerMetaStore {
 
 export function isReady(meta: ControllerMeta): boolean {
   return meta.startupEpoch !== null && meta.readyEpoch === meta.startupEpoch;
+}
+
+export interface ShardChange {
+  /** The shard as read (its version is the write condition); null to create. */
+  before: TenantShard | null;
+  /** The shard to store; null to delete. */
+  after: TenantShard | null;
+}
+
+/** What a shard means to one node, as kept in the node's partition. */
+export interface Membership {
+  id: TenantShardId;
+  attached: boolean;
+  secondary: boolean;
+  /** The shard's latest generation was issued to this node (re-attach hands it back). */
+  issued: boolean;
+  observed: boolean;
+}
+
+export interface TenantStore {
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /** The tenant and its shards in shard order, strongly consistent, in one read. */
+  getTenantWithShards(tenantId: string): Promise<{ tenant: Tenant; shards: TenantShard[] } | undefined>;
+  getShard(id: TenantShardId): Promise<TenantShard | undefined>;
+  /** Fails with VersionConflictError if the tenant exists. */
+  createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void>;
+  /** Writes shard changes (and optionally the tenant item) conditioned on the versions read. */
+  saveShards(changes: ShardChange[], tenant?: { before: Tenant; after: Tenant }): Promise<TenantShard[]>;
+  deleteTenantItem(tenant: Tenant): Promise<void>;
+  listTenants(limit: number, after?: string): Promise<{ tenants: Tenant[]; next?: string }>;
+  nodeMemberships(nodeId: number): Promise<Membership[]>;
+  /** Shards whose observed state differs from intent, from the sparse index (eventually consistent). */
+  listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }>;
+}
+
+/** The parts of TimelineInfo the controller reads; the rest is passed through. */
+export interface PageserverTimeline {
+  tenant_id: string;
+  timeline_id: string;
+  ancestor_lsn: string | null;
+  last_record_lsn: string;
+  [field: string]: unknown;
+}
+
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface PageserverApi {
+  putLocationConfig(
+    node: NodeAddress,
+    id: TenantShardId,
+    conf: LocationConfig,
+    flushMs?: number,
+  ): Promise<void>;
+  listLocationConfigs(node: NodeAddress, timeoutMs?: number): Promise<Array<[string, LocationConfig | null]>>;
+  createTimeline(
+    node: NodeAddress,
+    id: TenantShardId,
+    request: Record<string, unknown>,
+  ): Promise<PageserverTimeline>;
+  listTimelines(node: NodeAddress, id: TenantShardId): Promise<PageserverTimeline[]>;
+  deleteTimeline(node: NodeAddress, id: TenantShardId, timelineId: string): Promise<'in-progress' | 'done'>;
+  deleteTenant(node: NodeAddress, id: TenantShardId): Promise<'in-progress' | 'done'>;
+  shardSplit(node: NodeAddress, id: TenantShardId, newShardCount: number): Promise<string[]>;
+  timeTravel(node: NodeAddress, id: TenantShardId, travelTo: string, doneIfAfter: string): Promise<void>;
+  secondaryDownload(node: NodeAddress, id: TenantShardId): Promise<void>;
+  rawGet(node: NodeAddress, pathAndQuery: string): Promise<RawResponse>;
+}
+
+export interface ComputeNotification {
+  tenant_id: string;
+  stripe_size: number | null;
+  preferred_az: string | null;
+  shards: Array<{ node_id: number; shard_number: number }>;
+}
+
+export type ComputeHookResult = { ok: true } | { ok: false; fatal: boolean; message: string };
+
+export interface ComputeHook {
+  /** Delivers one notification, retrying transient failures within the deadline. */
+  notify(notification: ComputeNotification, deadline: number): Promise<ComputeHookResult>;
+}
+
+export interface LeaseStore {
+  /** True if `owner` now holds the lease (new, expired, or already its own). */
+  acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(tenantId: string, name: string, owner: string): Promise<void>;
 }

@@ -37,7 +37,11 @@ export type TransactOp =
   | { kind: 'put'; item: Omit<Item, 'version'>; expectedVersion: number }
   | ({ kind: 'update'; key: Key } & UpdateSpec)
   | { kind: 'delete'; key: Key; expectedVersion?: number }
-  | { kind: 'check'; key: Key; expectedVersion: number };
+  | { kind: 'check'; key: Key; expectedVersion: number }
+  /** Atomic counter changes on an item that must exist; leaves its version alone. */
+  | { kind: 'add'; key: Key; add: Record<string, number> }
+  /** Unconditional write of a derived item (index-like items owned by another item's writes). */
+  | { kind: 'overwrite'; item: Record<string, unknown> & Key };
 
 export interface QueryOptions {
   skPrefix?: string;
@@ -293,6 +297,23 @@ export class Table {
             },
           };
         }
+        case 'add': {
+          const parts = Object.entries(op.add).map(
+            ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
+          );
+          return {
+            Update: {
+              TableName: this.name,
+              Key: op.key,
+              UpdateExpression: `ADD ${parts.join(', ')}`,
+              ConditionExpression: `attribute_exists(${b.name(PK)})`,
+              ExpressionAttributeNames: b.expressionNames,
+              ExpressionAttributeValues: b.expressionValues,
+            },
+          };
+        }
+        case 'overwrite':
+          return { Put: { TableName: this.name, Item: op.item } };
         default:
           throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
       }

@@ -1,7 +1,14 @@
 // Operator and test-harness routes under /debug/v1.
-import { NotFoundError } from '../../core/errors';
+import { z } from 'zod';
+import { InternalError } from '../../core/errors';
+import { maySchedule } from '../../core/model/node';
+import { allTenants } from '../../operations/all-tenants';
+import { attachHook } from '../../operations/attach-hook';
+import { consistencyCheck } from '../../operations/consistency-check';
+import { dropNode, dropTenant } from '../../operations/drop';
+import { dumpShard } from '../render';
 import { defineRoute, ok } from '../route';
-import { nodeIdParams } from '../schemas';
+import { nodeIdParams, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
 export const debugRoutes = [
   defineRoute({
@@ -11,10 +18,88 @@ export const debugRoutes = [
     scope: 'admin',
     summary: 'Forget a node without rescheduling its shards.',
     params: nodeIdParams,
-    handler: async ({ params }, { nodes }) => {
-      const node = await nodes.get(params.node_id);
-      if (!node) throw new NotFoundError('Node not registered');
-      await nodes.delete(node.id);
+    handler: async ({ params }, services) => {
+      await dropNode(services, params.node_id);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/debug/v1/tenant/{tenant_id}/drop',
+    group: 'debug',
+    scope: 'pageserverapi',
+    summary: 'Forget a tenant without touching pageservers.',
+    params: z.object({ tenant_id: tenantIdSchema }),
+    handler: async ({ params }, services) => {
+      await dropTenant(services.tenants, params.tenant_id);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/debug/v1/attach-hook',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'Test hook: issue a generation for a shard on a node, or detach it (node_id null).',
+    body: z.object({ tenant_shard_id: tenantShardIdSchema, node_id: nodeIdSchema.nullable() }).strict(),
+    handler: async ({ body }, services) =>
+      ok({ gen: await attachHook(services, body.tenant_shard_id, body.node_id) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/debug/v1/inspect',
+    group: 'debug',
+    scope: 'admin',
+    summary: "Test hook: a shard's [generation, attached node], or null.",
+    body: z.object({ tenant_shard_id: tenantShardIdSchema }).strict(),
+    handler: async ({ body }, services) => {
+      const shard = await services.tenants.getShard(body.tenant_shard_id);
+      const attachment =
+        shard && shard.intent.attached !== null ? [shard.generation, shard.intent.attached] : null;
+      return ok({ attachment });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/debug/v1/tenant',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'Dump every tenant shard.',
+    handler: async (_request, services) =>
+      ok((await allTenants(services.tenants)).flatMap(({ shards }) => shards.map(dumpShard))),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/debug/v1/scheduler',
+    group: 'debug',
+    scope: 'admin',
+    summary: "Dump the scheduler's view: per node, its load and whether it takes new shards.",
+    handler: async (_request, services) => {
+      const nodes = await services.nodes.list();
+      return ok({
+        nodes: Object.fromEntries(
+          nodes.map((n) => [
+            String(n.id),
+            {
+              shard_count: n.attachedCount + n.secondaryCount,
+              attached_count: n.attachedCount,
+              secondary_count: n.secondaryCount,
+              may_schedule: maySchedule(n),
+            },
+          ]),
+        ),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/debug/v1/consistency_check',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'Recompute node counters and memberships from the shards; 500 listing each mismatch.',
+    handler: async (_request, services) => {
+      const problems = await consistencyCheck(services);
+      if (problems.length > 0) throw new InternalError(`Consistency check failed: ${problems.join('; ')}`);
       return ok(null);
     },
   }),

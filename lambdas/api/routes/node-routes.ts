@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../../core/errors';
 import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';
-import { registerNode } from '../operations/register-node';
+import { nodeCameBack, nodeWentOffline } from '../../operations/node-availability';
+import { registerNode } from '../../operations/register-node';
 import { defineRoute, ok } from '../route';
 import {
   hostSchema,
@@ -70,17 +71,24 @@ export const nodeRoutes = [
     summary: "Set a node's availability and/or scheduling policy.",
     params: nodeIdParams,
     body: configureBody,
-    handler: async ({ params, body }, { nodes }) => {
+    handler: async ({ params, body, requestId }, services) => {
       if (params.node_id !== body.node_id) throw new BadRequestError('Path and body node_id differ');
-      await retryOnConflict(async () => {
-        const node = await nodes.get(params.node_id);
+      const previous = await retryOnConflict(async () => {
+        const node = await services.nodes.get(params.node_id);
         if (!node) throw new NotFoundError('Node not registered');
         const changes = {
           ...(body.availability ? { availability: body.availability } : {}),
           ...(body.scheduling ? { scheduling: body.scheduling } : {}),
         };
-        if (Object.keys(changes).length > 0) await nodes.update(node.id, node.version, changes);
-      });
+        if (Object.keys(changes).length > 0) await services.nodes.update(node.id, node.version, changes);
+        return node;
+      }, 20);
+      // Transitions are acted on once, by the call that made them.
+      if (previous.availability === 'Active' && body.availability === 'Offline') {
+        await nodeWentOffline(services, previous.id, `api-${requestId}`);
+      } else if (previous.availability === 'Offline' && body.availability === 'Active') {
+        await nodeCameBack(services, previous.id, `api-${requestId}`);
+      }
       return ok(null);
     },
   }),

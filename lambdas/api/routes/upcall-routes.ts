@@ -1,11 +1,18 @@
 // Calls from pageservers (/upcall/v1), with their own scope.
 import { z } from 'zod';
-import { NotFoundError } from '../../core/errors';
-import { retryOnConflict } from '../../core/retry';
+import { formatTenantShardId } from '../../core/ids';
+import { reAttach } from '../../operations/re-attach';
 import { defineRoute, ok } from '../route';
-import { nodeIdSchema } from '../schemas';
+import { nodeIdSchema, tenantShardIdSchema } from '../schemas';
 
 const reAttachBody = z.object({ node_id: nodeIdSchema }).strict();
+const validateBody = z
+  .object({
+    tenants: z
+      .array(z.object({ id: tenantShardIdSchema, gen: z.number().int().nonnegative() }).strict())
+      .max(10_000),
+  })
+  .strict();
 
 export const upcallRoutes = [
   defineRoute({
@@ -13,17 +20,28 @@ export const upcallRoutes = [
     path: '/upcall/v1/re-attach',
     group: 'upcall',
     scope: 'generations_api',
-    summary: 'Pageserver start-up: marks the node Active and returns the shards it should attach.',
+    summary:
+      'Pageserver start-up: marks the node Active and returns the shards to attach, in new generations.',
     body: reAttachBody,
-    handler: async ({ body }, { nodes }) => {
-      await retryOnConflict(async () => {
-        const node = await nodes.get(body.node_id);
-        if (!node) throw new NotFoundError('Node not registered');
-        if (node.availability !== 'Active')
-          await nodes.update(node.id, node.version, { availability: 'Active' });
-      });
-      // Shards and their generation bumps arrive with the tenant model (issue 3).
-      return ok({ tenants: [] });
+    handler: async ({ body }, services) => ok({ tenants: await reAttach(services, body.node_id) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/upcall/v1/validate',
+    group: 'upcall',
+    scope: 'generations_api',
+    summary:
+      "Pageserver deletion queue: is each (shard, generation) still the shard's latest? Unknown shards are valid.",
+    body: validateBody,
+    handler: async ({ body }, services) => {
+      // Strongly consistent reads of the shard items themselves.
+      const tenants = await Promise.all(
+        body.tenants.map(async ({ id, gen }) => {
+          const shard = await services.tenants.getShard(id);
+          return { id: formatTenantShardId(id), valid: !shard || shard.generation === gen };
+        }),
+      );
+      return ok({ tenants });
     },
   }),
 ];

@@ -1,6 +1,6 @@
-import { decideRegistration, type NodeRegistration, newNode } from '../../core/model/node';
-import type { NodeStore } from '../../core/ports';
-import { retryOnConflict } from '../../core/retry';
+import { decideRegistration, type NodeRegistration, newNode } from '../core/model/node';
+import type { NodeStore } from '../core/ports';
+import { retryOnConflict } from '../core/retry';
 
 /** Registers a pageserver: idempotent for the same addresses, 409 for different ones. */
 export async function registerNode(nodes: NodeStore, registration: NodeRegistration): Promise<void> {

@@ -1,0 +1,377 @@
+// Tenants and tenant shards in the single table. Every shard write also writes, in the same
+// transaction, what is derived from it: the node→shard membership items and the per-node
+// attached/secondary counters. Deriving them here, from the before/after pair, is what keeps
+// them consistent with the intents whatever the caller changed.
+import { createHash } from 'node:crypto';
+import {
+  formatShardIndex,
+  formatTenantShardId,
+  parseTenantShardId,
+  type TenantShardId,
+} from '../../core/ids';
+import {
+  type PlacementPolicy,
+  placementPolicySchema,
+  placementPolicyToJson,
+} from '../../core/model/placement-policy';
+import type { Tenant } from '../../core/model/tenant';
+import type { TenantShard } from '../../core/model/tenant-shard';
+import type { Membership, ShardChange, TenantStore } from '../../core/ports';
+import { isDirty } from '../../core/reconcile-plan';
+import { NODES_PK, nodePartition, nodeSk, TENANT_META_SK, tenantPk } from './keys';
+import type { Item, Key, Table, TransactOp } from './table';
+import { DIRTY_INDEX, DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
+
+/** The dirty index is spread over this many partition values so one hot key cannot form. */
+export const DIRTY_BUCKETS = 4;
+const TENANT_LIST_KIND = 'TENANT';
+const MAX_TRANSACTION_OPS = 100;
+
+const shardSk = (id: TenantShardId) => `SHARD#${formatShardIndex(id)}`;
+const membershipSk = (id: TenantShardId) => `SHARD#${formatTenantShardId(id)}`;
+
+function dirtyBucket(id: TenantShardId): string {
+  const digest = createHash('sha256').update(formatTenantShardId(id)).digest();
+  return `DIRTY#${digest[0]! % DIRTY_BUCKETS}`;
+}
+
+type ShardItem = Item & {
+  kind: 'shard';
+  tenantId: string;
+  shardNumber: number;
+  shardCount: number;
+  stripeSize: number;
+  generation: number;
+  generationPageserver?: number;
+  policy: unknown;
+  schedulingPolicy: TenantShard['schedulingPolicy'];
+  config: Record<string, unknown>;
+  intentAttached?: number;
+  intentSecondary: number[];
+  observed: TenantShard['observed'];
+  splitting: boolean;
+  pendingComputeNotification: boolean;
+  lastError?: string;
+};
+
+type TenantItem = Item & {
+  kind: 'tenant';
+  tenantId: string;
+  shardCount: number;
+  stripeSize: number;
+  policy: unknown;
+  schedulingPolicy: Tenant['schedulingPolicy'];
+  config: Record<string, unknown>;
+  lastComputeNotification?: string;
+};
+
+function parsePolicy(raw: unknown): PlacementPolicy {
+  return placementPolicySchema.parse(raw);
+}
+
+export function shardFromItem(item: ShardItem): TenantShard {
+  return {
+    id: { tenantId: item.tenantId, number: item.shardNumber, count: item.shardCount },
+    stripeSize: item.stripeSize,
+    generation: item.generation,
+    generationPageserver: item.generationPageserver ?? null,
+    policy: parsePolicy(item.policy),
+    schedulingPolicy: item.schedulingPolicy,
+    config: item.config,
+    intent: { attached: item.intentAttached ?? null, secondary: item.intentSecondary ?? [] },
+    observed: item.observed ?? {},
+    splitting: item.splitting,
+    pendingComputeNotification: item.pendingComputeNotification,
+    lastError: item.lastError ?? null,
+    version: item.version,
+  };
+}
+
+function shardToItem(shard: TenantShard, now: string): Omit<ShardItem, 'version'> {
+  const dirty = isDirty(shard);
+  return {
+    PK: tenantPk(shard.id.tenantId),
+    SK: shardSk(shard.id),
+    kind: 'shard',
+    tenantId: shard.id.tenantId,
+    shardNumber: shard.id.number,
+    shardCount: shard.id.count,
+    stripeSize: shard.stripeSize,
+    generation: shard.generation,
+    generationPageserver: shard.generationPageserver ?? undefined,
+    policy: placementPolicyToJson(shard.policy),
+    schedulingPolicy: shard.schedulingPolicy,
+    config: shard.config,
+    intentAttached: shard.intent.attached ?? undefined,
+    intentSecondary: shard.intent.secondary,
+    observed: shard.observed,
+    splitting: shard.splitting,
+    pendingComputeNotification: shard.pendingComputeNotification,
+    lastError: shard.lastError ?? undefined,
+    // Sparse: present only while the shard needs a reconcile.
+    ...(dirty
+      ? { [DIRTY_PK]: dirtyBucket(shard.id), dirtySince: `${now}#${formatTenantShardId(shard.id)}` }
+      : {}),
+  };
+}
+
+export function tenantFromItem(item: TenantItem): Tenant {
+  return {
+    tenantId: item.tenantId,
+    shardCount: item.shardCount,
+    stripeSize: item.stripeSize,
+    policy: parsePolicy(item.policy),
+    schedulingPolicy: item.schedulingPolicy,
+    config: item.config,
+    lastComputeNotification: item.lastComputeNotification ?? null,
+    version: item.version,
+  };
+}
+
+function tenantToItem(tenant: Omit<Tenant, 'version'>): Omit<TenantItem, 'version'> {
+  return {
+    PK: tenantPk(tenant.tenantId),
+    SK: TENANT_META_SK,
+    kind: 'tenant',
+    tenantId: tenant.tenantId,
+    shardCount: tenant.shardCount,
+    stripeSize: tenant.stripeSize,
+    policy: placementPolicyToJson(tenant.policy),
+    schedulingPolicy: tenant.schedulingPolicy,
+    config: tenant.config,
+    lastComputeNotification: tenant.lastComputeNotification ?? undefined,
+    [LIST_PK]: TENANT_LIST_KIND,
+    listKey: tenant.tenantId,
+  };
+}
+
+/** What a shard means to one node: the membership item's flags. */
+function membershipFlags(shard: TenantShard | null, node: number) {
+  return {
+    attached: shard?.intent.attached === node,
+    secondary: shard?.intent.secondary.includes(node) ?? false,
+    issued: shard?.generationPageserver === node,
+    observed: shard ? String(node) in shard.observed : false,
+  };
+}
+
+function nodesOf(shard: TenantShard | null): number[] {
+  if (!shard) return [];
+  const nodes = new Set<number>(shard.intent.secondary);
+  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
+  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
+  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
+  return [...nodes];
+}
+
+/** The membership writes and counter deltas that follow from one shard change. */
+function derivedOps(
+  change: ShardChange,
+  counters: Map<number, { attached: number; secondary: number }>,
+): TransactOp[] {
+  const ops: TransactOp[] = [];
+  const id = (change.after ?? change.before)!.id;
+  const nodes = new Set([...nodesOf(change.before), ...nodesOf(change.after)]);
+  for (const node of nodes) {
+    const before = membershipFlags(change.before, node);
+    const after = membershipFlags(change.after, node);
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    const key: Key = { PK: nodePartition(node), SK: membershipSk(id) };
+    if (after.attached || after.secondary || after.issued || after.observed) {
+      ops.push({
+        kind: 'overwrite',
+        item: { ...key, kind: 'membership', tenantShardId: formatTenantShardId(id), ...after },
+      });
+    } else {
+      ops.push({ kind: 'delete', key });
+    }
+    const delta = counters.get(node) ?? { attached: 0, secondary: 0 };
+    delta.attached += Number(after.attached) - Number(before.attached);
+    delta.secondary += Number(after.secondary) - Number(before.secondary);
+    counters.set(node, delta);
+  }
+  return ops;
+}
+
+function counterOps(counters: Map<number, { attached: number; secondary: number }>): TransactOp[] {
+  const ops: TransactOp[] = [];
+  for (const [node, delta] of counters) {
+    if (delta.attached === 0 && delta.secondary === 0) continue;
+    ops.push({
+      kind: 'add',
+      key: { PK: NODES_PK, SK: nodeSk(node) },
+      add: { attachedCount: delta.attached, secondaryCount: delta.secondary },
+    });
+  }
+  return ops;
+}
+
+export class DynamoTenantStore implements TenantStore {
+  constructor(
+    private readonly table: Table,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async getTenantWithShards(
+    tenantId: string,
+  ): Promise<{ tenant: Tenant; shards: TenantShard[] } | undefined> {
+    const items = await this.table.queryAll<Item & { kind?: string }>(tenantPk(tenantId));
+    const meta = items.find((i) => i.SK === TENANT_META_SK) as TenantItem | undefined;
+    if (!meta) return undefined;
+    // Sort keys are NNCC shard indexes, whose lexical order is the shard order.
+    const shards = items.filter((i) => i.kind === 'shard').map((i) => shardFromItem(i as ShardItem));
+    return { tenant: tenantFromItem(meta), shards };
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const item = await this.table.get<TenantItem>({ PK: tenantPk(tenantId), SK: TENANT_META_SK });
+    return item ? tenantFromItem(item) : undefined;
+  }
+
+  async getShard(id: TenantShardId): Promise<TenantShard | undefined> {
+    const item = await this.table.get<ShardItem>({ PK: tenantPk(id.tenantId), SK: shardSk(id) });
+    return item ? shardFromItem(item) : undefined;
+  }
+
+  async createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void> {
+    const now = this.now().toISOString();
+    const shardOps = shards.map((shard) => ({
+      shard,
+      change: { before: null, after: shard } as ShardChange,
+    }));
+    // The tenant item's create condition makes a second create of the same tenant fail as a whole.
+    await this.writeInChunks(
+      [{ kind: 'create', item: tenantToItem(tenant) }],
+      shardOps.map(({ shard, change }) => ({
+        op: { kind: 'create', item: shardToItem(shard, now) },
+        change,
+      })),
+    );
+  }
+
+  async saveShards(
+    changes: ShardChange[],
+    tenant?: { before: Tenant; after: Tenant },
+  ): Promise<TenantShard[]> {
+    const now = this.now().toISOString();
+    const head: TransactOp[] = [];
+    if (tenant) {
+      const { version: _v, ...fields } = tenantToItem(tenant.after) as TenantItem;
+      head.push({ kind: 'put', item: fields, expectedVersion: tenant.before.version });
+    }
+    await this.writeInChunks(
+      head,
+      changes.map((change) => {
+        let op: TransactOp;
+        if (change.after && change.before) {
+          op = { kind: 'put', item: shardToItem(change.after, now), expectedVersion: change.before.version };
+        } else if (change.after) {
+          op = { kind: 'create', item: shardToItem(change.after, now) };
+        } else {
+          const before = change.before!;
+          op = {
+            kind: 'delete',
+            key: { PK: tenantPk(before.id.tenantId), SK: shardSk(before.id) },
+            expectedVersion: before.version,
+          };
+        }
+        return { op, change };
+      }),
+    );
+    return changes
+      .filter((c) => c.after)
+      .map((c) => ({ ...c.after!, version: c.before ? c.before.version + 1 : 1 }));
+  }
+
+  async deleteTenantItem(tenant: Tenant): Promise<void> {
+    await this.table.delete({ PK: tenantPk(tenant.tenantId), SK: TENANT_META_SK }, tenant.version);
+  }
+
+  async listTenants(limit: number, after?: string): Promise<{ tenants: Tenant[]; next?: string }> {
+    const page = await this.table.query<TenantItem>(TENANT_LIST_KIND, {
+      index: { name: LIST_INDEX, partitionKey: LIST_PK },
+      limit,
+      startKey: after
+        ? { PK: tenantPk(after), SK: TENANT_META_SK, [LIST_PK]: TENANT_LIST_KIND, listKey: after }
+        : undefined,
+    });
+    const tenants = page.items.map(tenantFromItem);
+    return { tenants, next: page.nextKey ? tenants.at(-1)?.tenantId : undefined };
+  }
+
+  async nodeMemberships(nodeId: number): Promise<Membership[]> {
+    const items = await this.table.queryAll<Item & Omit<Membership, 'id'> & { tenantShardId: string }>(
+      nodePartition(nodeId),
+      { skPrefix: 'SHARD#' },
+    );
+    return items.map((i) => ({
+      id: parseTenantShardId(i.tenantShardId),
+      attached: i.attached,
+      secondary: i.secondary,
+      issued: i.issued,
+      observed: i.observed,
+    }));
+  }
+
+  async listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
+    // The cursor is opaque to callers: the bucket being read and DynamoDB's position within it.
+    let { bucket, startKey } = cursor
+      ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as {
+          bucket: number;
+          startKey?: Record<string, unknown>;
+        })
+      : { bucket: 0, startKey: undefined };
+    const ids: TenantShardId[] = [];
+    while (bucket < DIRTY_BUCKETS && ids.length < limit) {
+      const page = await this.table.query<ShardItem>(`DIRTY#${bucket}`, {
+        index: { name: DIRTY_INDEX, partitionKey: DIRTY_PK },
+        limit: limit - ids.length,
+        startKey,
+      });
+      for (const item of page.items) {
+        ids.push({ tenantId: item.tenantId, number: item.shardNumber, count: item.shardCount });
+      }
+      startKey = page.nextKey;
+      if (!startKey) bucket += 1;
+    }
+    const next =
+      bucket < DIRTY_BUCKETS
+        ? Buffer.from(JSON.stringify({ bucket, startKey })).toString('base64url')
+        : undefined;
+    return { ids, next };
+  }
+
+  /**
+   * Writes shard operations with their derived membership and counter operations. A change and
+   * its derived operations always share one transaction; more than 100 operations are split
+   * between transactions at shard boundaries.
+   */
+  private async writeInChunks(head: TransactOp[], shardOps: Array<{ op: TransactOp; change: ShardChange }>) {
+    let chunk: TransactOp[] = [...head];
+    let counters = new Map<number, { attached: number; secondary: number }>();
+    const flush = async () => {
+      const ops = [...chunk, ...counterOps(counters)];
+      if (ops.length > 0) await this.table.transact(ops);
+      chunk = [];
+      counters = new Map();
+    };
+    for (const { op, change } of shardOps) {
+      const trial = new Map([...counters].map(([k, v]) => [k, { ...v }]));
+      const derived = derivedOps(change, trial);
+      if (
+        chunk.length + 1 + derived.length + counterOps(trial).length > MAX_TRANSACTION_OPS &&
+        chunk.length > 0
+      ) {
+        await flush();
+        const fresh = new Map<number, { attached: number; secondary: number }>();
+        const again = derivedOps(change, fresh);
+        chunk.push(op, ...again);
+        counters = fresh;
+      } else {
+        chunk.push(op, ...derived);
+        counters = trial;
+      }
+    }
+    await flush();
+  }
+}

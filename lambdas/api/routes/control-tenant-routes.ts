@@ -1,0 +1,122 @@
+// Tenant routes for operators (/control/v1/tenant...).
+import { z } from 'zod';
+import { BadRequestError, InternalError, NotFoundError } from '../../core/errors';
+import { formatTenantShardId } from '../../core/ids';
+import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';
+import { reconcileInline } from '../../operations/reconcile-inline';
+import { rescheduleTenant } from '../../operations/reschedule-tenant';
+import { describeTenant } from '../render';
+import { defineRoute, ok } from '../route';
+import { tenantIdSchema } from '../schemas';
+import { reconcileDeps } from '../services';
+
+const tenantParams = z.object({ tenant_id: tenantIdSchema });
+
+export const controlTenantRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/control/v1/tenant/{tenant_id}/locate',
+    group: 'tenant',
+    scope: 'admin',
+    gated: true,
+    summary: "Where each shard is attached, with the pageservers' addresses.",
+    params: tenantParams,
+    handler: async ({ params }, services) => {
+      const current = await services.tenants.getTenantWithShards(params.tenant_id);
+      if (!current || current.shards.length === 0)
+        throw new NotFoundError('No shards for this tenant ID found');
+      const nodes = new Map((await services.nodes.list()).map((n) => [n.id, n]));
+      const shards = current.shards.map((s) => {
+        if (s.intent.attached === null)
+          throw new BadRequestError('Cannot locate a tenant that is not attached');
+        const node = nodes.get(s.intent.attached);
+        if (!node) throw new InternalError(`Node ${s.intent.attached} is not registered`);
+        return {
+          shard_id: formatTenantShardId(s.id),
+          node_id: node.id,
+          listen_http_addr: node.listenHttpAddr,
+          listen_http_port: node.listenHttpPort,
+          listen_pg_addr: node.listenPgAddr,
+          listen_pg_port: node.listenPgPort,
+        };
+      });
+      const zero = current.shards[0]!;
+      if (current.shards.some((s) => s.stripeSize !== zero.stripeSize)) {
+        throw new InternalError('Inconsistent shard stripe size parameters!');
+      }
+      return ok({ shards, shard_params: { count: zero.id.count, stripe_size: zero.stripeSize } });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/control/v1/tenant/{tenant_id}',
+    group: 'tenant',
+    scope: 'admin',
+    gated: true,
+    summary: "Describe a tenant: each shard's placement, errors and flags.",
+    params: tenantParams,
+    handler: async ({ params }, services) => {
+      const current = await services.tenants.getTenantWithShards(params.tenant_id);
+      if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
+      return ok(describeTenant(current.tenant, current.shards));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/control/v1/tenant',
+    group: 'tenant',
+    scope: 'admin',
+    gated: true,
+    summary: 'List tenants, described, a page at a time (?limit=&start_after=).',
+    query: z
+      .object({
+        limit: z
+          .string()
+          .regex(/^\d+$/, 'expected a whole number')
+          .transform(Number)
+          .pipe(z.number().min(1).max(1000))
+          .optional(),
+        start_after: tenantIdSchema.optional(),
+      })
+      .strict(),
+    handler: async ({ query }, services) => {
+      const page = await services.tenants.listTenants(query.limit ?? 100, query.start_after);
+      const described = [];
+      for (const tenant of page.tenants) {
+        const current = await services.tenants.getTenantWithShards(tenant.tenantId);
+        if (current) described.push(describeTenant(current.tenant, current.shards));
+      }
+      const headers: Record<string, string> = page.next ? { 'x-next-start-after': page.next } : {};
+      return { status: 200, body: described, headers };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/control/v1/tenant/{tenant_id}/policy',
+    group: 'tenant',
+    scope: 'admin',
+    gated: true,
+    summary: "Set a tenant's placement policy and/or scheduling switch (persisted).",
+    params: tenantParams,
+    body: z
+      .object({
+        placement: placementPolicySchema.nullish(),
+        scheduling: z.enum(SHARD_SCHEDULING_POLICIES).nullish(),
+      })
+      .strict(),
+    handler: async ({ params, body, requestId }, services) => {
+      const { shards } = await rescheduleTenant(
+        services,
+        params.tenant_id,
+        { policy: body.placement ?? undefined, schedulingPolicy: body.scheduling ?? undefined },
+        () => services.metrics.schedulingErrors.inc(),
+      );
+      await reconcileInline(
+        shards.map((s) => s.id),
+        reconcileDeps(services, `api-${requestId}`),
+        Date.now() + services.inlineReconcileMs,
+      );
+      return ok(null);
+    },
+  }),
+];

@@ -1,0 +1,243 @@
+// The "virtual pageserver" API (/v1/tenant...): the control plane manages whole tenants here as
+// if the controller were one pageserver.
+import { z } from 'zod';
+import { BadRequestError } from '../../core/errors';
+import { DEFAULT_STRIPE_SIZE, formatTenantShardId, isU32, MAX_U8, parseTenantShardId } from '../../core/ids';
+import { LOCATION_MODES } from '../../core/model/location-config';
+import { DEFAULT_PLACEMENT_POLICY, placementPolicySchema } from '../../core/model/placement-policy';
+import { createTenant } from '../../operations/create-tenant';
+import { deleteTenant } from '../../operations/delete-tenant';
+import { retryDeletion } from '../../operations/deletion-wrapper';
+import { passthroughGet } from '../../operations/passthrough';
+import { reconcileInline } from '../../operations/reconcile-inline';
+import { tenantLocationConfig } from '../../operations/tenant-location-config';
+import { timeTravel } from '../../operations/time-travel';
+import { createTimeline, deleteTimeline } from '../../operations/timelines';
+import { created, defineRoute, ok } from '../route';
+import { tenantIdSchema, timelineIdSchema } from '../schemas';
+import { reconcileDeps } from '../services';
+import { nestedTenantConfigSchema, pickTenantConfig, tenantConfigShape } from '../tenant-config-schema';
+
+const tenantParams = z.object({ tenant_id: tenantIdSchema });
+const timelineParams = z.object({ tenant_id: tenantIdSchema, timeline_id: timelineIdSchema });
+const u32 = z.number().int().refine(isU32, 'expected an unsigned 32-bit integer');
+const lsnString = z.string().regex(/^[0-9a-fA-F]{1,8}\/[0-9a-fA-F]{1,8}$/, 'expected an LSN like 0/169AD58');
+
+const createBody = z
+  .object({
+    new_tenant_id: z.string(),
+    generation: u32.nullish(),
+    shard_parameters: z
+      .object({
+        count: z.number().int().min(0).max(MAX_U8),
+        stripe_size: z.number().int().positive().refine(isU32, 'expected an unsigned 32-bit integer'),
+      })
+      .strict()
+      .nullish(),
+    placement_policy: placementPolicySchema.nullish(),
+    ...tenantConfigShape,
+  })
+  .strict();
+
+const locationConfigBody = z
+  .object({
+    tenant_id: z.string(),
+    mode: z.enum(LOCATION_MODES),
+    generation: u32.nullish(),
+    secondary_conf: z.object({ warm: z.boolean() }).strict().nullish(),
+    shard_number: z.number().int().min(0).max(MAX_U8).nullish(),
+    shard_count: z.number().int().min(0).max(MAX_U8).nullish(),
+    shard_stripe_size: z.number().int().nonnegative().nullish(),
+    tenant_conf: nestedTenantConfigSchema,
+  })
+  .strict();
+
+const locationConfigQuery = z
+  .object({ flush_ms: z.string().regex(/^\d+$/).optional(), lazy: z.enum(['true', 'false']).optional() })
+  .strict();
+
+const timelineCreateBody = z
+  .object({
+    new_timeline_id: timelineIdSchema,
+    ancestor_timeline_id: timelineIdSchema.nullish(),
+    existing_initdb_timeline_id: timelineIdSchema.nullish(),
+    ancestor_start_lsn: lsnString.nullish(),
+    pg_version: z.number().int().positive().nullish(),
+  })
+  .strict();
+
+const timeTravelQuery = z
+  .object({ travel_to: z.string().optional(), done_if_after: z.string().optional() })
+  .strict();
+const timeTravelBody = z
+  .object({ shard_counts: z.array(z.number().int().min(0).max(MAX_U8)).min(1) })
+  .strict();
+
+export const tenantRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tenant',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Create a tenant with all its shards (201; 409 if it exists).',
+    body: createBody,
+    handler: async ({ body, requestId }, services) => {
+      let id: ReturnType<typeof parseTenantShardId>;
+      try {
+        id = parseTenantShardId(body.new_tenant_id);
+      } catch (error) {
+        throw new BadRequestError(`body field 'new_tenant_id': ${(error as Error).message}`);
+      }
+      if (id.count !== 0) {
+        throw new BadRequestError(
+          'Attempted to create a specific shard, this API is for creating the whole tenant',
+        );
+      }
+      const shards = await createTenant(
+        services,
+        {
+          tenantId: id.tenantId,
+          generation: body.generation ?? 0,
+          shardCount: body.shard_parameters?.count ?? 0,
+          stripeSize: body.shard_parameters?.stripe_size ?? DEFAULT_STRIPE_SIZE,
+          policy: body.placement_policy ?? DEFAULT_PLACEMENT_POLICY,
+          config: pickTenantConfig(body),
+        },
+        () => services.metrics.schedulingErrors.inc(),
+      );
+      await reconcileInline(
+        shards.map((s) => s.id),
+        reconcileDeps(services, `api-${requestId}`),
+        Date.now() + services.inlineReconcileMs,
+      );
+      // Report the generation each shard now runs in (the original reported the one before).
+      const after = await services.tenants.getTenantWithShards(id.tenantId);
+      return created({
+        shards: (after?.shards ?? shards).map((s) => ({
+          shard_id: formatTenantShardId(s.id),
+          node_id: s.intent.attached,
+          generation: s.generation,
+        })),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/tenant/{tenant_id}/location_config',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Import, attach, make secondary or detach a tenant (the cloud control plane API).',
+    params: tenantParams,
+    query: locationConfigQuery,
+    body: locationConfigBody,
+    handler: async ({ params, body, requestId }, services) => {
+      let bodyId: ReturnType<typeof parseTenantShardId>;
+      try {
+        bodyId = parseTenantShardId(body.tenant_id);
+      } catch (error) {
+        throw new BadRequestError(`body field 'tenant_id': ${(error as Error).message}`);
+      }
+      if (bodyId.count !== 0) {
+        throw new BadRequestError('This API is for importing single-sharded or unsharded tenants');
+      }
+      const shards = await tenantLocationConfig(services, params.tenant_id, {
+        mode: body.mode,
+        generation: body.generation ?? null,
+        config: pickTenantConfig(body.tenant_conf),
+        owner: `api-${requestId}`,
+      });
+      return ok({
+        shards: shards
+          .filter((s) => s.intent.attached !== null)
+          .map((s) => ({ shard_id: formatTenantShardId(s.id), node_id: s.intent.attached })),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/tenant/{tenant_id}',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary:
+      'Delete a tenant from its pageservers, then its records (200 when gone; 409 if not done in 25 s).',
+    params: tenantParams,
+    handler: async ({ params, requestId }, services) =>
+      retryDeletion(() => deleteTenant(services, params.tenant_id, `api-${requestId}`)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tenant/{tenant_id}/timeline',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Create a timeline on every shard: shard zero first, then the others (201).',
+    params: tenantParams,
+    body: timelineCreateBody,
+    handler: async ({ params, body, requestId }, services) =>
+      created(await createTimeline(services, params.tenant_id, body, `api-${requestId}`)),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Delete a timeline on every shard: the others first, shard zero last (200 when gone).',
+    params: timelineParams,
+    handler: async ({ params, requestId }, services) =>
+      retryDeletion(() => deleteTimeline(services, params.tenant_id, params.timeline_id, `api-${requestId}`)),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/tenant/{tenant_id}/time_travel_remote_storage',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: "Roll a detached tenant's remote storage back in time, for every shard count it had.",
+    params: tenantParams,
+    query: timeTravelQuery,
+    body: timeTravelBody,
+    handler: async ({ params, query, body }, services) => {
+      await timeTravel(services, params.tenant_id, query.travel_to, query.done_if_after, body.shard_counts);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Tenant status, from the pageserver holding shard zero.',
+    params: tenantParams,
+    handler: async ({ params, rawPath, rawQueryString }, services) =>
+      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}/timeline',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Timeline list, from the pageserver holding shard zero.',
+    params: tenantParams,
+    query: z.record(z.string(), z.string()),
+    handler: async ({ params, rawPath, rawQueryString }, services) =>
+      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}/timeline/{proxy+}',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Any timeline GET below the list, from the pageserver holding shard zero.',
+    params: z.object({ tenant_id: tenantIdSchema, proxy: z.string() }),
+    query: z.record(z.string(), z.string()),
+    handler: async ({ params, rawPath, rawQueryString }, services) =>
+      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
+  }),
+];

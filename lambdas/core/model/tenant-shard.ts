@@ -1,0 +1,41 @@
+// One tenant shard as persisted: its placement intent, what we believe each pageserver holds
+// (observed), and its generation. The DynamoDB item is this plus keys.
+import type { TenantShardId } from '../ids';
+import type { LocationConfig, TenantConfig } from './location-config';
+import type { PlacementPolicy, ShardSchedulingPolicy } from './placement-policy';
+
+export interface Intent {
+  attached: number | null;
+  secondary: number[];
+}
+
+/**
+ * Observed locations by node id. No entry: certainly nothing there. `null`: unknown (a call failed
+ * half-way or the node went offline). A config: what the node last confirmed.
+ */
+export type Observed = Record<string, LocationConfig | null>;
+
+export interface TenantShard {
+  id: TenantShardId;
+  stripeSize: number;
+  /** Latest generation issued for this shard; the next attach increments it first. */
+  generation: number;
+  /** The node the latest generation was issued to. */
+  generationPageserver: number | null;
+  policy: PlacementPolicy;
+  schedulingPolicy: ShardSchedulingPolicy;
+  config: TenantConfig;
+  intent: Intent;
+  observed: Observed;
+  splitting: boolean;
+  pendingComputeNotification: boolean;
+  lastError: string | null;
+  version: number;
+}
+
+export const EMPTY_INTENT: Intent = { attached: null, secondary: [] };
+
+/** Every node the intent references, attached first. */
+export function intentNodes(intent: Intent): number[] {
+  return intent.attached === null ? [...intent.secondary] : [intent.attached, ...intent.secondary];
+}

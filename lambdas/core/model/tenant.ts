@@ -1,0 +1,16 @@
+// The tenant as a whole: what all its shards share.
+import type { TenantConfig } from './location-config';
+import type { PlacementPolicy, ShardSchedulingPolicy } from './placement-policy';
+
+export interface Tenant {
+  tenantId: string;
+  /** The shard count literal of the tenant's current shards (0: legacy unsharded). */
+  shardCount: number;
+  stripeSize: number;
+  policy: PlacementPolicy;
+  schedulingPolicy: ShardSchedulingPolicy;
+  config: TenantConfig;
+  /** Fingerprint of the last compute notification the hook accepted, to skip identical re-sends. */
+  lastComputeNotification: string | null;
+  version: number;
+}

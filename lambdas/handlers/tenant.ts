@@ -1,0 +1,7 @@
+// Lambda entry point for the 'tenant' route group: wiring only.
+import { buildGroupHandler } from '../api/build-handler';
+import { controlTenantRoutes } from '../api/routes/control-tenant-routes';
+import { tenantRoutes } from '../api/routes/tenant-routes';
+import { awsServices } from './aws-services';
+
+export const handler = buildGroupHandler([...tenantRoutes, ...controlTenantRoutes], awsServices);

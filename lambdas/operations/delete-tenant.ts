@@ -1,0 +1,55 @@
+// Tenant delete: every shard is deleted on its pageserver first (their remote data with it);
+// only when all say "gone" are the records removed. Unknown tenants are already gone.
+import type { Services } from '../api/services';
+import { InternalError, NotFoundError } from '../core/errors';
+import { detachConf } from '../core/model/location-config';
+import { retryOnConflict } from '../core/retry';
+import { ensureAttached } from './ensure-attached';
+import { TENANT_WRITE_ATTEMPTS } from './reschedule-tenant';
+
+export async function deleteTenant(
+  services: Services,
+  tenantId: string,
+  owner: string,
+): Promise<'in-progress' | 'done'> {
+  let attached: Awaited<ReturnType<typeof ensureAttached>>;
+  try {
+    attached = await ensureAttached(services, tenantId, owner);
+  } catch (error) {
+    if (error instanceof NotFoundError) return 'done';
+    throw error;
+  }
+  let inProgress = false;
+  for (const { shard, node } of attached.shards) {
+    try {
+      if ((await services.pageservers.deleteTenant(node, shard.id)) === 'in-progress') inProgress = true;
+    } catch (error) {
+      throw new InternalError(
+        `Error deleting shard ${shard.id.tenantId} on node ${node.id}: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (inProgress) return 'in-progress';
+
+  const nodes = new Map((await services.nodes.list()).map((n) => [n.id, n]));
+  await retryOnConflict(async () => {
+    const current = await services.tenants.getTenantWithShards(tenantId);
+    if (!current) return;
+    // Secondary locations hold only a cache: drop them, best effort.
+    await Promise.all(
+      current.shards.flatMap((shard) =>
+        shard.intent.secondary.map(async (nodeId) => {
+          const node = nodes.get(nodeId);
+          if (!node || node.availability === 'Offline') return;
+          const identity = { number: shard.id.number, count: shard.id.count, stripeSize: shard.stripeSize };
+          await services.pageservers
+            .putLocationConfig(node, shard.id, detachConf(identity, shard.config))
+            .catch(() => undefined);
+        }),
+      ),
+    );
+    await services.tenants.saveShards(current.shards.map((before) => ({ before, after: null })));
+    await services.tenants.deleteTenantItem(current.tenant);
+  }, TENANT_WRITE_ATTEMPTS);
+  return 'done';
+}

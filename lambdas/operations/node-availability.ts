@@ -1,0 +1,51 @@
+// What follows a node going Offline or coming back. Offline: what it holds becomes unknown and
+// its attached shards move (a schedulable secondary is promoted first). Active: shards whose
+// state there is unknown are reconciled. Nothing moves back by itself.
+import type { Services } from '../api/services';
+import { reconcileDeps } from '../api/services';
+import type { TenantShardId } from '../core/ids';
+import { retryOnConflict } from '../core/retry';
+import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { reconcileInline } from './reconcile-inline';
+import { forEachLimited } from './shard-pool';
+
+export async function nodeWentOffline(services: Services, nodeId: number, owner: string): Promise<void> {
+  const key = String(nodeId);
+  const memberships = await services.tenants.nodeMemberships(nodeId);
+  const moved: TenantShardId[] = [];
+  await forEachLimited(memberships, 8, async ({ id }) => {
+    await retryOnConflict(async () => {
+      const shard = await services.tenants.getShard(id);
+      if (!shard) return;
+      const observed = { ...shard.observed };
+      if (key in observed) observed[key] = null;
+      let intent = shard.intent;
+      if (intent.attached === nodeId) {
+        intent = notifyOffline(intent, nodeId).intent;
+        try {
+          const scheduler = new Scheduler((await services.nodes.list()).map(schedulerNode));
+          intent = scheduler.schedule({ ...shard, intent }).intent;
+        } catch (error) {
+          if (!(error instanceof ScheduleError)) throw error;
+          // Nowhere to go: it stays unattached until a node can take it, and says why.
+          services.metrics.schedulingErrors.inc();
+        }
+        moved.push(id);
+      }
+      await services.tenants.saveShards([{ before: shard, after: { ...shard, observed, intent } }]);
+    }, 20);
+  });
+  await reconcileInline(moved, reconcileDeps(services, owner), Date.now() + services.inlineReconcileMs);
+}
+
+export async function nodeCameBack(services: Services, nodeId: number, owner: string): Promise<void> {
+  const key = String(nodeId);
+  const memberships = await services.tenants.nodeMemberships(nodeId);
+  const unknown: TenantShardId[] = [];
+  for (const { id, observed } of memberships) {
+    if (!observed) continue;
+    const shard = await services.tenants.getShard(id);
+    if (shard && shard.observed[key] === null) unknown.push(id);
+  }
+  await reconcileInline(unknown, reconcileDeps(services, owner), Date.now() + services.inlineReconcileMs);
+}

@@ -1,0 +1,248 @@
+// The reconciler's executor: drives one shard's pageservers towards its intent, one planned
+// action at a time, re-reading and re-planning after each so that concurrent intent changes are
+// honoured. A lease makes it the only reconciler of the shard; generations are persisted before
+// any pageserver sees them; observed state is written after each confirmed call.
+import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
+import { formatShardIndex, formatTenantShardId, type TenantShardId } from '../core/ids';
+import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
+import type { PageserverNode } from '../core/model/node';
+import type { TenantShard } from '../core/model/tenant-shard';
+import type { ComputeHook, LeaseStore, NodeStore, PageserverApi, TenantStore } from '../core/ports';
+import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
+import { retryOnConflict } from '../core/retry';
+
+export interface ReconcileMetrics {
+  reconcileStarted(): void;
+  reconcileCompleted(status: 'ok' | 'error' | 'cancel'): void;
+  computeNotification(result: 'ok' | 'error' | 'skipped'): void;
+}
+
+export interface ReconcileDeps {
+  tenants: TenantStore;
+  nodes: NodeStore;
+  leases: LeaseStore;
+  pageservers: PageserverApi;
+  /** Null: no compute hook configured, notifications are considered delivered. */
+  computeHook: ComputeHook | null;
+  /** Identifies this reconciler as lease owner (request or execution id). */
+  owner: string;
+  metrics?: ReconcileMetrics;
+}
+
+export type ReconcileOutcome =
+  | { status: 'ok' }
+  | { status: 'busy' }
+  | { status: 'error'; message: string }
+  | { status: 'timeout' };
+
+/** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
+const MAX_STEPS = 32;
+const LEASE_MS = 60_000;
+
+const identity = (shard: TenantShard) => ({
+  number: shard.id.number,
+  count: shard.id.count,
+  stripeSize: shard.stripeSize,
+});
+
+class StepFailed extends Error {}
+
+export async function reconcileShard(
+  id: TenantShardId,
+  deps: ReconcileDeps,
+  deadline: number,
+): Promise<ReconcileOutcome> {
+  const leaseName = `SHARD#${formatShardIndex(id)}`;
+  if (!(await deps.leases.acquire(id.tenantId, leaseName, deps.owner, LEASE_MS))) return { status: 'busy' };
+  deps.metrics?.reconcileStarted();
+  try {
+    const outcome = await run(id, deps, deadline);
+    deps.metrics?.reconcileCompleted(
+      outcome.status === 'ok' ? 'ok' : outcome.status === 'timeout' ? 'cancel' : 'error',
+    );
+    return outcome;
+  } catch (error) {
+    deps.metrics?.reconcileCompleted('error');
+    throw error;
+  } finally {
+    await deps.leases.release(id.tenantId, leaseName, deps.owner);
+  }
+}
+
+/** Re-reads the shard and applies `change` to the latest version, retrying lost races. */
+async function update(
+  deps: ReconcileDeps,
+  id: TenantShardId,
+  change: (shard: TenantShard) => TenantShard | null,
+) {
+  return retryOnConflict(async () => {
+    const shard = await deps.tenants.getShard(id);
+    if (!shard) return undefined;
+    const next = change(shard);
+    if (!next) return shard;
+    const [saved] = await deps.tenants.saveShards([{ before: shard, after: next }]);
+    return saved;
+  });
+}
+
+async function recordFailure(deps: ReconcileDeps, id: TenantShardId, message: string, pendingNotify = false) {
+  await update(deps, id, (s) => ({
+    ...s,
+    lastError: message,
+    pendingComputeNotification: s.pendingComputeNotification || pendingNotify,
+  }));
+}
+
+async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Promise<ReconcileOutcome> {
+  // Nodes we could not reach in this run: their actions wait for a later reconcile.
+  const unreachable = new Set<number>();
+  let lastFailure: string | null = null;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const shard = await deps.tenants.getShard(id);
+    if (!shard) return { status: 'ok' };
+    const nodeList = await deps.nodes.list();
+    const nodes = new Map(nodeList.map((n) => [n.id, n]));
+    const availability = new Map(nodeList.map((n) => [n.id, { availability: n.availability }]));
+    const plan = planReconcile(shard, availability).filter(
+      (a) => a.kind === 'notify' || !unreachable.has(a.node),
+    );
+    if (plan.length === 0) {
+      if (lastFailure !== null) return { status: 'error', message: lastFailure };
+      if (shard.lastError !== null)
+        await update(deps, id, (s) => (s.lastError === null ? null : { ...s, lastError: null }));
+      return { status: 'ok' };
+    }
+    if (Date.now() >= deadline) return { status: 'timeout' };
+    const action = plan[0]!;
+    try {
+      await execute(action, shard, nodes, deps, deadline);
+    } catch (error) {
+      if (!(error instanceof StepFailed)) throw error;
+      lastFailure = error.message;
+      // An attach or notify that failed stops the run: later steps (detaching the old location)
+      // must not run before the new one is confirmed.
+      if (action.kind === 'attach' || action.kind === 'notify')
+        return { status: 'error', message: error.message };
+      unreachable.add(action.node);
+    }
+  }
+  return {
+    status: 'error',
+    message: `shard ${formatTenantShardId(id)} did not converge in ${MAX_STEPS} steps`,
+  };
+}
+
+async function execute(
+  action: ReconcileAction,
+  shard: TenantShard,
+  nodes: Map<number, PageserverNode>,
+  deps: ReconcileDeps,
+  deadline: number,
+): Promise<void> {
+  const id = shard.id;
+  if (action.kind === 'notify') return notify(shard, nodes, deps, deadline);
+
+  const node = nodes.get(action.node);
+  if (!node) {
+    // The node was dropped: nothing can be sent there; forget what we thought it held.
+    if (action.kind === 'detach') {
+      await update(deps, id, (s) => {
+        const observed = { ...s.observed };
+        delete observed[String(action.node)];
+        return { ...s, observed };
+      });
+      return;
+    }
+    await recordFailure(deps, id, `node ${action.node} is not registered`);
+    throw new StepFailed(`node ${action.node} is not registered`);
+  }
+  if (node.availability === 'Offline') {
+    const message = `node ${node.id} is offline`;
+    await recordFailure(deps, id, message);
+    throw new StepFailed(message);
+  }
+
+  let conf =
+    action.kind === 'secondary'
+      ? secondaryConf(identity(shard), shard.config)
+      : detachConf(identity(shard), shard.config);
+  if (action.kind === 'attach') {
+    // Generation before attach: persist the increment (and mark the location unknown) first.
+    const bumped = await update(deps, id, (s) => ({
+      ...s,
+      generation: s.generation + 1,
+      generationPageserver: node.id,
+      observed: { ...s.observed, [String(node.id)]: null },
+    }));
+    if (!bumped) return;
+    conf = attachedConf(identity(bumped), bumped.config, bumped.generation);
+  } else {
+    // The location is unknown while the call is in flight: a crash here leaves it dirty.
+    await update(deps, id, (s) => ({ ...s, observed: { ...s.observed, [String(node.id)]: null } }));
+  }
+
+  try {
+    await deps.pageservers.putLocationConfig(node, id, conf);
+  } catch (error) {
+    const message = `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`;
+    await recordFailure(deps, id, message);
+    throw new StepFailed(message);
+  }
+
+  await update(deps, id, (s) => {
+    const observed = { ...s.observed };
+    if (conf.mode === 'Detached') delete observed[String(node.id)];
+    else observed[String(node.id)] = conf;
+    // A fresh attach owes the control plane a notification, even if this run stops now.
+    const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
+    return { ...s, observed, pendingComputeNotification };
+  });
+}
+
+async function notify(
+  shard: TenantShard,
+  nodes: Map<number, PageserverNode>,
+  deps: ReconcileDeps,
+  deadline: number,
+): Promise<void> {
+  const id = shard.id;
+  const clear = () =>
+    update(deps, id, (s) =>
+      s.pendingComputeNotification ? { ...s, pendingComputeNotification: false } : null,
+    );
+  const whole = await deps.tenants.getTenantWithShards(id.tenantId);
+  const notification = whole ? buildComputeNotification(id.tenantId, whole.shards, nodes) : null;
+  if (!whole || !notification || !deps.computeHook) {
+    // Not every shard is placed yet (the last one to be placed sends it), or no hook configured.
+    deps.metrics?.computeNotification('skipped');
+    await clear();
+    return;
+  }
+  const fingerprint = notificationFingerprint(notification);
+  if (whole.tenant.lastComputeNotification === fingerprint) {
+    deps.metrics?.computeNotification('skipped');
+    await clear();
+    return;
+  }
+  const result = await deps.computeHook.notify(notification, deadline);
+  if (!result.ok) {
+    deps.metrics?.computeNotification('error');
+    const message = `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`;
+    await recordFailure(deps, id, message, true);
+    throw new StepFailed(message);
+  }
+  deps.metrics?.computeNotification('ok');
+  // Remember what was delivered and clear this shard's flag together.
+  await retryOnConflict(async () => {
+    const latest = await deps.tenants.getTenantWithShards(id.tenantId);
+    const current = latest?.shards.find((s) => formatShardIndex(s.id) === formatShardIndex(id));
+    if (!latest || !current) return;
+    await deps.tenants.saveShards(
+      [{ before: current, after: { ...current, pendingComputeNotification: false } }],
+      {
+        before: latest.tenant,
+        after: { ...latest.tenant, lastComputeNotification: fingerprint },
+      },
+    );
+  });
+}
