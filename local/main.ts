@@ -117,7 +117,8 @@ try {
     process.exit(0);
   } else {
     for (const ps of stack.fleet.pageservers) log(`pageserver ${ps.nodeId} at ${ps.baseUrl}`);
-    if (stack.fleet.computeHookUrl) log(`compute hook receiver at ${stack.fleet.computeHookUrl}`);
+    if (stack.computeHook)
+      log(`compute hook receiver at ${stack.computeHookUrl} (GET /sim/v1/notifications)`);
     console.log(`storage controller ready at ${stack.url} (${stack.readyMs} ms)`);
   }
 } catch (error) {

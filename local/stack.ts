@@ -9,10 +9,12 @@ import { buildGroupHandler, type GroupHandler } from '../lambdas/api/build-handl
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/api/route';
 import { ROUTES, routesOfGroup } from '../lambdas/api/route-table';
 import type { Services } from '../lambdas/api/services';
+import { reconcileAll } from '../lambdas/operations/reconcile-all';
 import { registerNode } from '../lambdas/operations/register-node';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
-import { type LocalFleet, startLocalFleet } from './local-fleet';
+import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
+import { type SimFleet, startSimFleet } from './sim/fleet';
 
 export interface LocalStackOptions {
   host: string;
@@ -43,7 +45,12 @@ export interface LocalStack {
   dynamo: DynamoDbLocal | null;
   dynamoEndpoint: string;
   services: Services;
-  fleet: LocalFleet;
+  fleet: SimFleet;
+  /** The built-in compute-hook receiver, when no --compute-hook-url was given. */
+  computeHook: ComputeHookReceiver | null;
+  computeHookUrl: string;
+  /** Runs one reconcile-all pass now (the timer runs them every interval). */
+  reconcileAllNow(): Promise<void>;
   /** Milliseconds from the start call until /ready answered 200. */
   readyMs: number;
   stop(): Promise<void>;
@@ -90,10 +97,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(async () => doc.destroy());
     await ensureTable(doc, options.tableName);
 
+    let computeHook: ComputeHookReceiver | null = null;
+    let computeHookUrl = options.computeHookUrl;
+    if (!computeHookUrl) {
+      computeHook = await startComputeHookReceiver({
+        host: '127.0.0.1',
+        expectedToken: options.controlPlaneJwtToken,
+      });
+      stoppers.push(() => computeHook!.stop());
+      computeHookUrl = computeHook.url;
+    }
+
     const services = createServices({
       doc,
       tableName: options.tableName,
       publicKeyPem: options.publicKeyPem,
+      pageserverJwtToken: options.pageserverJwtToken,
+      computeHookUrl,
+      controlPlaneJwtToken: options.controlPlaneJwtToken,
       readinessWaitMs: options.readinessWaitMs,
     });
     const epoch = randomUUID();
@@ -106,18 +127,53 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => gateway.stop());
     log(`API listening on ${gateway.url}`);
 
-    const fleet = await startLocalFleet({
-      pageservers: options.pageservers,
-      controllerUrl: gateway.url,
-      upcallToken: options.upcallJwtToken,
-      requiredToken: options.pageserverJwtToken,
-      computeHookUrl: options.computeHookUrl,
-      computeHookToken: options.controlPlaneJwtToken,
-      // Pageservers must be registered before their re-attach can succeed.
-      register: (registration) => registerNode(services.nodes, registration),
-    });
+    // Pageservers are registered before they start, as neon_local does, so their first
+    // re-attach succeeds.
+    const ports: number[] = [];
+    for (let i = 0; i < options.pageservers; i++) {
+      const port = await freePort();
+      ports.push(port);
+      await registerNode(services.nodes, {
+        id: i + 1,
+        listenHttpAddr: '127.0.0.1',
+        listenHttpPort: port,
+        listenPgAddr: '127.0.0.1',
+        listenPgPort: port,
+        availabilityZoneId: null,
+      });
+    }
+    const fleet = await startSimFleet(
+      ports.map((port, i) => ({ nodeId: i + 1, port })),
+      {
+        controlPlaneApi: `${gateway.url}/upcall/v1/`,
+        controlPlaneToken: options.upcallJwtToken,
+        requiredToken: options.pageserverJwtToken,
+        log,
+      },
+    );
     stoppers.push(() => fleet.stop());
-    if (options.pageservers > 0) log(`${options.pageservers} simulated pageservers registered`);
+    await Promise.all(fleet.pageservers.map((p) => p.waitUntilActive()));
+    if (options.pageservers > 0)
+      log(`${options.pageservers} simulated pageservers registered and re-attached`);
+
+    // The background reconcile-all pass (a Step Functions schedule on AWS).
+    let passRunning: Promise<void> | null = null;
+    const reconcileAllNow = async () => {
+      if (passRunning) return passRunning;
+      passRunning = reconcileAll(services, `reconcile-all-${randomUUID()}`, Date.now() + 60_000)
+        .then(() => undefined)
+        .catch((error: Error) => log(`reconcile-all failed: ${error.message}`))
+        .finally(() => {
+          passRunning = null;
+        });
+      return passRunning;
+    };
+    const timer = setInterval(() => void reconcileAllNow(), options.reconcileIntervalSeconds * 1000);
+    timer.unref();
+    stoppers.push(async () => {
+      clearInterval(timer);
+      await passRunning;
+    });
 
     await services.meta.markReady(epoch);
     await waitUntilReady(gateway.url, 30_000);
@@ -128,6 +184,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoEndpoint: endpoint,
       services,
       fleet,
+      computeHook,
+      computeHookUrl,
+      reconcileAllNow,
       readyMs: Date.now() - started,
       stop: stopAll,
     };

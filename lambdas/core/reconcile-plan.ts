@@ -1,0 +1,58 @@
+// The reconcile planner: from a shard's intent, observed state and generation, the ordered
+// pageserver actions that make observed match intent. Pure; the executor runs the first action,
+// records what happened, and plans again.
+import { attachedConf, type ShardIdentity, sameLocation, secondaryConf } from './model/location-config';
+import type { TenantShard } from './model/tenant-shard';
+
+export type ReconcileAction =
+  /** Persist generation + 1 issued to `node`, then PUT AttachedSingle in it there. */
+  | { kind: 'attach'; node: number }
+  | { kind: 'secondary'; node: number }
+  /** PUT Detached; a confirmed detach removes the observed entry. */
+  | { kind: 'detach'; node: number }
+  /** Tell the compute hook where the tenant's shards are. */
+  | { kind: 'notify' };
+
+export function shardIdentity(shard: TenantShard): ShardIdentity {
+  return { number: shard.id.number, count: shard.id.count, stripeSize: shard.stripeSize };
+}
+
+/**
+ * Actions in order: attach (and notify), secondaries, then detaches, so that the old location is
+ * only dropped once the new one is confirmed. An attach on an Offline node is still planned:
+ * the executor fails it, which keeps the shard dirty until the node returns or moves.
+ */
+export function planReconcile(
+  shard: TenantShard,
+  _nodes: ReadonlyMap<number, { availability: 'Active' | 'Offline' }> = new Map(),
+): ReconcileAction[] {
+  if (shard.splitting || shard.schedulingPolicy === 'Stop') return [];
+  const identity = shardIdentity(shard);
+  const actions: ReconcileAction[] = [];
+  const { attached, secondary } = shard.intent;
+  if (attached !== null) {
+    const wanted = attachedConf(identity, shard.config, shard.generation);
+    const current = shard.observed[String(attached)];
+    if (shard.generationPageserver !== attached || !sameLocation(current, wanted)) {
+      actions.push({ kind: 'attach', node: attached }, { kind: 'notify' });
+    } else if (shard.pendingComputeNotification) {
+      actions.push({ kind: 'notify' });
+    }
+  }
+  const wantedSecondary = secondaryConf(identity, shard.config);
+  for (const node of secondary) {
+    if (!sameLocation(shard.observed[String(node)], wantedSecondary))
+      actions.push({ kind: 'secondary', node });
+  }
+  const intended = new Set(attached === null ? secondary : [attached, ...secondary]);
+  for (const key of Object.keys(shard.observed)) {
+    const node = Number(key);
+    if (!intended.has(node)) actions.push({ kind: 'detach', node });
+  }
+  return actions;
+}
+
+/** Observed differs from intent, or a compute notification is owed. */
+export function isDirty(shard: TenantShard): boolean {
+  return planReconcile(shard).length > 0;
+}

@@ -1,0 +1,51 @@
+// Small helpers shared by the simulated HTTP servers.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Body to send instead of {"msg"} (some pageserver errors answer with JSON null). */
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `Failed to parse json request: ${(error as Error).message}`);
+  }
+}
+
+export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const requestId = req.headers['x-request-id']?.toString() ?? randomUUID();
+  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId });
+  res.end(JSON.stringify(body === undefined ? null : body));
+}
+
+export async function listen(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

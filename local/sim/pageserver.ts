@@ -1,0 +1,642 @@
+// A simulated pageserver: a real HTTP server implementing the management API the controller
+// calls (reference/wire-formats.md §4, §5), the re-attach contract on start, a "disk" that
+// survives restarts, fault injection, and a shared remote storage that records generations.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { z } from 'zod';
+import {
+  formatLsn,
+  formatTenantShardId,
+  parseLsn,
+  parseTenantShardId,
+  shardCountOf,
+  splitChildren,
+} from '../../lambdas/core/ids';
+import { LOCATION_MODES, type LocationConfig } from '../../lambdas/core/model/location-config';
+import { type Fault, FaultInjector, faultSchema } from './faults';
+import { close, HttpError, listen, readJson, sendJson } from './http-util';
+import type { SimRemoteStorage } from './remote-storage';
+
+export interface SimTimeline {
+  timeline_id: string;
+  ancestor_timeline_id: string | null;
+  ancestor_lsn: bigint | null;
+  last_record_lsn: bigint;
+  initdb_lsn: bigint;
+  pg_version: number;
+  /** Set while a deletion runs: the time it completes. */
+  deletingUntil?: number;
+}
+
+export interface SimLocation {
+  conf: LocationConfig;
+  timelines: Map<string, SimTimeline>;
+  /** Set while a tenant deletion runs: the time it completes. */
+  deletingUntil?: number;
+}
+
+/** What survives a restart. */
+export class SimDisk {
+  readonly locations = new Map<string, SimLocation>();
+}
+
+export interface PageserverSimOptions {
+  nodeId: number;
+  storage: SimRemoteStorage;
+  host?: string;
+  /** 0 (default) picks a free port; restarts reuse the port first bound. */
+  port?: number;
+  /** Base URL of the controller's upcall API, e.g. http://127.0.0.1:1234/upcall/v1/ */
+  controlPlaneApi?: string;
+  /** Sent as Bearer token on upcalls. */
+  controlPlaneToken?: string;
+  /** When set, requests (other than GET /v1/status and /sim/...) must carry this Bearer token. */
+  requiredToken?: string;
+  disk?: SimDisk;
+  /** How long a tenant or timeline deletion takes after its 202. */
+  deletionMs?: number;
+  /** Pause before re-attach retry n: default min(1.1^n, 3) s. */
+  reAttachBackoffMs?: (attempt: number) => number;
+  log?: (message: string) => void;
+}
+
+const INITDB_LSN = 0x169ad58n;
+
+const locationBody = z
+  .object({
+    tenant_id: z.string(),
+    mode: z.enum(LOCATION_MODES),
+    generation: z.number().int().nonnegative().nullish(),
+    secondary_conf: z.object({ warm: z.boolean() }).nullish(),
+    shard_number: z.number().int().min(0).max(255).default(0),
+    shard_count: z.number().int().min(0).max(255).default(0),
+    shard_stripe_size: z.number().int().nonnegative().default(0),
+    tenant_conf: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+const timelineCreateBody = z.object({
+  new_timeline_id: z.string().regex(/^[0-9a-f]{32}$/),
+  ancestor_timeline_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullish(),
+  ancestor_start_lsn: z.string().nullish(),
+  pg_version: z.number().int().nullish(),
+  existing_initdb_timeline_id: z.string().nullish(),
+});
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `unknown field ${i.keys.join(', ')}`
+        : `${i.path.join('.')}: ${i.message}`,
+    )
+    .join('; ');
+}
+
+function isAttached(mode: string): boolean {
+  return mode === 'AttachedSingle' || mode === 'AttachedMulti' || mode === 'AttachedStale';
+}
+
+export class PageserverSim {
+  readonly nodeId: number;
+  readonly disk: SimDisk;
+  readonly faults = new FaultInjector();
+  private server: Server | undefined;
+  private boundPort: number;
+  private readonly host: string;
+  private active = false;
+  private stopped = true;
+  private reAttachLoop: Promise<void> | undefined;
+  private hanging = new Set<ServerResponse>();
+  reAttachAttempts = 0;
+
+  constructor(private readonly options: PageserverSimOptions) {
+    this.nodeId = options.nodeId;
+    this.disk = options.disk ?? new SimDisk();
+    this.host = options.host ?? '127.0.0.1';
+    this.boundPort = options.port ?? 0;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get baseUrl(): string {
+    return `http://${this.host}:${this.boundPort}`;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  get isRunning(): boolean {
+    return !this.stopped;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.active = !this.options.controlPlaneApi;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error) => {
+        const status = error instanceof HttpError ? error.status : 500;
+        const body =
+          error instanceof HttpError && error.body !== undefined
+            ? error.body
+            : { msg: (error as Error).message };
+        if (!res.headersSent) sendJson(req, res, status, body);
+      });
+    });
+    this.boundPort = await listen(this.server, this.host, this.boundPort);
+    if (this.options.controlPlaneApi) this.reAttachLoop = this.reAttach();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.active = false;
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+    if (this.server) await close(this.server);
+    this.server = undefined;
+    await this.reAttachLoop;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Resolves once re-attach has completed (or immediately without a control plane). */
+  async waitUntilActive(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.active) {
+      if (Date.now() > deadline) throw new Error(`pageserver ${this.nodeId} did not become active`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Current locations: shard id → its config (what GET /v1/location_config reports). */
+  locations(): Array<{ shard: string; conf: LocationConfig }> {
+    return [...this.disk.locations].map(([shard, loc]) => ({ shard, conf: loc.conf }));
+  }
+
+  private upcallUrl(name: string): string {
+    const base = this.options.controlPlaneApi!;
+    return `${base.endsWith('/') ? base : `${base}/`}${name}`;
+  }
+
+  private async upcall(name: string, body: unknown): Promise<Response> {
+    return fetch(this.upcallUrl(name), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.options.controlPlaneToken
+          ? { authorization: `Bearer ${this.options.controlPlaneToken}` }
+          : {}),
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
+  /** Asks the controller which shards to run attached, retrying until it answers (404 until registered). */
+  private async reAttach(): Promise<void> {
+    const backoff = this.options.reAttachBackoffMs ?? ((n: number) => Math.min(1.1 ** n, 3) * 1000);
+    for (let attempt = 0; !this.stopped; attempt++) {
+      this.reAttachAttempts += 1;
+      try {
+        const res = await this.upcall('re-attach', { node_id: this.nodeId });
+        if (res.ok) {
+          const body = (await res.json()) as { tenants: Array<{ id: string; gen: number }> };
+          this.applyReAttach(body.tenants);
+          this.active = true;
+          this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);
+          return;
+        }
+        await res.arrayBuffer();
+      } catch {
+        // controller not up yet
+      }
+      const pause = attempt === 0 ? 0 : backoff(attempt);
+      const until = Date.now() + pause;
+      while (!this.stopped && Date.now() < until)
+        await new Promise((r) => setTimeout(r, Math.min(50, pause)));
+    }
+  }
+
+  /** The pageserver contract: listed shards attached in their new generation, other attached ones dropped, secondaries kept. */
+  private applyReAttach(tenants: Array<{ id: string; gen: number }>): void {
+    const listed = new Map(tenants.map((t) => [t.id, t.gen]));
+    for (const [shard, loc] of [...this.disk.locations]) {
+      const gen = listed.get(shard);
+      if (gen !== undefined) {
+        loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
+        this.options.storage.recordIssued(shard, gen, this.nodeId);
+      } else if (isAttached(loc.conf.mode)) {
+        this.disk.locations.delete(shard);
+      }
+    }
+    for (const [shard, gen] of listed) {
+      if (this.disk.locations.has(shard)) continue;
+      // Listed but not on local disk: attach from remote storage with default parameters.
+      const id = parseTenantShardId(shard);
+      this.disk.locations.set(shard, {
+        conf: {
+          mode: 'AttachedSingle',
+          generation: gen,
+          secondary_conf: null,
+          shard_number: id.number,
+          shard_count: id.count,
+          shard_stripe_size: 32768,
+          tenant_conf: {},
+        },
+        timelines: new Map(),
+      });
+      this.options.storage.recordIssued(shard, gen, this.nodeId);
+    }
+  }
+
+  /** Ingest: moves a timeline's last_record_lsn forward (recorded as a remote write). */
+  advanceLsn(shard: string, timelineId: string, by = 0x1000n): bigint {
+    const loc = this.disk.locations.get(shard);
+    const tl = loc?.timelines.get(timelineId);
+    if (!loc || !tl) throw new HttpError(404, `NotFound: timeline ${timelineId} of ${shard}`);
+    tl.last_record_lsn += by;
+    if (loc.conf.generation !== null)
+      this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'ingest');
+    return tl.last_record_lsn;
+  }
+
+  /** Runs queued deletions for attached shards, after asking the controller to validate their generations. */
+  async flushDeletions(): Promise<Array<{ id: string; valid: boolean }>> {
+    const attached = [...this.disk.locations].filter(
+      ([, l]) => isAttached(l.conf.mode) && l.conf.generation !== null,
+    );
+    if (attached.length === 0) return [];
+    const res = await this.upcall('validate', {
+      tenants: attached.map(([shard, l]) => ({ id: shard, gen: l.conf.generation })),
+    });
+    if (!res.ok) throw new Error(`validate answered ${res.status}`);
+    const body = (await res.json()) as { tenants: Array<{ id: string; valid: boolean }> };
+    for (const { id, valid } of body.tenants) {
+      const loc = this.disk.locations.get(id);
+      if (valid && loc?.conf.generation != null)
+        this.options.storage.recordDeletion(id, loc.conf.generation, this.nodeId);
+    }
+    return body.tenants;
+  }
+
+  private finishDeletions(now = Date.now()): void {
+    for (const [shard, loc] of [...this.disk.locations]) {
+      if (loc.deletingUntil !== undefined && loc.deletingUntil <= now) {
+        this.disk.locations.delete(shard);
+        continue;
+      }
+      for (const [id, tl] of [...loc.timelines]) {
+        if (tl.deletingUntil !== undefined && tl.deletingUntil <= now) loc.timelines.delete(id);
+      }
+    }
+  }
+
+  private checkAuth(req: IncomingMessage, path: string): void {
+    const token = this.options.requiredToken;
+    if (!token || path === '/v1/status' || path.startsWith('/sim/')) return;
+    const header = req.headers.authorization;
+    if (!header) throw new HttpError(401, 'Unauthorized: missing authorization header');
+    if (header !== `Bearer ${token}`) throw new HttpError(403, 'Forbidden: JWT authentication error');
+  }
+
+  private requireActive(): void {
+    if (!this.active) throw new HttpError(503, 'Not yet active: waiting for re-attach');
+  }
+
+  private attachedLocation(shard: string): SimLocation {
+    const loc = this.disk.locations.get(shard);
+    if (!loc || !isAttached(loc.conf.mode) || loc.deletingUntil !== undefined) {
+      throw new HttpError(404, `NotFound: tenant ${shard} is not attached here`);
+    }
+    return loc;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (!path.startsWith('/sim/')) {
+      const decision = this.faults.decide(method, path);
+      if (decision.kind === 'hang') {
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return;
+      }
+      if (decision.kind === 'fail')
+        throw new HttpError(decision.status, `injected fault: ${decision.status}`);
+      if (decision.kind === 'delay') await new Promise((r) => setTimeout(r, decision.ms));
+    }
+    this.checkAuth(req, path);
+    this.finishDeletions();
+    const body = method === 'GET' ? null : await readJson(req);
+    const reply = (status: number, value: unknown) => sendJson(req, res, status, value);
+    let m: RegExpExecArray | null;
+
+    if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
+    if (method === 'GET' && path === '/v1/status') return reply(200, { id: this.nodeId });
+    if (method === 'GET' && path === '/v1/utilization') {
+      const used = this.disk.locations.size * 1_000_000;
+      return reply(200, {
+        disk_usage_bytes: used,
+        free_space_bytes: 1_000_000_000_000 - used,
+        utilization_score: used,
+        captured_at: new Date().toISOString(),
+      });
+    }
+    if (method === 'GET' && path === '/v1/location_config') {
+      return reply(200, { tenant_shards: [...this.disk.locations].map(([shard, loc]) => [shard, loc.conf]) });
+    }
+    if ((m = /^\/v1\/tenant\/([^/]+)(\/.*)?$/.exec(path))) {
+      const shard = m[1]!;
+      const rest = m[2] ?? '';
+      try {
+        parseTenantShardId(shard);
+      } catch (error) {
+        throw new HttpError(400, `failed to parse tenant_shard_id: ${(error as Error).message}`);
+      }
+      this.requireActive();
+      return this.handleTenant(method, shard, rest, url.searchParams, body, reply);
+    }
+    throw new HttpError(404, `NotFound: no route ${method} ${path}`);
+  }
+
+  private handleTenant(
+    method: string,
+    shard: string,
+    rest: string,
+    query: URLSearchParams,
+    body: unknown,
+    reply: (status: number, value: unknown) => void,
+  ): void {
+    const storage = this.options.storage;
+    let m: RegExpExecArray | null;
+    if (method === 'PUT' && rest === '/location_config') return this.putLocationConfig(shard, body, reply);
+    if (method === 'GET' && rest === '') {
+      const loc = this.attachedLocation(shard);
+      return reply(200, {
+        id: shard,
+        state: { slug: 'Active' },
+        current_physical_size: loc.timelines.size * 8192,
+        attachment_status: { slug: 'attached' },
+        ...(loc.conf.generation === null ? {} : { generation: loc.conf.generation }),
+        walredo: null,
+        timelines: [...loc.timelines.keys()],
+      });
+    }
+    if (method === 'DELETE' && rest === '') {
+      const loc = this.disk.locations.get(shard);
+      if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(404, `NotFound: tenant ${shard}`);
+      if (loc.deletingUntil !== undefined) throw new HttpError(409, 'Conflict: deletion already in progress');
+      loc.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
+      if (loc.conf.generation !== null)
+        storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-tenant');
+      return reply(202, null);
+    }
+    if (method === 'PUT' && rest === '/shard_split') return this.shardSplit(shard, body, reply);
+    if (method === 'POST' && rest === '/timeline') return this.createTimeline(shard, body, reply);
+    if (method === 'GET' && rest === '/timeline') {
+      const loc = this.attachedLocation(shard);
+      return reply(
+        200,
+        [...loc.timelines.values()].map((tl) => this.timelineInfo(shard, tl)),
+      );
+    }
+    if ((m = /^\/timeline\/([0-9a-f]{32})$/.exec(rest))) {
+      const loc = this.attachedLocation(shard);
+      const tl = loc.timelines.get(m[1]!);
+      if (method === 'GET') {
+        if (!tl) throw new HttpError(404, `NotFound: timeline ${m[1]}`);
+        return reply(200, this.timelineInfo(shard, tl));
+      }
+      if (method === 'DELETE') {
+        if (!tl) throw new HttpError(404, `NotFound: timeline ${m[1]}`);
+        if (tl.deletingUntil !== undefined)
+          throw new HttpError(409, 'Conflict: timeline deletion already in progress');
+        const children = [...loc.timelines.values()].some((t) => t.ancestor_timeline_id === m![1]);
+        if (children) throw new HttpError(412, 'Precondition failed: timeline has child timelines');
+        tl.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
+        if (loc.conf.generation !== null)
+          storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-timeline');
+        return reply(202, null);
+      }
+    }
+    if (method === 'PUT' && rest === '/time_travel_remote_storage') {
+      const travelTo = query.get('travel_to');
+      const doneIfAfter = query.get('done_if_after');
+      const to = travelTo ? Date.parse(travelTo) : Number.NaN;
+      const after = doneIfAfter ? Date.parse(doneIfAfter) : Number.NaN;
+      if (Number.isNaN(to)) throw new HttpError(400, `Invalid time for travel_to: ${travelTo}`);
+      if (Number.isNaN(after)) throw new HttpError(400, `Invalid time for done_if_after: ${doneIfAfter}`);
+      if (to > after) throw new HttpError(400, 'travel_to must not be later than done_if_after');
+      if (this.disk.locations.has(shard))
+        throw new HttpError(400, `tenant ${shard} is managed on this pageserver`);
+      storage.recordWrite(shard, -1, this.nodeId, `time-travel ${travelTo}`);
+      return reply(200, null);
+    }
+    if (method === 'POST' && rest === '/secondary/download') {
+      const loc = this.disk.locations.get(shard);
+      if (!loc || loc.conf.mode !== 'Secondary')
+        throw new HttpError(500, `tenant ${shard} is not a secondary here`);
+      return reply(200, null);
+    }
+    throw new HttpError(404, `NotFound: no route ${method} /v1/tenant/${shard}${rest}`);
+  }
+
+  private putLocationConfig(
+    shard: string,
+    body: unknown,
+    reply: (status: number, value: unknown) => void,
+  ): void {
+    const parsed = locationBody.safeParse(body);
+    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+    const req = parsed.data;
+    const generation = req.generation ?? null;
+    if (isAttached(req.mode) && generation === null)
+      throw new HttpError(400, 'Generation must be set when attaching');
+    if (req.mode === 'Secondary' && generation !== null)
+      throw new HttpError(400, 'Secondary locations have no generation');
+    if (req.shard_count > 0 && (req.shard_number >= req.shard_count || req.shard_stripe_size === 0)) {
+      throw new HttpError(400, 'invalid shard parameters');
+    }
+    const existing = this.disk.locations.get(shard);
+    if (req.mode === 'Detached') {
+      this.disk.locations.delete(shard);
+      return reply(200, null);
+    }
+    if (
+      existing &&
+      isAttached(existing.conf.mode) &&
+      existing.conf.generation !== null &&
+      generation !== null &&
+      generation < existing.conf.generation
+    ) {
+      throw new HttpError(400, `Generation ${generation} is less than existing ${existing.conf.generation}`);
+    }
+    const conf: LocationConfig = {
+      mode: req.mode,
+      generation,
+      secondary_conf: req.mode === 'Secondary' ? (req.secondary_conf ?? { warm: false }) : null,
+      shard_number: req.shard_number,
+      shard_count: req.shard_count,
+      shard_stripe_size: req.shard_stripe_size,
+      tenant_conf: req.tenant_conf,
+    };
+    this.disk.locations.set(shard, { conf, timelines: existing?.timelines ?? new Map() });
+    if (generation !== null) {
+      this.options.storage.recordIssued(shard, generation, this.nodeId);
+      if (req.mode !== 'AttachedStale')
+        this.options.storage.recordWrite(shard, generation, this.nodeId, 'attach');
+    }
+    return reply(200, { shards: isAttached(req.mode) ? [{ shard_id: shard, node_id: this.nodeId }] : [] });
+  }
+
+  private shardSplit(shard: string, body: unknown, reply: (status: number, value: unknown) => void): void {
+    const parsed = z.object({ new_shard_count: z.number().int().min(1).max(255) }).safeParse(body);
+    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+    const loc = this.disk.locations.get(shard);
+    if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(500, `tenant ${shard} is not attached here`);
+    const parent = parseTenantShardId(shard);
+    const oldCount = shardCountOf(parent.count);
+    const newCount = parsed.data.new_shard_count;
+    const ratio = newCount / oldCount;
+    if (newCount <= oldCount || !Number.isInteger(ratio) || (ratio & (ratio - 1)) !== 0) {
+      throw new HttpError(500, `cannot split ${shard} from ${oldCount} to ${newCount} shards`);
+    }
+    const children = splitChildren(parent, newCount).map(formatTenantShardId);
+    for (const child of children) {
+      const id = parseTenantShardId(child);
+      const timelines = new Map([...loc.timelines].map(([k, tl]) => [k, { ...tl }]));
+      this.disk.locations.set(child, {
+        conf: { ...loc.conf, mode: 'AttachedSingle', shard_number: id.number, shard_count: id.count },
+        timelines,
+      });
+      if (loc.conf.generation !== null) {
+        this.options.storage.recordIssued(child, loc.conf.generation, this.nodeId);
+        this.options.storage.recordWrite(child, loc.conf.generation, this.nodeId, 'split');
+      }
+    }
+    this.disk.locations.delete(shard);
+    return reply(200, { new_shards: children });
+  }
+
+  private createTimeline(
+    shard: string,
+    body: unknown,
+    reply: (status: number, value: unknown) => void,
+  ): void {
+    const loc = this.attachedLocation(shard);
+    const parsed = timelineCreateBody.safeParse(body);
+    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+    const req = parsed.data;
+    const ancestorId = req.ancestor_timeline_id ?? null;
+    let ancestorLsn: bigint | null = null;
+    if (ancestorId) {
+      const ancestor = loc.timelines.get(ancestorId);
+      if (!ancestor) throw new HttpError(500, `ancestor timeline ${ancestorId} not found`);
+      try {
+        ancestorLsn = req.ancestor_start_lsn ? parseLsn(req.ancestor_start_lsn) : ancestor.last_record_lsn;
+      } catch (error) {
+        throw new HttpError(400, (error as Error).message);
+      }
+      if (ancestorLsn > ancestor.last_record_lsn) throw new HttpError(406, 'ancestor LSN not reached yet');
+    }
+    const pgVersion = req.pg_version ?? 15;
+    const existing = loc.timelines.get(req.new_timeline_id);
+    if (existing) {
+      const same =
+        existing.ancestor_timeline_id === ancestorId &&
+        existing.pg_version === pgVersion &&
+        (!req.ancestor_start_lsn || existing.ancestor_lsn === ancestorLsn);
+      if (!same || existing.deletingUntil !== undefined) throw new HttpError(409, 'timeline exists', null);
+      return reply(201, this.timelineInfo(shard, existing));
+    }
+    const tl: SimTimeline = {
+      timeline_id: req.new_timeline_id,
+      ancestor_timeline_id: ancestorId,
+      ancestor_lsn: ancestorLsn,
+      last_record_lsn: ancestorLsn ?? INITDB_LSN,
+      initdb_lsn: INITDB_LSN,
+      pg_version: pgVersion,
+    };
+    loc.timelines.set(tl.timeline_id, tl);
+    if (loc.conf.generation !== null)
+      this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'timeline-create');
+    return reply(201, this.timelineInfo(shard, tl));
+  }
+
+  private timelineInfo(shard: string, tl: SimTimeline) {
+    const lsn = formatLsn(tl.last_record_lsn);
+    return {
+      tenant_id: shard,
+      timeline_id: tl.timeline_id,
+      ancestor_timeline_id: tl.ancestor_timeline_id,
+      ancestor_lsn: tl.ancestor_lsn === null || tl.ancestor_lsn === 0n ? null : formatLsn(tl.ancestor_lsn),
+      last_record_lsn: lsn,
+      prev_record_lsn: lsn,
+      latest_gc_cutoff_lsn: formatLsn(tl.initdb_lsn),
+      disk_consistent_lsn: lsn,
+      remote_consistent_lsn: lsn,
+      remote_consistent_lsn_visible: lsn,
+      initdb_lsn: formatLsn(tl.initdb_lsn),
+      current_logical_size: 8192,
+      current_logical_size_is_accurate: true,
+      directory_entries_counts: [0, 0, 0, 0, 0, 0, 0],
+      current_physical_size: 8192,
+      current_logical_size_non_incremental: null,
+      timeline_dir_layer_file_size_sum: null,
+      wal_source_connstr: null,
+      last_received_msg_lsn: null,
+      last_received_msg_ts: null,
+      pg_version: tl.pg_version,
+      state: tl.deletingUntil === undefined ? 'Active' : 'Stopping',
+      walreceiver_status: 'Not active',
+    };
+  }
+
+  private async handleControl(
+    method: string,
+    path: string,
+    body: unknown,
+    reply: (status: number, value: unknown) => void,
+  ): Promise<void> {
+    let m: RegExpExecArray | null;
+    if (path === '/sim/v1/faults') {
+      if (method === 'GET') return reply(200, this.faults.list());
+      if (method === 'DELETE') {
+        this.faults.clear();
+        for (const res of this.hanging) res.destroy();
+        return reply(200, null);
+      }
+      if (method === 'PUT') {
+        const parsed = faultSchema.safeParse(body);
+        if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+        this.faults.add(parsed.data as Fault);
+        return reply(200, null);
+      }
+    }
+    if (
+      method === 'POST' &&
+      (m = /^\/sim\/v1\/tenant\/([^/]+)\/timeline\/([0-9a-f]{32})\/advance$/.exec(path))
+    ) {
+      const by = BigInt((body as { bytes?: number } | null)?.bytes ?? 0x1000);
+      return reply(200, { last_record_lsn: formatLsn(this.advanceLsn(m[1]!, m[2]!, by)) });
+    }
+    if (method === 'POST' && path === '/sim/v1/flush_deletions')
+      return reply(200, { tenants: await this.flushDeletions() });
+    throw new HttpError(404, `NotFound: no route ${method} ${path}`);
+  }
+}
+
+export async function startPageserverSim(options: PageserverSimOptions): Promise<PageserverSim> {
+  const sim = new PageserverSim(options);
+  await sim.start();
+  return sim;
+}

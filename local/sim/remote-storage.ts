@@ -1,0 +1,102 @@
+// The simulated remote storage shared by a fleet of simulated pageservers. It records which
+// generation each node was given and what each generation wrote or deleted, so that a test can
+// ask whether generation fencing held.
+
+export interface GenerationIssue {
+  shard: string;
+  generation: number;
+  node: number;
+  at: number;
+}
+
+export interface StorageWrite {
+  shard: string;
+  generation: number;
+  node: number;
+  what: string;
+  at: number;
+}
+
+export interface ExecutedDeletion {
+  shard: string;
+  generation: number;
+  node: number;
+  at: number;
+}
+
+/** What a node currently holds, for the "two live AttachedSingle" check. */
+export interface LiveHolder {
+  node: number;
+  shards: Array<{ shard: string; mode: string }>;
+}
+
+export class SimRemoteStorage {
+  readonly issued: GenerationIssue[] = [];
+  readonly writes: StorageWrite[] = [];
+  readonly deletions: ExecutedDeletion[] = [];
+  private clock = 0;
+
+  /** A logical clock: ordering matters, wall time does not. */
+  private tick(): number {
+    this.clock += 1;
+    return this.clock;
+  }
+
+  recordIssued(shard: string, generation: number, node: number): void {
+    const already = this.issued.some(
+      (i) => i.shard === shard && i.generation === generation && i.node === node,
+    );
+    if (!already) this.issued.push({ shard, generation, node, at: this.tick() });
+  }
+
+  recordWrite(shard: string, generation: number, node: number, what: string): void {
+    this.writes.push({ shard, generation, node, what, at: this.tick() });
+  }
+
+  /** A deletion the controller's validate call allowed. */
+  recordDeletion(shard: string, generation: number, node: number): void {
+    this.deletions.push({ shard, generation, node, at: this.tick() });
+  }
+
+  /**
+   * Human-readable safety violations: a generation given to two nodes; two live nodes attached
+   * (AttachedSingle) to one shard at once; a deletion executed in a generation older than one
+   * already issued for that shard (validate should have refused it).
+   */
+  safetyViolations(live: LiveHolder[]): string[] {
+    const problems: string[] = [];
+    const byGeneration = new Map<string, Set<number>>();
+    for (const issue of this.issued) {
+      const key = `${issue.shard}@${issue.generation}`;
+      const nodes = byGeneration.get(key) ?? new Set<number>();
+      nodes.add(issue.node);
+      byGeneration.set(key, nodes);
+    }
+    for (const [key, nodes] of byGeneration) {
+      if (nodes.size > 1)
+        problems.push(`generation ${key} was given to nodes ${[...nodes].sort().join(', ')}`);
+    }
+    const holders = new Map<string, number[]>();
+    for (const holder of live) {
+      for (const { shard, mode } of holder.shards) {
+        if (mode !== 'AttachedSingle') continue;
+        holders.set(shard, [...(holders.get(shard) ?? []), holder.node]);
+      }
+    }
+    for (const [shard, nodes] of holders) {
+      if (nodes.length > 1)
+        problems.push(`shard ${shard} is AttachedSingle on live nodes ${nodes.join(', ')}`);
+    }
+    for (const deletion of this.deletions) {
+      const newer = this.issued.find(
+        (i) => i.shard === deletion.shard && i.generation > deletion.generation && i.at < deletion.at,
+      );
+      if (newer) {
+        problems.push(
+          `shard ${deletion.shard}: node ${deletion.node} deleted in generation ${deletion.generation} after generation ${newer.generation} was issued`,
+        );
+      }
+    }
+    return problems;
+  }
+}
