@@ -174,8 +174,8 @@ export function notifyOffline(intent: Intent, nodeId: number): { intent: Intent;
 export function countsFromIntents(intents: Intent[]): Map<number, Counts> {
   const counts = new Map<number, Counts>();
   const get = (n: number) => {
-    let c = counts.get(n);
-    if (!c) counts.set(n, (c = { attached: 0, secondary: 0 }));
+    const c = counts.get(n) ?? { attached: 0, secondary: 0 };
+    counts.set(n, c);
     return c;
   };
   for (const intent of intents) {

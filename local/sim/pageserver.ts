@@ -338,8 +338,6 @@ export class PageserverSim {
     this.finishDeletions();
     const body = method === 'GET' ? null : await readJson(req);
     const reply = (status: number, value: unknown) => sendJson(req, res, status, value);
-    let m: RegExpExecArray | null;
-
     if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
     if (method === 'GET' && path === '/v1/status') return reply(200, { id: this.nodeId });
     if (method === 'GET' && path === '/v1/utilization') {
@@ -354,7 +352,8 @@ export class PageserverSim {
     if (method === 'GET' && path === '/v1/location_config') {
       return reply(200, { tenant_shards: [...this.disk.locations].map(([shard, loc]) => [shard, loc.conf]) });
     }
-    if ((m = /^\/v1\/tenant\/([^/]+)(\/.*)?$/.exec(path))) {
+    const m = /^\/v1\/tenant\/([^/]+)(\/.*)?$/.exec(path);
+    if (m) {
       const shard = m[1]!;
       const rest = m[2] ?? '';
       try {
@@ -377,7 +376,6 @@ export class PageserverSim {
     reply: (status: number, value: unknown) => void,
   ): void {
     const storage = this.options.storage;
-    let m: RegExpExecArray | null;
     if (method === 'PUT' && rest === '/location_config') return this.putLocationConfig(shard, body, reply);
     if (method === 'GET' && rest === '') {
       const loc = this.attachedLocation(shard);
@@ -409,7 +407,8 @@ export class PageserverSim {
         [...loc.timelines.values()].map((tl) => this.timelineInfo(shard, tl)),
       );
     }
-    if ((m = /^\/timeline\/([0-9a-f]{32})$/.exec(rest))) {
+    const m = /^\/timeline\/([0-9a-f]{32})$/.exec(rest);
+    if (m) {
       const loc = this.attachedLocation(shard);
       const tl = loc.timelines.get(m[1]!);
       if (method === 'GET') {
@@ -607,7 +606,6 @@ export class PageserverSim {
     body: unknown,
     reply: (status: number, value: unknown) => void,
   ): Promise<void> {
-    let m: RegExpExecArray | null;
     if (path === '/sim/v1/faults') {
       if (method === 'GET') return reply(200, this.faults.list());
       if (method === 'DELETE') {
@@ -622,10 +620,8 @@ export class PageserverSim {
         return reply(200, null);
       }
     }
-    if (
-      method === 'POST' &&
-      (m = /^\/sim\/v1\/tenant\/([^/]+)\/timeline\/([0-9a-f]{32})\/advance$/.exec(path))
-    ) {
+    const m = /^\/sim\/v1\/tenant\/([^/]+)\/timeline\/([0-9a-f]{32})\/advance$/.exec(path);
+    if (method === 'POST' && m) {
       const by = BigInt((body as { bytes?: number } | null)?.bytes ?? 0x1000);
       return reply(200, { last_record_lsn: formatLsn(this.advanceLsn(m[1]!, m[2]!, by)) });
     }
