@@ -91,15 +91,21 @@ export class PageserverClient implements PageserverApi {
     }
   }
 
-  async putLocationConfig(node: NodeAddress, id: TenantShardId, conf: LocationConfig, flushMs?: number) {
+  async putLocationConfig(
+    node: NodeAddress,
+    id: TenantShardId,
+    conf: LocationConfig,
+    options: { flushMs?: number; timeoutMs?: number } = {},
+  ) {
     const tsid = formatTenantShardId(id);
-    const query = flushMs === undefined ? '' : `?flush_ms=${flushMs}`;
+    const query = options.flushMs === undefined ? '' : `?flush_ms=${options.flushMs}`;
     await this.request(
       node,
       'PUT',
       `/v1/tenant/${tsid}/location_config${query}`,
       { tenant_id: tsid, ...conf },
       (s) => s === 200,
+      options.timeoutMs,
     );
   }
 

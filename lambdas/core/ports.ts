@@ -95,7 +95,7 @@ export interface PageserverApi {
     node: NodeAddress,
     id: TenantShardId,
     conf: LocationConfig,
-    flushMs?: number,
+    options?: { flushMs?: number; timeoutMs?: number },
   ): Promise<void>;
   listLocationConfigs(node: NodeAddress, timeoutMs?: number): Promise<Array<[string, LocationConfig | null]>>;
   createTimeline(

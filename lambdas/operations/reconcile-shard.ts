@@ -38,6 +38,9 @@ export type ReconcileOutcome =
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
 const LEASE_MS = 60_000;
+const NOTIFY_LEASE = 'NOTIFY';
+/** A node marked Offline may still be up: a detach is tried there, briefly. */
+const OFFLINE_DETACH_TIMEOUT_MS = 2_000;
 
 const identity = (shard: TenantShard) => ({
   number: shard.id.number,
@@ -53,6 +56,8 @@ export async function reconcileShard(
   deadline: number,
 ): Promise<ReconcileOutcome> {
   const leaseName = `SHARD#${formatShardIndex(id)}`;
+  // Each shard's run is its own lease owner, even when one request reconciles many shards.
+  deps = { ...deps, owner: `${deps.owner}/${formatTenantShardId(id)}` };
   if (!(await deps.leases.acquire(id.tenantId, leaseName, deps.owner, LEASE_MS))) return { status: 'busy' };
   deps.metrics?.reconcileStarted();
   try {
@@ -156,7 +161,7 @@ async function execute(
     await recordFailure(deps, id, `node ${action.node} is not registered`);
     throw new StepFailed(`node ${action.node} is not registered`);
   }
-  if (node.availability === 'Offline') {
+  if (node.availability === 'Offline' && action.kind !== 'detach') {
     const message = `node ${node.id} is offline`;
     await recordFailure(deps, id, message);
     throw new StepFailed(message);
@@ -182,7 +187,8 @@ async function execute(
   }
 
   try {
-    await deps.pageservers.putLocationConfig(node, id, conf);
+    const timeoutMs = node.availability === 'Offline' ? OFFLINE_DETACH_TIMEOUT_MS : undefined;
+    await deps.pageservers.putLocationConfig(node, id, conf, { timeoutMs });
   } catch (error) {
     const message = `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`;
     await recordFailure(deps, id, message);
@@ -210,39 +216,62 @@ async function notify(
     update(deps, id, (s) =>
       s.pendingComputeNotification ? { ...s, pendingComputeNotification: false } : null,
     );
-  const whole = await deps.tenants.getTenantWithShards(id.tenantId);
-  const notification = whole ? buildComputeNotification(id.tenantId, whole.shards, nodes) : null;
-  if (!whole || !notification || !deps.computeHook) {
-    // Not every shard is placed yet (the last one to be placed sends it), or no hook configured.
+  if (!deps.computeHook) {
     deps.metrics?.computeNotification('skipped');
     await clear();
     return;
   }
-  const fingerprint = notificationFingerprint(notification);
-  if (whole.tenant.lastComputeNotification === fingerprint) {
-    deps.metrics?.computeNotification('skipped');
-    await clear();
-    return;
+  // One notifier per tenant at a time: shards reconciled together would otherwise all see the
+  // same complete placement and all send it. Other tenants are not held up.
+  while (!(await deps.leases.acquire(id.tenantId, NOTIFY_LEASE, deps.owner, LEASE_MS))) {
+    if (Date.now() >= deadline) {
+      await recordFailure(
+        deps,
+        id,
+        'compute notification: another notifier held the tenant until the deadline',
+        true,
+      );
+      throw new StepFailed('compute notification deferred: tenant busy');
+    }
+    await new Promise((r) => setTimeout(r, 25));
   }
-  const result = await deps.computeHook.notify(notification, deadline);
-  if (!result.ok) {
-    deps.metrics?.computeNotification('error');
-    const message = `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`;
-    await recordFailure(deps, id, message, true);
-    throw new StepFailed(message);
+  try {
+    const whole = await deps.tenants.getTenantWithShards(id.tenantId);
+    const notification = whole ? buildComputeNotification(id.tenantId, whole.shards, nodes) : null;
+    if (!whole || !notification) {
+      // Not every shard is placed yet: the reconcile that places the last one sends it.
+      deps.metrics?.computeNotification('skipped');
+      await clear();
+      return;
+    }
+    const fingerprint = notificationFingerprint(notification);
+    if (whole.tenant.lastComputeNotification === fingerprint) {
+      deps.metrics?.computeNotification('skipped');
+      await clear();
+      return;
+    }
+    const result = await deps.computeHook.notify(notification, deadline);
+    if (!result.ok) {
+      deps.metrics?.computeNotification('error');
+      const message = `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`;
+      await recordFailure(deps, id, message, true);
+      throw new StepFailed(message);
+    }
+    deps.metrics?.computeNotification('ok');
+    // Remember what was delivered and clear this shard's flag together.
+    await retryOnConflict(async () => {
+      const latest = await deps.tenants.getTenantWithShards(id.tenantId);
+      const current = latest?.shards.find((s) => formatShardIndex(s.id) === formatShardIndex(id));
+      if (!latest || !current) return;
+      await deps.tenants.saveShards(
+        [{ before: current, after: { ...current, pendingComputeNotification: false } }],
+        {
+          before: latest.tenant,
+          after: { ...latest.tenant, lastComputeNotification: fingerprint },
+        },
+      );
+    });
+  } finally {
+    await deps.leases.release(id.tenantId, NOTIFY_LEASE, deps.owner);
   }
-  deps.metrics?.computeNotification('ok');
-  // Remember what was delivered and clear this shard's flag together.
-  await retryOnConflict(async () => {
-    const latest = await deps.tenants.getTenantWithShards(id.tenantId);
-    const current = latest?.shards.find((s) => formatShardIndex(s.id) === formatShardIndex(id));
-    if (!latest || !current) return;
-    await deps.tenants.saveShards(
-      [{ before: current, after: { ...current, pendingComputeNotification: false } }],
-      {
-        before: latest.tenant,
-        after: { ...latest.tenant, lastComputeNotification: fingerprint },
-      },
-    );
-  });
 }

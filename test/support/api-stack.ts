@@ -25,10 +25,11 @@ export async function startTestApi(options: Partial<LocalStackOptions> = {}): Pr
     host: '127.0.0.1',
     port: 0,
     pageservers: 0,
-    reconcileIntervalSeconds: 20,
     dynamodbEndpoint: inject('dynamoEndpoint'),
     tableName: `api-${randomUUID()}`,
     readinessWaitMs: 2_000,
+    // Tests run reconcile-all passes themselves (stack.reconcileAllNow) when they need one.
+    reconcileIntervalSeconds: 3600,
     ...options,
   });
   return {
@@ -53,4 +54,16 @@ export async function startTestApi(options: Partial<LocalStackOptions> = {}): Pr
     },
     stop: () => stack.stop(),
   };
+}
+
+/** The end-of-test invariants: the consistency check passes and generation fencing held. */
+export async function expectConsistent(api: TestApi): Promise<void> {
+  const check = await api.call('POST', '/debug/v1/consistency_check');
+  if (check.status !== 200) throw new Error(`consistency check failed: ${check.text}`);
+  const violations = api.stack.fleet.safetyViolations();
+  if (violations.length > 0) throw new Error(`generation safety violated: ${violations.join('; ')}`);
+}
+
+export function randomTenantId(): string {
+  return randomUUID().replace(/-/g, '');
 }
