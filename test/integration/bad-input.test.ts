@@ -1,0 +1,83 @@
+// Every route rejects bad ids and bodies with 400 naming the problem, and persists nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/api/route-table';
+import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+
+let api: TestApi;
+let tenant: string;
+beforeAll(async () => {
+  api = await startTestApi({ pageservers: 2 });
+  tenant = randomTenantId();
+  expect((await api.call('POST', '/v1/tenant', { body: { new_tenant_id: tenant } })).status).toBe(201);
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+const GOOD: Record<string, string> = {
+  node_id: '1',
+  tenant_id: '',
+  tenant_shard_id: '',
+  timeline_id: 'de200bd42b49cc1814412c7e592dd6e9',
+  proxy: 'x',
+};
+
+function fill(path: string, overrides: Record<string, string> = {}): string {
+  return path.replace(/\{([a-z_]+)\+?\}/g, (_, name: string) => overrides[name] ?? (GOOD[name] || tenant));
+}
+
+async function snapshot() {
+  const [tenants, nodes] = await Promise.all([
+    api.call('GET', '/debug/v1/tenant'),
+    api.call('GET', '/control/v1/node'),
+  ]);
+  return JSON.stringify([tenants.body, nodes.body]);
+}
+
+describe('bad path ids', () => {
+  for (const route of ROUTES) {
+    const params = [...route.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!);
+    for (const param of params) {
+      it(`${route.method} ${route.path}: bad ${param}`, async () => {
+        const before = await snapshot();
+        const res = await api.call(route.method, fill(route.path, { [param]: 'not-an-id' }), {
+          body: route.body ? {} : undefined,
+        });
+        expect(res.status, res.text).toBe(400);
+        expect((res.body as { msg: string }).msg).toContain(param);
+        expect(await snapshot()).toBe(before);
+      });
+    }
+  }
+});
+
+describe('bad bodies', () => {
+  for (const route of ROUTES.filter((r) => r.body)) {
+    it(`${route.method} ${route.path}: unknown field, malformed JSON, wrong shape`, async () => {
+      const before = await snapshot();
+      const path = fill(route.path);
+      const unknown = await api.call(route.method, path, { body: { bogus_field: 1 } });
+      expect(unknown.status, unknown.text).toBe(400);
+      expect((unknown.body as { msg: string }).msg).toContain("unknown field 'bogus_field'");
+      const malformed = await api.call(route.method, path, { raw: '{"a":' });
+      expect(malformed.status).toBe(400);
+      expect((malformed.body as { msg: string }).msg).toMatch(/^Failed to parse json request/);
+      const array = await api.call(route.method, path, { body: [1, 2] });
+      expect(array.status).toBe(400);
+      expect(await snapshot()).toBe(before);
+    });
+  }
+
+  it('names a wrongly typed field', async () => {
+    const res = await api.call('POST', '/v1/tenant', {
+      body: { new_tenant_id: randomTenantId(), shard_parameters: { count: 'two', stripe_size: 1 } },
+    });
+    expect(res.status).toBe(400);
+    expect((res.body as { msg: string }).msg).toContain("field 'shard_parameters.count'");
+    const policy = await api.call('PUT', `/control/v1/tenant/${tenant}/policy`, {
+      body: { placement: { Triple: 1 } },
+    });
+    expect(policy.status).toBe(400);
+    expect((policy.body as { msg: string }).msg).toContain("'placement'");
+  });
+});
