@@ -2,6 +2,7 @@
 // handlers as on AWS, simulated pageservers and the compute-hook receiver. `npm start` and the
 // integration tests both use it.
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createServices } from '../lambdas/adapters/create-services';
 import { createDocumentClient } from '../lambdas/adapters/dynamo/client';
 import { ensureTable } from '../lambdas/adapters/dynamo/create-table';
@@ -11,6 +12,7 @@ import { ROUTES, routesOfGroup } from '../lambdas/api/route-table';
 import type { Services } from '../lambdas/api/services';
 import { reconcileAll } from '../lambdas/operations/reconcile-all';
 import { registerNode } from '../lambdas/operations/register-node';
+import { type StartupResult, startupReconcile } from '../lambdas/operations/startup-reconcile';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
@@ -49,10 +51,14 @@ export interface LocalStack {
   /** The built-in compute-hook receiver, when no --compute-hook-url was given. */
   computeHook: ComputeHookReceiver | null;
   computeHookUrl: string;
-  /** Runs one reconcile-all pass now (the timer runs them every interval). */
-  reconcileAllNow(): Promise<void>;
+  /** What the last startup reconciliation found. */
+  startup: StartupResult;
   /** Milliseconds from the start call until /ready answered 200. */
   readyMs: number;
+  /** Runs one reconcile-all pass now (the timer runs them every interval). */
+  reconcileAllNow(): Promise<void>;
+  /** Stops the controller (API, timer) and starts a fresh one on the same port and table. */
+  restartController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +77,74 @@ async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url}/ready did not answer 200 within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+interface Controller {
+  services: Services;
+  gateway: Gateway;
+  startup: () => Promise<StartupResult>;
+  reconcileAllNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The controller proper: services, the API gateway and the reconcile-all timer. Stateless. */
+async function startController(
+  options: LocalStackOptions,
+  doc: DynamoDBDocumentClient,
+  computeHookUrl: string,
+  port: number,
+  log: (message: string) => void,
+): Promise<Controller> {
+  const services = createServices({
+    doc,
+    tableName: options.tableName,
+    publicKeyPem: options.publicKeyPem,
+    pageserverJwtToken: options.pageserverJwtToken,
+    computeHookUrl,
+    controlPlaneJwtToken: options.controlPlaneJwtToken,
+    readinessWaitMs: options.readinessWaitMs,
+  });
+  const epoch = randomUUID();
+  await services.meta.beginStartup(epoch);
+  const handlers = Object.fromEntries(
+    ROUTE_GROUPS.map((group) => [group, buildGroupHandler(routesOfGroup(group), async () => services)]),
+  ) as Record<RouteGroup, GroupHandler>;
+  const gateway = await startGateway({ host: options.host, port, routes: ROUTES, handlers });
+
+  // The background reconcile-all pass (an EventBridge schedule on AWS).
+  let passRunning: Promise<void> | null = null;
+  const reconcileAllNow = async () => {
+    if (passRunning) return passRunning;
+    passRunning = reconcileAll(services, `reconcile-all-${randomUUID()}`, Date.now() + 60_000)
+      .then(() => undefined)
+      .catch((error: Error) => log(`reconcile-all failed: ${error.message}`))
+      .finally(() => {
+        passRunning = null;
+      });
+    return passRunning;
+  };
+  const timer = setInterval(() => void reconcileAllNow(), options.reconcileIntervalSeconds * 1000);
+  timer.unref();
+
+  return {
+    services,
+    gateway,
+    reconcileAllNow,
+    async startup() {
+      const result = await startupReconcile(services, {
+        owner: `startup-${epoch}`,
+        notifyDeadline: Date.now() + 20_000,
+      });
+      await services.meta.markReady(epoch);
+      void reconcileAllNow();
+      return result;
+    },
+    async stop() {
+      clearInterval(timer);
+      await passRunning;
+      await gateway.stop();
+    },
+  };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -108,32 +182,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       computeHookUrl = computeHook.url;
     }
 
-    const services = createServices({
-      doc,
-      tableName: options.tableName,
-      publicKeyPem: options.publicKeyPem,
-      pageserverJwtToken: options.pageserverJwtToken,
-      computeHookUrl,
-      controlPlaneJwtToken: options.controlPlaneJwtToken,
-      readinessWaitMs: options.readinessWaitMs,
-    });
-    const epoch = randomUUID();
-    await services.meta.beginStartup(epoch);
-
-    const handlers = Object.fromEntries(
-      ROUTE_GROUPS.map((group) => [group, buildGroupHandler(routesOfGroup(group), async () => services)]),
-    ) as Record<RouteGroup, GroupHandler>;
-    const gateway = await startGateway({ host: options.host, port: options.port, routes: ROUTES, handlers });
-    stoppers.push(() => gateway.stop());
-    log(`API listening on ${gateway.url}`);
+    let controller = await startController(options, doc, computeHookUrl, options.port, log);
+    const controllerStopper = () => controller.stop();
+    stoppers.push(controllerStopper);
+    const url = controller.gateway.url;
+    log(`API listening on ${url}`);
 
     // Pageservers are registered before they start, as neon_local does, so their first
-    // re-attach succeeds.
+    // re-attach succeeds. With --data-dir they may already be registered from a previous run.
     const ports: number[] = [];
     for (let i = 0; i < options.pageservers; i++) {
-      const port = await freePort();
+      const existing = await controller.services.nodes.get(i + 1);
+      const port = existing?.listenHttpAddr === '127.0.0.1' ? existing.listenHttpPort : await freePort();
       ports.push(port);
-      await registerNode(services.nodes, {
+      await registerNode(controller.services.nodes, {
         id: i + 1,
         listenHttpAddr: '127.0.0.1',
         listenHttpPort: port,
@@ -145,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const fleet = await startSimFleet(
       ports.map((port, i) => ({ nodeId: i + 1, port })),
       {
-        controlPlaneApi: `${gateway.url}/upcall/v1/`,
+        controlPlaneApi: `${url}/upcall/v1/`,
         controlPlaneToken: options.upcallJwtToken,
         requiredToken: options.pageserverJwtToken,
         log,
@@ -156,40 +218,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.pageservers > 0)
       log(`${options.pageservers} simulated pageservers registered and re-attached`);
 
-    // The background reconcile-all pass (a Step Functions schedule on AWS).
-    let passRunning: Promise<void> | null = null;
-    const reconcileAllNow = async () => {
-      if (passRunning) return passRunning;
-      passRunning = reconcileAll(services, `reconcile-all-${randomUUID()}`, Date.now() + 60_000)
-        .then(() => undefined)
-        .catch((error: Error) => log(`reconcile-all failed: ${error.message}`))
-        .finally(() => {
-          passRunning = null;
-        });
-      return passRunning;
-    };
-    const timer = setInterval(() => void reconcileAllNow(), options.reconcileIntervalSeconds * 1000);
-    timer.unref();
-    stoppers.push(async () => {
-      clearInterval(timer);
-      await passRunning;
-    });
-
-    await services.meta.markReady(epoch);
-    await waitUntilReady(gateway.url, 30_000);
-    return {
-      url: gateway.url,
-      gateway,
+    let startup = await controller.startup();
+    log(
+      `startup reconciliation: ${startup.responsive.length} nodes answered, ${startup.offline.length} offline, ${startup.notified} tenants announced`,
+    );
+    await waitUntilReady(url, 30_000);
+    const stack: LocalStack = {
+      url,
+      gateway: controller.gateway,
       dynamo,
       dynamoEndpoint: endpoint,
-      services,
+      services: controller.services,
       fleet,
       computeHook,
       computeHookUrl,
-      reconcileAllNow,
+      startup,
       readyMs: Date.now() - started,
+      reconcileAllNow: () => controller.reconcileAllNow(),
+      async restartController() {
+        await controller.stop();
+        controller = await startController(options, doc, computeHookUrl!, controller.gateway.port, log);
+        stack.gateway = controller.gateway;
+        stack.services = controller.services;
+        startup = await controller.startup();
+        stack.startup = startup;
+        await waitUntilReady(url, 30_000);
+      },
       stop: stopAll,
     };
+    return stack;
   } catch (error) {
     await stopAll();
     throw error;

@@ -9,7 +9,8 @@ import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/
 import { reconcileInline } from './reconcile-inline';
 import { forEachLimited } from './shard-pool';
 
-export async function nodeWentOffline(services: Services, nodeId: number, owner: string): Promise<void> {
+/** Marks what the node holds as unknown and moves its attached shards; returns the moved shards. */
+export async function evacuateNode(services: Services, nodeId: number): Promise<TenantShardId[]> {
   const key = String(nodeId);
   const memberships = await services.tenants.nodeMemberships(nodeId);
   const moved: TenantShardId[] = [];
@@ -27,14 +28,19 @@ export async function nodeWentOffline(services: Services, nodeId: number, owner:
           intent = scheduler.schedule({ ...shard, intent }).intent;
         } catch (error) {
           if (!(error instanceof ScheduleError)) throw error;
-          // Nowhere to go: it stays unattached until a node can take it, and says why.
+          // Nowhere to go: it stays unattached until a node can take it.
           services.metrics.schedulingErrors.inc();
         }
-        moved.push(id);
+        if (!moved.some((m) => m === id)) moved.push(id);
       }
       await services.tenants.saveShards([{ before: shard, after: { ...shard, observed, intent } }]);
     }, 20);
   });
+  return moved;
+}
+
+export async function nodeWentOffline(services: Services, nodeId: number, owner: string): Promise<void> {
+  const moved = await evacuateNode(services, nodeId);
   await reconcileInline(moved, reconcileDeps(services, owner), Date.now() + services.inlineReconcileMs);
 }
 

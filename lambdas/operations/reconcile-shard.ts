@@ -2,7 +2,6 @@
 // action at a time, re-reading and re-planning after each so that concurrent intent changes are
 // honoured. A lease makes it the only reconciler of the shard; generations are persisted before
 // any pageserver sees them; observed state is written after each confirmed call.
-import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
 import { formatShardIndex, formatTenantShardId, type TenantShardId } from '../core/ids';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
 import type { PageserverNode } from '../core/model/node';
@@ -10,6 +9,7 @@ import type { TenantShard } from '../core/model/tenant-shard';
 import type { ComputeHook, LeaseStore, NodeStore, PageserverApi, TenantStore } from '../core/ports';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
 import { retryOnConflict } from '../core/retry';
+import { notifyTenant } from './notify-compute';
 
 export interface ReconcileMetrics {
   reconcileStarted(): void;
@@ -38,7 +38,6 @@ export type ReconcileOutcome =
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
 const LEASE_MS = 60_000;
-const NOTIFY_LEASE = 'NOTIFY';
 /** A node marked Offline may still be up: a detach is tried there, briefly. */
 const OFFLINE_DETACH_TIMEOUT_MS = 2_000;
 
@@ -197,11 +196,15 @@ async function execute(
 
   await update(deps, id, (s) => {
     const observed = { ...s.observed };
-    if (conf.mode === 'Detached') delete observed[String(node.id)];
-    else observed[String(node.id)] = conf;
+    let { generationPageserver } = s;
+    if (conf.mode === 'Detached') {
+      delete observed[String(node.id)];
+      // A node that no longer holds the shard must not get it back from re-attach.
+      if (generationPageserver === node.id) generationPageserver = null;
+    } else observed[String(node.id)] = conf;
     // A fresh attach owes the control plane a notification, even if this run stops now.
     const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
-    return { ...s, observed, pendingComputeNotification };
+    return { ...s, observed, generationPageserver, pendingComputeNotification };
   });
 }
 
@@ -211,67 +214,13 @@ async function notify(
   deps: ReconcileDeps,
   deadline: number,
 ): Promise<void> {
-  const id = shard.id;
-  const clear = () =>
-    update(deps, id, (s) =>
-      s.pendingComputeNotification ? { ...s, pendingComputeNotification: false } : null,
-    );
-  if (!deps.computeHook) {
-    deps.metrics?.computeNotification('skipped');
-    await clear();
-    return;
+  const outcome = await notifyTenant(shard.id.tenantId, deps, nodes, deadline);
+  if (outcome.status === 'failed') {
+    await recordFailure(deps, shard.id, outcome.message, true);
+    throw new StepFailed(outcome.message);
   }
-  // One notifier per tenant at a time: shards reconciled together would otherwise all see the
-  // same complete placement and all send it. Other tenants are not held up.
-  while (!(await deps.leases.acquire(id.tenantId, NOTIFY_LEASE, deps.owner, LEASE_MS))) {
-    if (Date.now() >= deadline) {
-      await recordFailure(
-        deps,
-        id,
-        'compute notification: another notifier held the tenant until the deadline',
-        true,
-      );
-      throw new StepFailed('compute notification deferred: tenant busy');
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  try {
-    const whole = await deps.tenants.getTenantWithShards(id.tenantId);
-    const notification = whole ? buildComputeNotification(id.tenantId, whole.shards, nodes) : null;
-    if (!whole || !notification) {
-      // Not every shard is placed yet: the reconcile that places the last one sends it.
-      deps.metrics?.computeNotification('skipped');
-      await clear();
-      return;
-    }
-    const fingerprint = notificationFingerprint(notification);
-    if (whole.tenant.lastComputeNotification === fingerprint) {
-      deps.metrics?.computeNotification('skipped');
-      await clear();
-      return;
-    }
-    const result = await deps.computeHook.notify(notification, deadline);
-    if (!result.ok) {
-      deps.metrics?.computeNotification('error');
-      const message = `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`;
-      await recordFailure(deps, id, message, true);
-      throw new StepFailed(message);
-    }
-    deps.metrics?.computeNotification('ok');
-    // Remember what was delivered and clear this shard's flag together.
-    await retryOnConflict(async () => {
-      const latest = await deps.tenants.getTenantWithShards(id.tenantId);
-      const current = latest?.shards.find((s) => formatShardIndex(s.id) === formatShardIndex(id));
-      if (!latest || !current) return;
-      await deps.tenants.saveShards(
-        [{ before: current, after: { ...current, pendingComputeNotification: false } }],
-        {
-          before: latest.tenant,
-          after: { ...latest.tenant, lastComputeNotification: fingerprint },
-        },
-      );
-    });
-  } finally {
-    await deps.leases.release(id.tenantId, NOTIFY_LEASE, deps.owner);
-  }
+  // Sent (which cleared every owed flag) or nothing to send: this shard owes nothing now.
+  await update(deps, shard.id, (s) =>
+    s.pendingComputeNotification ? { ...s, pendingComputeNotification: false } : null,
+  );
 }

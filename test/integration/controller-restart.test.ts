@@ -1,0 +1,91 @@
+// The controller keeps no state of its own: a restart is a fresh API over the same table, then
+// startup reconciliation against the pageservers (reference §11.2, 11.4-11.6 restart parts).
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+
+let api: TestApi;
+afterEach(async () => {
+  await api?.stop();
+});
+
+describe('controller restart', () => {
+  it('marks a silent pageserver Offline, keeps both nodes, and places new tenants on the live one (§11.2)', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    await api.stack.fleet.byId(2).stop();
+    await api.stack.restartController();
+    expect((await api.call('GET', '/ready')).status).toBe(200);
+    expect(api.stack.startup.offline).toEqual([2]);
+    const nodes = (await api.call('GET', '/control/v1/node')).body as Array<{
+      id: number;
+      availability: string;
+    }>;
+    expect(nodes.map((n) => [n.id, n.availability])).toEqual([
+      [1, 'Active'],
+      [2, 'Offline'],
+    ]);
+    const t = randomTenantId();
+    const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    expect(res.status).toBe(201);
+    expect((res.body as { shards: Array<{ node_id: number }> }).shards[0]?.node_id).toBe(1);
+    await expectConsistent(api);
+  });
+
+  it('keeps detached tenants detached and attached ones attached across restarts (§11.4)', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const a = randomTenantId();
+    const b = randomTenantId();
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: a } });
+    await api.call('PUT', `/v1/tenant/${a}/location_config`, {
+      body: { tenant_id: a, mode: 'Detached', tenant_conf: {} },
+    });
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: b } });
+    await api.stack.restartController();
+    const ps = api.stack.fleet.byId(1);
+    expect(ps.locations().map((l) => l.shard)).toEqual([b]);
+    await ps.restart();
+    await ps.waitUntilActive();
+    expect(ps.locations().map((l) => l.shard)).toEqual([b]);
+    await expectConsistent(api);
+  });
+
+  it('re-announces stably attached tenants to the compute hook (§11.6)', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const hook = api.stack.computeHook!;
+    const t = randomTenantId();
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    await hook.waitFor((all) => all.length === 1);
+    await api.stack.restartController();
+    await hook.waitFor((all) => all.length === 2);
+    expect(hook.notifications[1]?.body).toEqual(hook.notifications[0]?.body);
+    expect(api.stack.startup.notified).toBe(1);
+  });
+
+  it('keeps an imported tenant in its generation across a controller and a pageserver restart (§11.5)', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const t = randomTenantId();
+    await api.call('PUT', `/v1/tenant/${t}/location_config`, {
+      body: { tenant_id: t, mode: 'AttachedMulti', generation: 124, tenant_conf: {} },
+    });
+    await api.stack.restartController();
+    const ps = api.stack.fleet.byId(1);
+    expect(ps.locations()[0]?.conf.generation).toBe(125);
+    await ps.restart();
+    await ps.waitUntilActive();
+    expect(ps.locations()[0]?.conf).toMatchObject({ mode: 'AttachedSingle', generation: 126 });
+    await api.stack.reconcileAllNow();
+    await expectConsistent(api);
+  });
+
+  it('detaches locations the controller does not know', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const ps = api.stack.fleet.byId(1);
+    const stray = randomTenantId();
+    await fetch(`${ps.baseUrl}/v1/tenant/${stray}/location_config`, {
+      method: 'PUT',
+      body: JSON.stringify({ tenant_id: stray, mode: 'AttachedSingle', generation: 7, tenant_conf: {} }),
+    });
+    await api.stack.restartController();
+    expect(api.stack.startup.unknown).toEqual([{ shard: stray, node: 1 }]);
+    expect(ps.locations()).toEqual([]);
+  });
+});
