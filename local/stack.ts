@@ -17,6 +17,7 @@ import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-loc
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
 import { type SimFleet, startSimFleet } from './sim/fleet';
+import { type LocalWorkflowOptions, LocalWorkflowRunner } from './workflow-runner';
 
 export interface LocalStackOptions {
   host: string;
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   dynamodbEndpoint?: string;
   tableName: string;
   readinessWaitMs?: number;
+  /** Retry pacing and task wrapping for the local workflow runner (tests). */
+  workflowOptions?: LocalWorkflowOptions;
   log?: (message: string) => void;
 }
 
@@ -95,7 +98,10 @@ async function startController(
   port: number,
   log: (message: string) => void,
 ): Promise<Controller> {
-  const services = createServices({
+  let services: Services | undefined;
+  const workflows = new LocalWorkflowRunner(() => services!, options.workflowOptions);
+  services = createServices({
+    workflows,
     doc,
     tableName: options.tableName,
     publicKeyPem: options.publicKeyPem,
@@ -143,6 +149,7 @@ async function startController(
       clearInterval(timer);
       await passRunning;
       await gateway.stop();
+      await workflows.settle();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type JwtKey, jwkFromPem } from '../api/auth/verify-token';
 import { MetricsRegistry } from '../api/metrics-registry';
 import type { Services } from '../api/services';
+import type { WorkflowStarter } from '../core/ports';
 import { ComputeHookClient } from './compute-hook-client';
 import { DynamoControllerMetaStore } from './dynamo/controller-meta-store';
 import { DynamoLeaseStore } from './dynamo/lease-store';
@@ -25,6 +26,7 @@ export interface ServicesConfig {
   inlineReconcileMs?: number;
   pageserverTimeoutMs?: number;
   metrics?: MetricsRegistry;
+  workflows: WorkflowStarter;
 }
 
 export function createServices(config: ServicesConfig): Services {
@@ -43,6 +45,7 @@ export function createServices(config: ServicesConfig): Services {
     computeHook: config.computeHookUrl
       ? new ComputeHookClient({ url: config.computeHookUrl, token: config.controlPlaneJwtToken })
       : null,
+    workflows: config.workflows,
     authKey,
     metrics: config.metrics ?? new MetricsRegistry(),
     readinessWaitMs: config.readinessWaitMs ?? 25_000,

@@ -8,14 +8,17 @@ import { nodeRoutes } from './routes/node-routes';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
+import { shardSplitRoute, workflowRoutes } from './routes/workflow-routes';
 
 export const ROUTES: AnyRoute[] = [
   ...statusRoutes,
   ...nodeRoutes,
   ...tenantRoutes,
   ...controlTenantRoutes,
+  shardSplitRoute,
   ...upcallRoutes,
   ...debugRoutes,
+  ...workflowRoutes,
 ];
 
 export function routesOfGroup(group: RouteGroup): AnyRoute[] {

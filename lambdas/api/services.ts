@@ -6,6 +6,7 @@ import type {
   NodeStore,
   PageserverApi,
   TenantStore,
+  WorkflowStarter,
 } from '../core/ports';
 import type { ReconcileDeps } from '../operations/reconcile-shard';
 import type { JwtKey } from './auth/verify-token';
@@ -17,6 +18,7 @@ export interface Services {
   leases: LeaseStore;
   meta: ControllerMetaStore;
   pageservers: PageserverApi;
+  workflows: WorkflowStarter;
   /** Null when no compute hook URL is configured. */
   computeHook: ComputeHook | null;
   /** Public key for inbound JWTs; null turns authentication off. */

@@ -131,3 +131,28 @@ export interface LeaseStore {
   acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean>;
   release(tenantId: string, name: string, owner: string): Promise<void>;
 }
+
+export const WORKFLOWS = ['shard-split', 'reconcile-all', 'startup-reconcile', 'startup-cleanup'] as const;
+export type WorkflowName = (typeof WORKFLOWS)[number];
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface WorkflowExecution {
+  /** Execution ARN on AWS; a local id otherwise. */
+  id: string;
+  name: string;
+  workflow: WorkflowName;
+  status: ExecutionStatus;
+  startedAt: string;
+  stoppedAt: string | null;
+  input: unknown;
+  output: unknown;
+  error: { error: string; cause: string } | null;
+}
+
+export interface WorkflowStarter {
+  /** Starts an execution; a running execution with the same name and input is returned as is. */
+  start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }>;
+  describe(id: string): Promise<WorkflowExecution | undefined>;
+  list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]>;
+  history(id: string): Promise<Array<Record<string, unknown>>>;
+}

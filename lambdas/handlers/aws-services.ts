@@ -3,7 +3,9 @@
 
 import { createServices } from '../adapters/create-services';
 import { createDocumentClient } from '../adapters/dynamo/client';
+import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
 import type { Services } from '../api/services';
+import type { WorkflowName } from '../core/ports';
 
 let cached: Promise<Services> | undefined;
 
@@ -19,6 +21,13 @@ export function awsServices(): Promise<Services> {
       doc: createDocumentClient(),
       tableName: required('TABLE_NAME'),
       publicKeyPem: process.env.PUBLIC_KEY || undefined,
+      pageserverJwtToken: process.env.PAGESERVER_JWT_TOKEN || undefined,
+      computeHookUrl: process.env.COMPUTE_HOOK_URL || undefined,
+      controlPlaneJwtToken: process.env.CONTROL_PLANE_JWT_TOKEN || undefined,
+      // STATE_MACHINES: JSON object of workflow name → state machine ARN, set by the stack.
+      workflows: new SfnWorkflowStarter(
+        JSON.parse(process.env.STATE_MACHINES ?? '{}') as Record<WorkflowName, string>,
+      ),
       // API Gateway gives up at 29 s; leave room for the work after the wait.
       readinessWaitMs: 20_000,
     }),

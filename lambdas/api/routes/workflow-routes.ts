@@ -1,0 +1,91 @@
+// Routes that start workflows, and the operator's view of executions.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
+import { isU32, MAX_U8 } from '../../core/ids';
+import { planSplit } from '../../core/split-plan';
+import { waitForExecution } from '../../operations/wait-execution';
+import { defineRoute, ok } from '../route';
+import { tenantIdSchema } from '../schemas';
+
+/** How long the API waits for a workflow before answering 202 (API Gateway gives up at 29 s). */
+const WORKFLOW_WAIT_MS = 25_000;
+
+export const shardSplitRoute = defineRoute({
+  method: 'PUT',
+  path: '/control/v1/tenant/{tenant_id}/shard_split',
+  group: 'tenant',
+  scope: 'admin',
+  gated: true,
+  summary: 'Split every shard of a tenant: 200 with the new shards, or 202 with the execution while it runs.',
+  params: z.object({ tenant_id: tenantIdSchema }),
+  body: z
+    .object({
+      new_shard_count: z.number().int().min(1).max(MAX_U8),
+      new_stripe_size: z
+        .number()
+        .int()
+        .positive()
+        .refine(isU32, 'expected an unsigned 32-bit integer')
+        .nullish(),
+    })
+    .strict(),
+  handler: async ({ params, body }, services) => {
+    const current = await services.tenants.getTenantWithShards(params.tenant_id);
+    if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
+    // Refuse at once what the workflow would refuse; a finished split answers with its children.
+    const plan = planSplit(current.shards, body.new_shard_count);
+    if (plan.kind === 'done') return ok({ new_shards: plan.newShards });
+    const name = `split-${params.tenant_id}-${body.new_shard_count}-${randomUUID().slice(0, 8)}`;
+    const { id } = await services.workflows.start('shard-split', name, {
+      tenant_id: params.tenant_id,
+      new_shard_count: body.new_shard_count,
+      new_stripe_size: body.new_stripe_size ?? null,
+    });
+    const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
+    if (execution?.status === 'SUCCEEDED') return ok(execution.output);
+    if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
+    const cause = execution?.error?.cause ?? 'unknown failure';
+    if (execution?.error?.error === 'Rejected') throw new BadRequestError(cause);
+    if (execution?.error?.error === 'LeaseBusy' || execution?.error?.error === 'PageserverRefused') {
+      throw new ConflictError(cause);
+    }
+    throw new ConflictError(`Failed to split tenant ${params.tenant_id}: ${cause}`);
+  },
+});
+
+export const workflowRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/debug/v1/workflows',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'Recent workflow executions (?status=RUNNING|SUCCEEDED|FAILED|ABORTED|TIMED_OUT&limit=).',
+    query: z
+      .object({
+        status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']).optional(),
+        limit: z
+          .string()
+          .regex(/^\d+$/, 'expected a whole number')
+          .transform(Number)
+          .pipe(z.number().min(1).max(1000))
+          .optional(),
+      })
+      .strict(),
+    handler: async ({ query }, services) =>
+      ok(await services.workflows.list({ status: query.status, limit: query.limit ?? 50 })),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/debug/v1/workflows/{execution_id}',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'One execution with its event history.',
+    params: z.object({ execution_id: z.string().min(1).max(2048) }),
+    handler: async ({ params }, services) => {
+      const execution = await services.workflows.describe(params.execution_id);
+      if (!execution) throw new NotFoundError(`Execution ${params.execution_id} not found`);
+      return ok({ ...execution, history: await services.workflows.history(params.execution_id) });
+    },
+  }),
+];

@@ -1,0 +1,170 @@
+// Runs the ASL files in statemachines/ with aws-local-stepfunctions: every Task state is mapped
+// to its handler in lambdas/tasks (the ones deployed as Lambdas), executions run in the
+// background, and each keeps its id, name, status, input, output and event history.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from '../lambdas/api/services';
+import type {
+  ExecutionStatus,
+  WorkflowExecution,
+  WorkflowName,
+  WorkflowStarter,
+} from '../lambdas/core/ports';
+import { TASKS, type TaskHandler } from '../lambdas/tasks/registry';
+
+// aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
+const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
+promiseStatics.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+const STATEMACHINES_DIR = join(import.meta.dirname, '..', 'statemachines');
+
+type Definition = { States: Record<string, State> };
+type State = {
+  Type: string;
+  Resource?: string;
+  ItemProcessor?: Definition;
+  Iterator?: Definition;
+  Branches?: Definition[];
+  Retry?: Array<{ IntervalSeconds?: number }>;
+};
+
+/** The ASL file with `${TaskName}` placeholders replaced by Lambda ARNs, as CDK substitutes them. */
+export function loadDefinition(workflow: WorkflowName): { definition: Definition; placeholders: string[] } {
+  const text = readFileSync(join(STATEMACHINES_DIR, `${workflow}.asl.json`), 'utf8');
+  const placeholders = [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]!))];
+  const substituted = text.replace(
+    /\$\{([A-Za-z0-9]+)\}/g,
+    (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+  );
+  return { definition: JSON.parse(substituted) as Definition, placeholders };
+}
+
+/** State name → task name, for every Task state including those inside Map and Parallel. */
+function taskStates(definition: Definition, out = new Map<string, string>()): Map<string, string> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task' && state.Resource) out.set(name, state.Resource.split(':').at(-1)!);
+    if (state.ItemProcessor) taskStates(state.ItemProcessor, out);
+    if (state.Iterator) taskStates(state.Iterator, out);
+    for (const branch of state.Branches ?? []) taskStates(branch, out);
+  }
+  return out;
+}
+
+export interface LocalWorkflowOptions {
+  /** Replace Retry intervals with this many ms (tests). */
+  retryIntervalMs?: number;
+  /** Wrap a task handler, e.g. to inject a fault in a test. */
+  wrapTask?: (task: string, handler: TaskHandler) => TaskHandler;
+}
+
+interface Record_ extends WorkflowExecution {
+  events: Array<Record<string, unknown>>;
+  done: Promise<void>;
+}
+
+export class LocalWorkflowRunner implements WorkflowStarter {
+  private readonly executions = new Map<string, Record_>();
+
+  constructor(
+    private readonly services: () => Services,
+    private readonly options: LocalWorkflowOptions = {},
+  ) {}
+
+  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
+    for (const existing of this.executions.values()) {
+      if (existing.name === name && existing.status === 'RUNNING') return { id: existing.id };
+    }
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const { definition } = loadDefinition(workflow);
+    const id = `local:${workflow}:${name}:${randomUUID().slice(0, 8)}`;
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const retryOverrides: Record<string, number> = {};
+    for (const [state, task] of taskStates(definition)) {
+      const base = TASKS[task];
+      if (!base) throw new Error(`${workflow}: state ${state} uses unknown task ${task}`);
+      const handler = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
+      handlers[state] = (taskInput: unknown) => handler(taskInput, this.services());
+      if (this.options.retryIntervalMs !== undefined) retryOverrides[state] = this.options.retryIntervalMs;
+    }
+    const machine = new StateMachine(definition as never, {
+      validationOptions: { checkArn: false, checkPaths: false },
+    });
+    const startedAt = new Date().toISOString();
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
+      context: { Execution: { Id: id, Name: name, Input: input as never, StartTime: startedAt } },
+    });
+    const record: Record_ = {
+      id,
+      name,
+      workflow,
+      status: 'RUNNING',
+      startedAt,
+      stoppedAt: null,
+      input,
+      output: null,
+      error: null,
+      events: [],
+      done: Promise.resolve(),
+    };
+    this.executions.set(id, record);
+    void (async () => {
+      for await (const event of execution.eventLogs)
+        record.events.push(event as unknown as Record<string, unknown>);
+    })().catch(() => undefined);
+    record.done = execution.result
+      .then(
+        (output: unknown) => {
+          record.status = 'SUCCEEDED';
+          record.output = output;
+        },
+        (error: Error & { cause?: unknown }) => {
+          record.status =
+            error.name === 'ExecutionTimeoutError'
+              ? 'TIMED_OUT'
+              : error.name === 'ExecutionAbortedError'
+                ? 'ABORTED'
+                : 'FAILED';
+          const inner = error.cause instanceof Error ? error.cause : error;
+          record.error = { error: inner.name, cause: inner.message };
+        },
+      )
+      .finally(() => {
+        record.stoppedAt = new Date().toISOString();
+      });
+    return { id };
+  }
+
+  async describe(id: string): Promise<WorkflowExecution | undefined> {
+    const record = this.executions.get(id);
+    if (!record) return undefined;
+    const { events: _e, done: _d, ...execution } = record;
+    return execution;
+  }
+
+  async list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]> {
+    const all = [...this.executions.values()]
+      .filter((e) => !filter.status || e.status === filter.status)
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
+      .slice(0, filter.limit);
+    return Promise.all(all.map(async (e) => (await this.describe(e.id))!));
+  }
+
+  async history(id: string): Promise<Array<Record<string, unknown>>> {
+    return this.executions.get(id)?.events ?? [];
+  }
+
+  /** Waits for every execution started so far (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+  }
+}
