@@ -10,9 +10,9 @@ import { buildGroupHandler, type GroupHandler } from '../lambdas/api/build-handl
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/api/route';
 import { ROUTES, routesOfGroup } from '../lambdas/api/route-table';
 import type { Services } from '../lambdas/api/services';
-import { reconcileAll } from '../lambdas/operations/reconcile-all';
 import { registerNode } from '../lambdas/operations/register-node';
-import { type StartupResult, startupReconcile } from '../lambdas/operations/startup-reconcile';
+import type { StartupResult } from '../lambdas/operations/startup-reconcile';
+import { waitForExecution } from '../lambdas/operations/wait-execution';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
@@ -82,6 +82,22 @@ async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+type ScanSummary = { node: number; responsive: boolean; unknown: Array<{ shard: string; node: number }> };
+
+/** What the startup workflow found, from its output. */
+function summarizeStartup(output: {
+  scanned: ScanSummary[];
+  notified?: { notified: number; notifyFailed: number };
+}): StartupResult {
+  return {
+    responsive: output.scanned.filter((s) => s.responsive).map((s) => s.node),
+    offline: output.scanned.filter((s) => !s.responsive).map((s) => s.node),
+    unknown: output.scanned.flatMap((s) => s.unknown),
+    notified: output.notified?.notified ?? 0,
+    notifyFailed: output.notified?.notifyFailed ?? 0,
+  };
+}
+
 interface Controller {
   services: Services;
   gateway: Gateway;
@@ -117,12 +133,16 @@ async function startController(
   ) as Record<RouteGroup, GroupHandler>;
   const gateway = await startGateway({ host: options.host, port, routes: ROUTES, handlers });
 
-  // The background reconcile-all pass (an EventBridge schedule on AWS).
+  // The background reconcile-all pass (an EventBridge schedule on AWS): one execution at a time.
   let passRunning: Promise<void> | null = null;
   const reconcileAllNow = async () => {
     if (passRunning) return passRunning;
-    passRunning = reconcileAll(services, `reconcile-all-${randomUUID()}`, Date.now() + 60_000)
-      .then(() => undefined)
+    passRunning = (async () => {
+      const { id } = await workflows.start('reconcile-all', `reconcile-all-${Date.now()}`, { cursor: null });
+      const done = await waitForExecution(workflows, id, 10 * 60_000);
+      if (done?.status !== 'SUCCEEDED')
+        log(`reconcile-all ${done?.status ?? 'lost'}: ${done?.error?.cause ?? ''}`);
+    })()
       .catch((error: Error) => log(`reconcile-all failed: ${error.message}`))
       .finally(() => {
         passRunning = null;
@@ -137,13 +157,12 @@ async function startController(
     gateway,
     reconcileAllNow,
     async startup() {
-      const result = await startupReconcile(services, {
-        owner: `startup-${epoch}`,
-        notifyDeadline: Date.now() + 20_000,
-      });
-      await services.meta.markReady(epoch);
+      const { id } = await workflows.start('startup-reconcile', `startup-${epoch}`, { epoch });
+      const done = await waitForExecution(workflows, id, 120_000);
+      if (done?.status !== 'SUCCEEDED')
+        throw new Error(`startup reconciliation ${done?.status}: ${done?.error?.cause ?? ''}`);
       void reconcileAllNow();
-      return result;
+      return summarizeStartup(done.output as Parameters<typeof summarizeStartup>[0]);
     },
     async stop() {
       clearInterval(timer);

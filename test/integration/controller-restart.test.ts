@@ -86,6 +86,37 @@ describe('controller restart', () => {
     });
     await api.stack.restartController();
     expect(api.stack.startup.unknown).toEqual([{ shard: stray, node: 1 }]);
+    // The cleanup is an execution of its own, started by the startup workflow.
+    for (let i = 0; i < 100 && ps.locations().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(ps.locations()).toEqual([]);
+    const executions = (await api.call('GET', '/debug/v1/workflows')).body as Array<{
+      workflow: string;
+      status: string;
+    }>;
+    expect(executions.map((e) => e.workflow)).toContain('startup-cleanup');
+  });
+
+  it('finishes startup when a pageserver hangs, marking it Offline (5 s listing timeout)', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    api.stack.fleet.byId(1).faults.add({ path: 'location_config', hang: true });
+    await api.stack.restartController();
+    expect(api.stack.startup.offline).toEqual([1]);
+    expect(api.stack.startup.responsive).toEqual([2]);
+    // its tenant moved to the live node
+    const located = (await api.call('GET', `/control/v1/tenant/${t}/locate`)).body as {
+      shards: Array<{ node_id: number }>;
+    };
+    expect(located.shards[0]?.node_id).toBe(2);
+    api.stack.fleet.byId(1).faults.clear();
+  }, 30_000);
+
+  it('runs startup reconciliation on demand without losing readiness', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const res = await api.call('POST', '/debug/v1/startup_reconcile');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ status: 'SUCCEEDED' });
+    expect((await api.call('GET', '/ready')).status).toBe(200);
   });
 });

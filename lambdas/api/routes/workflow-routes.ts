@@ -56,6 +56,25 @@ export const shardSplitRoute = defineRoute({
 
 export const workflowRoutes = [
   defineRoute({
+    method: 'POST',
+    path: '/debug/v1/startup_reconcile',
+    group: 'debug',
+    scope: 'admin',
+    summary: 'Run startup reconciliation now; 200 with the execution when done, 202 while it runs.',
+    handler: async (_request, services) => {
+      const meta = await services.meta.get();
+      // Re-marks the current epoch ready: an on-demand run never makes the service unready.
+      const epoch = meta.startupEpoch ?? randomUUID();
+      const { id } = await services.workflows.start(
+        'startup-reconcile',
+        `startup-manual-${randomUUID().slice(0, 8)}`,
+        { epoch },
+      );
+      const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
+      return { status: execution?.status === 'RUNNING' ? 202 : 200, body: execution ?? { execution_id: id } };
+    },
+  }),
+  defineRoute({
     method: 'GET',
     path: '/debug/v1/workflows',
     group: 'debug',
