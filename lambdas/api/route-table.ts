@@ -8,7 +8,7 @@ import { nodeRoutes } from './routes/node-routes';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
-import { shardSplitRoute, workflowRoutes } from './routes/workflow-routes';
+import { migrateRoute, shardSplitRoute, workflowRoutes } from './routes/workflow-routes';
 
 export const ROUTES: AnyRoute[] = [
   ...statusRoutes,
@@ -16,6 +16,7 @@ export const ROUTES: AnyRoute[] = [
   ...tenantRoutes,
   ...controlTenantRoutes,
   shardSplitRoute,
+  migrateRoute,
   ...upcallRoutes,
   ...debugRoutes,
   ...workflowRoutes,

@@ -132,7 +132,13 @@ export interface LeaseStore {
   release(tenantId: string, name: string, owner: string): Promise<void>;
 }
 
-export const WORKFLOWS = ['shard-split', 'reconcile-all', 'startup-reconcile', 'startup-cleanup'] as const;
+export const WORKFLOWS = [
+  'shard-split',
+  'migrate',
+  'reconcile-all',
+  'startup-reconcile',
+  'startup-cleanup',
+] as const;
 export type WorkflowName = (typeof WORKFLOWS)[number];
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 

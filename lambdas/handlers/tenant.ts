@@ -2,10 +2,10 @@
 import { buildGroupHandler } from '../api/build-handler';
 import { controlTenantRoutes } from '../api/routes/control-tenant-routes';
 import { tenantRoutes } from '../api/routes/tenant-routes';
-import { shardSplitRoute } from '../api/routes/workflow-routes';
+import { migrateRoute, shardSplitRoute } from '../api/routes/workflow-routes';
 import { awsServices } from './aws-services';
 
 export const handler = buildGroupHandler(
-  [...tenantRoutes, ...controlTenantRoutes, shardSplitRoute],
+  [...tenantRoutes, ...controlTenantRoutes, shardSplitRoute, migrateRoute],
   awsServices,
 );

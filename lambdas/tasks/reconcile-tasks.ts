@@ -37,10 +37,10 @@ export const reconcileTasks = {
   NotifyAll: async (input: { execution: string; deadline_seconds: number }, services: Services) =>
     notifyAll(services, input.execution, Date.now() + input.deadline_seconds * 1000),
   StartCleanup: async (
-    input: { unknown: Array<Array<{ shard: string; node: number }>>; execution: string },
+    input: { scanned: Array<{ unknown?: Array<{ shard: string; node: number }> }>; execution: string },
     services: Services,
   ) => {
-    const unknown = input.unknown.flat();
+    const unknown = input.scanned.flatMap((s) => s.unknown ?? []);
     if (unknown.length === 0) return { started: null };
     const { id } = await services.workflows.start(
       'startup-cleanup',

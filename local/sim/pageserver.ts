@@ -251,10 +251,25 @@ export class PageserverSim {
           shard_stripe_size: 32768,
           tenant_conf: {},
         },
-        timelines: new Map(),
+        timelines: this.download(shard),
       });
       this.options.storage.recordIssued(shard, gen, this.nodeId);
     }
+  }
+
+  /** An attached location uploads its timelines; a secondary or stale one does not. */
+  private upload(shard: string): void {
+    const loc = this.disk.locations.get(shard);
+    if (!loc || (loc.conf.mode !== 'AttachedSingle' && loc.conf.mode !== 'AttachedMulti')) return;
+    this.options.storage.uploadTimelines(
+      shard,
+      [...loc.timelines.values()].filter((t) => t.deletingUntil === undefined),
+    );
+  }
+
+  /** A new attachment or a secondary download brings the timelines from remote storage. */
+  private download(shard: string): Map<string, SimTimeline> {
+    return new Map(this.options.storage.downloadTimelines(shard).map((t) => [t.timeline_id, t]));
   }
 
   /** Ingest: moves a timeline's last_record_lsn forward (recorded as a remote write). */
@@ -265,6 +280,7 @@ export class PageserverSim {
     tl.last_record_lsn += by;
     if (loc.conf.generation !== null)
       this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'ingest');
+    this.upload(shard);
     return tl.last_record_lsn;
   }
 
@@ -444,6 +460,7 @@ export class PageserverSim {
       const loc = this.disk.locations.get(shard);
       if (!loc || loc.conf.mode !== 'Secondary')
         throw new HttpError(500, `tenant ${shard} is not a secondary here`);
+      loc.timelines = this.download(shard);
       return reply(200, null);
     }
     throw new HttpError(404, `NotFound: no route ${method} /v1/tenant/${shard}${rest}`);
@@ -488,7 +505,12 @@ export class PageserverSim {
       shard_stripe_size: req.shard_stripe_size,
       tenant_conf: req.tenant_conf,
     };
-    this.disk.locations.set(shard, { conf, timelines: existing?.timelines ?? new Map() });
+    const fresh = !existing || (existing.conf.mode === 'Secondary' && isAttached(req.mode));
+    const timelines = fresh ? this.download(shard) : existing.timelines;
+    if (existing && fresh)
+      for (const [id, tl] of existing.timelines) if (!timelines.has(id)) timelines.set(id, tl);
+    this.disk.locations.set(shard, { conf, timelines });
+    this.upload(shard);
     if (generation !== null) {
       this.options.storage.recordIssued(shard, generation, this.nodeId);
       if (req.mode !== 'AttachedStale')
@@ -521,6 +543,7 @@ export class PageserverSim {
         this.options.storage.recordIssued(child, loc.conf.generation, this.nodeId);
         this.options.storage.recordWrite(child, loc.conf.generation, this.nodeId, 'split');
       }
+      this.upload(child);
     }
     this.disk.locations.delete(shard);
     return reply(200, { new_shards: children });
@@ -568,6 +591,7 @@ export class PageserverSim {
     loc.timelines.set(tl.timeline_id, tl);
     if (loc.conf.generation !== null)
       this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'timeline-create');
+    this.upload(shard);
     return reply(201, this.timelineInfo(shard, tl));
   }
 

@@ -30,7 +30,19 @@ export interface LiveHolder {
   shards: Array<{ shard: string; mode: string }>;
 }
 
+/** What remote storage holds for one timeline: enough for a new attachment to load it. */
+export interface StoredTimeline {
+  timeline_id: string;
+  ancestor_timeline_id: string | null;
+  ancestor_lsn: bigint | null;
+  last_record_lsn: bigint;
+  initdb_lsn: bigint;
+  pg_version: number;
+}
+
 export class SimRemoteStorage {
+  /** The latest uploaded state of each shard's timelines. */
+  private readonly timelines = new Map<string, Map<string, StoredTimeline>>();
   readonly issued: GenerationIssue[] = [];
   readonly writes: StorageWrite[] = [];
   readonly deletions: ExecutedDeletion[] = [];
@@ -40,6 +52,16 @@ export class SimRemoteStorage {
   private tick(): number {
     this.clock += 1;
     return this.clock;
+  }
+
+  /** Uploads a shard's timelines (what an attached pageserver does as it ingests). */
+  uploadTimelines(shard: string, timelines: Iterable<StoredTimeline>): void {
+    this.timelines.set(shard, new Map([...timelines].map((t) => [t.timeline_id, { ...t }])));
+  }
+
+  /** What a newly attached location downloads. */
+  downloadTimelines(shard: string): StoredTimeline[] {
+    return [...(this.timelines.get(shard)?.values() ?? [])].map((t) => ({ ...t }));
   }
 
   recordIssued(shard: string, generation: number, node: number): void {

@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
-import { isU32, MAX_U8 } from '../../core/ids';
+import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
+import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
 import { waitForExecution } from '../../operations/wait-execution';
 import { defineRoute, ok } from '../route';
-import { tenantIdSchema } from '../schemas';
+import { nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
 /** How long the API waits for a workflow before answering 202 (API Gateway gives up at 29 s). */
 const WORKFLOW_WAIT_MS = 25_000;
@@ -51,6 +52,50 @@ export const shardSplitRoute = defineRoute({
       throw new ConflictError(cause);
     }
     throw new ConflictError(`Failed to split tenant ${params.tenant_id}: ${cause}`);
+  },
+});
+
+/** How long a migration's destination may take to catch up before the migration aborts. */
+const CATCH_UP_BUDGET_MS = 5 * 60_000;
+
+export const migrateRoute = defineRoute({
+  method: 'PUT',
+  path: '/control/v1/tenant/{tenant_shard_id}/migrate',
+  group: 'tenant',
+  scope: 'admin',
+  gated: true,
+  summary: "Move one shard's attachment to a node by live migration: 200 {} when done, 202 while it runs.",
+  params: z.object({ tenant_shard_id: tenantShardIdSchema }),
+  body: z.object({ tenant_shard_id: z.string().optional(), node_id: nodeIdSchema }).strict(),
+  handler: async ({ params, body }, services) => {
+    const shard = await services.tenants.getShard(params.tenant_shard_id);
+    if (!shard) throw new NotFoundError('Tenant shard not found');
+    const node = await services.nodes.get(body.node_id);
+    if (!node) throw new NotFoundError('Node not registered');
+    if (!maySchedule(node)) {
+      throw new BadRequestError(
+        `Node ${node.id} cannot take shards (availability ${node.availability}, scheduling ${node.scheduling})`,
+      );
+    }
+    if (shard.policy.kind !== 'Attached') {
+      throw new BadRequestError(`Cannot migrate a tenant that is PlacementPolicy::${shard.policy.kind}`);
+    }
+    const tsid = formatTenantShardId(shard.id);
+    const { id } = await services.workflows.start(
+      'migrate',
+      `migrate-${tsid}-${node.id}-${randomUUID().slice(0, 8)}`,
+      {
+        shard: tsid,
+        node_id: node.id,
+        deadline: Date.now() + CATCH_UP_BUDGET_MS,
+      },
+    );
+    const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
+    if (execution?.status === 'SUCCEEDED') return ok({});
+    if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
+    const cause = execution?.error?.cause ?? 'unknown failure';
+    if (execution?.error?.error === 'Rejected') throw new BadRequestError(cause);
+    throw new ConflictError(`Migration of ${tsid} to node ${node.id} failed and was rolled back: ${cause}`);
   },
 });
 
