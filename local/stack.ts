@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   dynamodbEndpoint?: string;
   tableName: string;
   readinessWaitMs?: number;
+  /** Deadline of one pageserver call, retries included (default 10 s). */
+  pageserverTimeoutMs?: number;
   /** Retry pacing and task wrapping for the local workflow runner (tests). */
   workflowOptions?: LocalWorkflowOptions;
   log?: (message: string) => void;
@@ -125,6 +127,7 @@ async function startController(
     computeHookUrl,
     controlPlaneJwtToken: options.controlPlaneJwtToken,
     readinessWaitMs: options.readinessWaitMs,
+    pageserverTimeoutMs: options.pageserverTimeoutMs,
   });
   const epoch = randomUUID();
   await services.meta.beginStartup(epoch);

@@ -7,6 +7,7 @@ import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../
 import { detachConf, isAttachedMode, type LocationConfig } from '../core/model/location-config';
 import type { PageserverNode } from '../core/model/node';
 import { retryOnConflict } from '../core/retry';
+import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { allTenants } from './all-tenants';
 import { evacuateNode } from './node-availability';
 import { notifyTenant } from './notify-compute';
@@ -103,7 +104,44 @@ export async function applyScan(
   return result;
 }
 
-/** Step 3: announce every stably attached tenant; failures leave the pending flag for reconcile-all. */
+/**
+ * Step 3: shards that should be attached but have no attached node (a node was dropped, say)
+ * get one: the live node that reports it attached in the newest generation, else a scheduled one.
+ */
+export async function placeUnplaced(services: Services): Promise<number> {
+  let placed = 0;
+  for (const { shards } of await allTenants(services.tenants)) {
+    for (const shard of shards) {
+      if (shard.intent.attached !== null || shard.policy.kind !== 'Attached' || shard.splitting) continue;
+      await retryOnConflict(async () => {
+        const current = (await services.tenants.getShard(shard.id))!;
+        if (current.intent.attached !== null) return;
+        const nodes = await services.nodes.list();
+        const live = new Set(nodes.filter((n) => n.availability === 'Active').map((n) => n.id));
+        const holders = Object.entries(current.observed)
+          .filter(([n, conf]) => conf && isAttachedMode(conf.mode) && live.has(Number(n)))
+          .sort(([, a], [, b]) => (b!.generation ?? 0) - (a!.generation ?? 0));
+        let intent = current.intent;
+        if (holders.length > 0) {
+          const attached = Number(holders[0]![0]);
+          intent = { attached, secondary: intent.secondary.filter((n) => n !== attached) };
+        }
+        try {
+          intent = new Scheduler(nodes.map(schedulerNode)).schedule({ ...current, intent }).intent;
+        } catch (error) {
+          if (!(error instanceof ScheduleError)) throw error;
+          services.metrics.schedulingErrors.inc();
+          return;
+        }
+        await services.tenants.saveShards([{ before: current, after: { ...current, intent } }]);
+        placed += 1;
+      }, 20);
+    }
+  }
+  return placed;
+}
+
+/** Step 4: announce every stably attached tenant; failures leave the pending flag for reconcile-all. */
 export async function notifyAll(
   services: Services,
   owner: string,
@@ -163,6 +201,7 @@ export async function startupReconcile(services: Services, options: StartupOptio
   const nodes = await services.nodes.list();
   const scan = await scanNodes(services, nodes, options.scanTimeoutMs ?? 5_000);
   const applied = await applyScan(services, scan);
+  await placeUnplaced(services);
   const notified = await notifyAll(services, options.owner, options.notifyDeadline);
   await cleanupUnknown(services, applied.unknown);
   return { ...applied, ...notified };

@@ -4,7 +4,13 @@ import { reconcileDeps } from '../api/services';
 import { formatTenantShardId, parseTenantShardId } from '../core/ids';
 import { TransientError } from '../core/task-errors';
 import { reconcileShard } from '../operations/reconcile-shard';
-import { applyScan, cleanupUnknown, notifyAll, scanNodes } from '../operations/startup-reconcile';
+import {
+  applyScan,
+  cleanupUnknown,
+  notifyAll,
+  placeUnplaced,
+  scanNodes,
+} from '../operations/startup-reconcile';
 
 /** Page size of the dirty index: keeps each Map's input far below Step Functions' 256 KiB. */
 const DIRTY_PAGE = 100;
@@ -34,6 +40,7 @@ export const reconcileTasks = {
     const result = await applyScan(services, scan);
     return { node: input.node, responsive: result.responsive.length > 0, unknown: result.unknown };
   },
+  PlaceUnplaced: async (_input: unknown, services: Services) => ({ placed: await placeUnplaced(services) }),
   NotifyAll: async (input: { execution: string; deadline_seconds: number }, services: Services) =>
     notifyAll(services, input.execution, Date.now() + input.deadline_seconds * 1000),
   StartCleanup: async (

@@ -119,4 +119,21 @@ describe('controller restart', () => {
     expect(res.body).toMatchObject({ status: 'SUCCEEDED' });
     expect((await api.call('GET', '/ready')).status).toBe(200);
   });
+
+  it('gives shards left without an attached node one at startup, preferring where they already live', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    // Forget the attachment (as a node drop and re-register would), while node 1 still holds it.
+    const shard = (await api.stack.services.tenants.getShard({ tenantId: t, number: 0, count: 0 }))!;
+    await api.stack.services.tenants.saveShards([
+      { before: shard, after: { ...shard, intent: { attached: null, secondary: [] } } },
+    ]);
+    await api.stack.restartController();
+    const located = (await api.call('GET', `/control/v1/tenant/${t}/locate`)).body as {
+      shards: Array<{ node_id: number }>;
+    };
+    expect(located.shards[0]?.node_id).toBe(shard.intent.attached);
+    await expectConsistent(api);
+  });
 });

@@ -21,7 +21,12 @@ const wrapTask =
 
 async function start(pageservers: number) {
   for (const key of Object.keys(hooks)) delete hooks[key];
-  api = await startTestApi({ pageservers, workflowOptions: { retryIntervalMs: 10, wrapTask } });
+  // Short pageserver deadlines so that a hung pageserver costs a test about a second.
+  api = await startTestApi({
+    pageservers,
+    pageserverTimeoutMs: 1000,
+    workflowOptions: { retryIntervalMs: 10, wrapTask },
+  });
 }
 
 async function create(count: number, stripe = 128): Promise<string> {
@@ -199,4 +204,40 @@ describe('shard split faults', () => {
     release();
     expect((await pending).status).toBe(200);
   });
+
+  it('retries a split past a pageserver that hangs once', async () => {
+    await start(1);
+    const t = await create(2);
+    api.stack.fleet.byId(1).faults.add({ path: 'shard_split', hang: true, count: 1 });
+    const res = await split(t, 4);
+    expect(res.status, res.text).toBe(200);
+    expect(holdings()[0]).toHaveLength(4);
+    await expectConsistent(api);
+  });
+
+  it('aborts cleanly when a pageserver hangs on every attempt', async () => {
+    await start(2);
+    const t = await create(2);
+    api.stack.fleet.byId(2).faults.add({ path: 'shard_split', hang: true });
+    const res = await split(t, 4);
+    expect(res.status, res.text).toBe(409);
+    api.stack.fleet.byId(2).faults.clear();
+    await expectUnsplit(t, 2);
+  }, 30_000);
+
+  it('finishes the split with the compute hook down, and notifies once it recovers', async () => {
+    await start(1);
+    const t = await create(2);
+    const hook = api.stack.computeHook!;
+    hook.faults.add({ status: 503 });
+    expect((await split(t, 4)).status).toBe(200);
+    const described = (await api.call('GET', `/control/v1/tenant/${t}`)).body as {
+      shards: Array<{ is_pending_compute_notification: boolean }>;
+    };
+    expect(described.shards.every((s) => s.is_pending_compute_notification)).toBe(true);
+    hook.faults.clear();
+    await api.stack.reconcileAllNow();
+    await hook.waitFor((all) => all.some((n) => n.body.shards.length === 4));
+    await expectConsistent(api);
+  }, 30_000);
 });
