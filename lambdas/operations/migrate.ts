@@ -26,6 +26,8 @@ export interface MigrationState extends MigrationInput {
 }
 
 const LEASE_MS = 20 * 60_000;
+/** Calls to an origin marked Offline are tried briefly: it may be alive, or not. */
+const OFFLINE_ORIGIN_TIMEOUT_MS = 2_000;
 const identity = (s: TenantShard) => ({ number: s.id.number, count: s.id.count, stripeSize: s.stripeSize });
 const shardLease = (id: TenantShardId) => `SHARD#${formatShardIndex(id)}`;
 
@@ -115,14 +117,21 @@ export async function staleOrigin(
   if (state.origin === null) return { baseline: {} };
   const shard = await shardOf(services, state.shard);
   const origin = await nodeOf(services, state.origin);
-  if (origin.availability === 'Offline') return { baseline: {} };
   const conf = attachedConf(identity(shard), shard.config, shard.generation, 'AttachedStale');
-  await put(services, shard, origin.id, conf, 10_000);
+  // A node marked Offline may still be alive (an operator evacuating it): use it if it answers.
+  const timeoutMs = origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined;
+  try {
+    await services.pageservers.putLocationConfig(origin, shard.id, conf, { flushMs: 10_000, timeoutMs });
+  } catch (error) {
+    if (origin.availability === 'Offline') return { baseline: {} };
+    throw pageserverFailure(error, `location_config AttachedStale on node ${origin.id}`);
+  }
   await observe(services, shard.id, origin.id, conf);
   try {
     const timelines = await services.pageservers.listTimelines(origin, shard.id);
     return { baseline: Object.fromEntries(timelines.map((t) => [t.timeline_id, t.last_record_lsn])) };
   } catch (error) {
+    if (origin.availability === 'Offline') return { baseline: {} };
     throw pageserverFailure(error, `timeline list on node ${origin.id}`);
   }
 }
@@ -198,26 +207,30 @@ export async function notifyMigration(services: Services, state: MigrationState)
 /** Origin to warm secondary, destination to AttachedSingle, origin detached unless kept. */
 export async function finishMigration(services: Services, state: MigrationState): Promise<null> {
   const shard = await shardOf(services, state.shard);
-  if (state.origin !== null) {
-    const origin = await services.nodes.get(state.origin);
-    if (origin && origin.availability === 'Active') {
-      const conf = secondaryConf(identity(shard), shard.config);
-      await put(services, shard, origin.id, conf);
-      await observe(services, shard.id, origin.id, conf);
+  const origin = state.origin === null ? undefined : await services.nodes.get(state.origin);
+  /** Demotes the origin; one marked Offline that does not answer keeps its state unknown. */
+  const toOrigin = async (target: TenantShard, conf: LocationConfig, extra: Partial<TenantShard> = {}) => {
+    if (!origin) return;
+    try {
+      await services.pageservers.putLocationConfig(origin, target.id, conf, {
+        timeoutMs: origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined,
+      });
+    } catch (error) {
+      // Unreachable: what it holds stays as last observed, and a later reconcile detaches it.
+      if (origin.availability === 'Offline') return;
+      throw pageserverFailure(error, `location_config ${conf.mode} on node ${origin.id}`);
     }
-  }
+    await observe(services, target.id, origin.id, conf.mode === 'Detached' ? null : conf, extra);
+  };
+  await toOrigin(shard, secondaryConf(identity(shard), shard.config));
   const single = attachedConf(identity(shard), shard.config, shard.generation);
   await put(services, shard, state.node_id, single);
   await observe(services, shard.id, state.node_id, single);
   const latest = await shardOf(services, state.shard);
-  if (state.origin !== null && !latest.intent.secondary.includes(state.origin)) {
-    const origin = await services.nodes.get(state.origin);
-    if (origin && origin.availability === 'Active') {
-      await put(services, latest, origin.id, detachConf(identity(latest), latest.config));
-      await observe(services, latest.id, origin.id, null, {
-        generationPageserver: latest.generationPageserver === origin.id ? null : latest.generationPageserver,
-      });
-    }
+  if (origin && !latest.intent.secondary.includes(origin.id)) {
+    await toOrigin(latest, detachConf(identity(latest), latest.config), {
+      generationPageserver: latest.generationPageserver === origin.id ? null : latest.generationPageserver,
+    });
   }
   return null;
 }

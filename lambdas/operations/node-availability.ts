@@ -3,11 +3,12 @@
 // state there is unknown are reconciled. Nothing moves back by itself.
 import type { Services } from '../api/services';
 import { reconcileDeps } from '../api/services';
-import type { TenantShardId } from '../core/ids';
+import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { retryOnConflict } from '../core/retry';
 import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from './reconcile-inline';
 import { forEachLimited } from './shard-pool';
+import { waitForExecution } from './wait-execution';
 
 /** Marks what the node holds as unknown and moves its attached shards; returns the moved shards. */
 export async function evacuateNode(services: Services, nodeId: number): Promise<TenantShardId[]> {
@@ -39,7 +40,56 @@ export async function evacuateNode(services: Services, nodeId: number): Promise<
   return moved;
 }
 
+/**
+ * A node marked Offline. If its pageserver still answers (an operator evacuating it), each shard
+ * attached there moves by live migration, as an operator's migrate would; otherwise the shards
+ * move at once and are attached elsewhere in new generations.
+ */
 export async function nodeWentOffline(services: Services, nodeId: number, owner: string): Promise<void> {
+  const node = await services.nodes.get(nodeId);
+  const alive = node
+    ? await services.pageservers.listLocationConfigs(node, 2_000).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  if (alive) {
+    const attached = (await services.tenants.nodeMemberships(nodeId)).filter((m) => m.attached);
+    const scheduler = new Scheduler((await services.nodes.list()).map(schedulerNode));
+    const started: string[] = [];
+    for (const { id } of attached) {
+      const shard = await services.tenants.getShard(id);
+      if (!shard || shard.intent.attached !== nodeId) continue;
+      let destination: number | null;
+      try {
+        destination = scheduler.schedule({ ...shard, intent: notifyOffline(shard.intent, nodeId).intent })
+          .intent.attached;
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        services.metrics.schedulingErrors.inc();
+        continue;
+      }
+      if (destination === null) continue;
+      const tsid = formatTenantShardId(id);
+      const { id: execution } = await services.workflows.start(
+        'migrate',
+        `evacuate-${tsid}-${destination}`.slice(0, 80),
+        {
+          shard: tsid,
+          node_id: destination,
+          deadline: Date.now() + 5 * 60_000,
+        },
+      );
+      started.push(execution);
+    }
+    const deadline = Date.now() + services.inlineReconcileMs;
+    await Promise.all(
+      started.map((execution) =>
+        waitForExecution(services.workflows, execution, Math.max(0, deadline - Date.now())),
+      ),
+    );
+  }
+  // Whatever is still on the node (all of it, if the node is dead) becomes unknown and moves now.
   const moved = await evacuateNode(services, nodeId);
   await reconcileInline(moved, reconcileDeps(services, owner), Date.now() + services.inlineReconcileMs);
 }

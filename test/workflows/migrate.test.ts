@@ -118,6 +118,33 @@ describe('live migration', () => {
   });
 });
 
+describe('node evacuation', () => {
+  it('moves shards off a node marked Offline by live migration when its pageserver still answers', async () => {
+    await start(2);
+    const t = await create(0);
+    await api.call('POST', `/v1/tenant/${t}/timeline`, {
+      body: { new_timeline_id: 'de200bd42b49cc1814412c7e592dd6e9' },
+    });
+    expect(
+      (await api.call('PUT', '/control/v1/node/1/config', { body: { node_id: 1, availability: 'Offline' } }))
+        .status,
+    ).toBe(200);
+    const executions = (await api.call('GET', '/debug/v1/workflows')).body as Array<{
+      name: string;
+      workflow: string;
+      status: string;
+    }>;
+    expect(executions.find((e) => e.name.startsWith(`evacuate-${t}`))).toMatchObject({
+      workflow: 'migrate',
+      status: 'SUCCEEDED',
+    });
+    expect(attachedHolders(t).map((p) => p.nodeId)).toEqual([2]);
+    expect(api.stack.fleet.byId(1).locations()).toEqual([]);
+    expect(api.stack.fleet.safetyViolations()).toEqual([]);
+    await expectConsistent(api);
+  });
+});
+
 describe('live migration faults', () => {
   for (const [name, fault] of [
     [
