@@ -8,9 +8,18 @@ import { startLocalStack } from '../local/stack';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const hex = () => randomUUID().replace(/-/g, '');
 
-const stack = await startLocalStack({ host: '127.0.0.1', port: 0, pageservers: 8, reconcileIntervalSeconds: 3600, tableName: `bench-${hex()}` });
+const stack = await startLocalStack({
+  host: '127.0.0.1',
+  port: 0,
+  pageservers: 8,
+  reconcileIntervalSeconds: 3600,
+  tableName: `bench-${hex()}`,
+});
 const call = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${stack.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${stack.url}${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as unknown };
 };
 
@@ -24,18 +33,30 @@ try {
   const executions = await stack.services.workflows.list({ limit: 100 });
   const splitExec = executions.find((e) => e.workflow === 'shard-split')!;
   const splitEvents = (await stack.services.workflows.history(splitExec.id)).length;
-  console.log(`split 4 → 8: HTTP ${split.status} in ${splitMs.toFixed(0)} ms, 1 execution, ${splitEvents} events`);
+  console.log(
+    `split 4 → 8: HTTP ${split.status} in ${splitMs.toFixed(0)} ms, 1 execution, ${splitEvents} events`,
+  );
 
   // One live migration to a node the tenant does not use.
-  const located = ((await call('GET', `/control/v1/tenant/${t}/locate`)).body as { shards: Array<{ shard_id: string; node_id: number }> }).shards;
+  const located = (
+    (await call('GET', `/control/v1/tenant/${t}/locate`)).body as {
+      shards: Array<{ shard_id: string; node_id: number }>;
+    }
+  ).shards;
   const used = new Set(located.map((s) => s.node_id));
   const target = [1, 2, 3, 4, 5, 6, 7, 8].find((n) => !used.has(n))!;
   started = performance.now();
-  const migrate = await call('PUT', `/control/v1/tenant/${located[0]!.shard_id}/migrate`, { node_id: target });
+  const migrate = await call('PUT', `/control/v1/tenant/${located[0]!.shard_id}/migrate`, {
+    node_id: target,
+  });
   const migrateMs = performance.now() - started;
-  const migrateExec = (await stack.services.workflows.list({ limit: 100 })).find((e) => e.workflow === 'migrate')!;
+  const migrateExec = (await stack.services.workflows.list({ limit: 100 })).find(
+    (e) => e.workflow === 'migrate',
+  )!;
   const migrateEvents = (await stack.services.workflows.history(migrateExec.id)).length;
-  console.log(`migration: HTTP ${migrate.status} in ${migrateMs.toFixed(0)} ms, 1 execution, ${migrateEvents} events`);
+  console.log(
+    `migration: HTTP ${migrate.status} in ${migrateMs.toFixed(0)} ms, 1 execution, ${migrateEvents} events`,
+  );
 
   // 1 000 converged single-shard tenants, written straight to the store.
   const nodes = await stack.services.nodes.list();
@@ -60,7 +81,15 @@ try {
     };
     shards.push(base);
     await stack.services.tenants.createTenant(
-      { tenantId: id.tenantId, shardCount: 0, stripeSize: 32768, policy: base.policy, schedulingPolicy: 'Active', config: {}, lastComputeNotification: null },
+      {
+        tenantId: id.tenantId,
+        shardCount: 0,
+        stripeSize: 32768,
+        policy: base.policy,
+        schedulingPolicy: 'Active',
+        config: {},
+        lastComputeNotification: null,
+      },
       [base],
     );
   }
@@ -76,7 +105,9 @@ try {
       cursor = page.next;
     } while (cursor);
     // listDirty reads each of the index's buckets; count the queries it made.
-    console.log(`reconcile-all with ${label}: ${read} dirty-index items read in ${queries} listDirty calls (4 bucket queries each, at most)`);
+    console.log(
+      `reconcile-all with ${label}: ${read} dirty-index items read in ${queries} listDirty calls (4 bucket queries each, at most)`,
+    );
     started = performance.now();
     await stack.reconcileAllNow();
     console.log(`  the pass itself took ${(performance.now() - started).toFixed(0)} ms`);
@@ -86,7 +117,12 @@ try {
   // Make 10 dirty: their observed state is forgotten.
   for (const shard of shards.slice(0, 10)) {
     const current = (await stack.services.tenants.getShard(shard.id))!;
-    await stack.services.tenants.saveShards([{ before: current, after: { ...current, observed: { ...current.observed, [String(current.intent.attached)]: null } } }]);
+    await stack.services.tenants.saveShards([
+      {
+        before: current,
+        after: { ...current, observed: { ...current.observed, [String(current.intent.attached)]: null } },
+      },
+    ]);
   }
   await measurePass('10 dirty of 1 000');
 } finally {

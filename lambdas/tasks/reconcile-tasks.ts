@@ -66,6 +66,8 @@ export const reconcileTasks = {
     return null;
   },
   MarkReady: async (input: { epoch: string }, services: Services) => {
+    // On AWS nothing begins a startup but the deploy trigger's execution itself.
+    if ((await services.meta.get()).startupEpoch === null) await services.meta.beginStartup(input.epoch);
     await services.meta.markReady(input.epoch);
     return null;
   },

@@ -1,0 +1,12 @@
+// The CDK app: `npx cdk synth -c stage=staging`, `npx cdk deploy -c stage=staging`.
+import { App } from 'aws-cdk-lib';
+import { stageSettings } from '../lib/stage';
+import { StorageControllerStack } from '../lib/storage-controller-stack';
+
+const app = new App();
+const settings = stageSettings(app.node.tryGetContext('stage'));
+new StorageControllerStack(app, `StorageController-${settings.stage}`, {
+  settings,
+  computeHookUrl: app.node.tryGetContext('computeHookUrl'),
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});

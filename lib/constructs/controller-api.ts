@@ -1,0 +1,36 @@
+// The HTTP API: one route per entry of the route table, integrated with its group's function.
+import { join } from 'node:path';
+import { aws_apigatewayv2 as apigw, aws_apigatewayv2_integrations as integrations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ROUTE_GROUPS, type RouteGroup } from '../../lambdas/api/route';
+import { ROUTES } from '../../lambdas/api/route-table';
+import type { StageSettings } from '../stage';
+import { ControllerFunction } from './controller-function';
+import { ROOT } from './workflows';
+
+export interface ControllerApiProps {
+  settings: StageSettings;
+  environment: Record<string, string>;
+}
+
+export class ControllerApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly functions = new Map<RouteGroup, ControllerFunction>();
+
+  constructor(scope: Construct, id: string, props: ControllerApiProps) {
+    super(scope, id);
+    this.api = new apigw.HttpApi(this, 'HttpApi', { description: 'Storage controller API' });
+    for (const group of ROUTE_GROUPS) {
+      const fn = new ControllerFunction(this, `Api-${group}`, {
+        entry: join(ROOT, 'lambdas', 'handlers', `${group}.ts`),
+        environment: props.environment,
+        removalPolicy: props.settings.removalPolicy,
+      });
+      this.functions.set(group, fn);
+      const integration = new integrations.HttpLambdaIntegration(`${group}Integration`, fn);
+      for (const route of ROUTES.filter((r) => r.group === group)) {
+        this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// Our defaults for every Lambda: Node 22 on arm64, minified ESM-free bundle with source maps,
+// active tracing, explicit memory and timeout, and its own log group.
+import {
+  Duration,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  type RemovalPolicy,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+export interface ControllerFunctionProps {
+  /** Entry file under lambdas/handlers. */
+  entry: string;
+  environment: Record<string, string>;
+  timeout?: Duration;
+  removalPolicy: RemovalPolicy;
+}
+
+export class ControllerFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'storage-controller',
+        ...props.environment,
+      },
+      bundling: { minify: true, sourceMap: true, target: 'node22' },
+    });
+  }
+}

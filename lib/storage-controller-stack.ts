@@ -1,0 +1,136 @@
+// The storage controller on AWS: table, API, workflows, the reconcile-all schedule and a
+// startup reconciliation after each deploy. Secrets are read at run time from Secrets Manager
+// by name; none of their values passes through the template.
+import {
+  ArnFormat,
+  CfnOutput,
+  custom_resources as cr,
+  Duration,
+  aws_events as events,
+  aws_iam as iam,
+  Stack,
+  type StackProps,
+  aws_events_targets as targets,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ControllerApi } from './constructs/controller-api';
+import { ControllerTable } from './constructs/controller-table';
+import { Workflows } from './constructs/workflows';
+import type { StageSettings } from './stage';
+
+/** Secret names per stage; each holds a plain string. All are optional. */
+export function secretNames(stage: string) {
+  return {
+    PUBLIC_KEY_SECRET: `storage-controller/${stage}/public-key`,
+    PAGESERVER_JWT_TOKEN_SECRET: `storage-controller/${stage}/pageserver-jwt-token`,
+    CONTROL_PLANE_JWT_TOKEN_SECRET: `storage-controller/${stage}/control-plane-jwt-token`,
+  };
+}
+
+export interface StorageControllerStackProps extends StackProps {
+  settings: StageSettings;
+  /** Where compute notifications go (not secret). */
+  computeHookUrl?: string;
+}
+
+export class StorageControllerStack extends Stack {
+  constructor(scope: Construct, id: string, props: StorageControllerStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const { table } = new ControllerTable(this, 'Store', settings);
+    const secrets = secretNames(settings.stage);
+    const environment: Record<string, string> = {
+      TABLE_NAME: table.tableName,
+      ...secrets,
+      ...(props.computeHookUrl ? { COMPUTE_HOOK_URL: props.computeHookUrl } : {}),
+    };
+
+    const workflows = new Workflows(this, 'Workflows', { settings, environment });
+    const api = new ControllerApi(this, 'Api', {
+      settings,
+      environment: { ...environment, STATE_MACHINES: JSON.stringify(workflows.arns) },
+    });
+
+    const secretArns = Object.values(secrets).map((name) =>
+      this.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${name}-*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const allFunctions = [...api.functions.values(), ...workflows.taskFunctions.values()];
+    for (const fn of allFunctions) {
+      table.grantReadWriteData(fn);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
+      );
+    }
+    // Starting and watching workflows: the API's tenant, node and debug groups, and the startup
+    // task that starts the cleanup. ARNs come from the fixed names, which avoids a cycle between
+    // a state machine (that invokes the function) and the function (that starts it).
+    const executionArns = (name: string) =>
+      this.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${name}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const machineNames = Object.values(workflows.arns).map((arn) => arn.split(':').at(-1)!);
+    const workflowAccess = new iam.PolicyStatement({
+      actions: [
+        'states:StartExecution',
+        'states:DescribeExecution',
+        'states:ListExecutions',
+        'states:GetExecutionHistory',
+      ],
+      resources: [...Object.values(workflows.arns), ...machineNames.map(executionArns)],
+    });
+    for (const group of ['tenant', 'node', 'debug'] as const)
+      api.functions.get(group)!.addToRolePolicy(workflowAccess);
+    workflows.taskFunctions
+      .get('StartCleanup')!
+      .addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [workflows.arns['startup-cleanup']],
+        }),
+      );
+
+    // reconcile-all on a schedule.
+    new events.Rule(this, 'ReconcileAllSchedule', {
+      schedule: events.Schedule.rate(Duration.minutes(settings.reconcileMinutes)),
+      targets: [
+        new targets.SfnStateMachine(workflows.stateMachines.get('reconcile-all')!, {
+          input: events.RuleTargetInput.fromObject({ cursor: null }),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+
+    // Startup reconciliation after each deploy: a new execution whenever the stack updates.
+    const startup = workflows.stateMachines.get('startup-reconcile')!;
+    const deployId = Date.now().toString();
+    const start: cr.AwsSdkCall = {
+      service: 'SFN',
+      action: 'startExecution',
+      parameters: {
+        stateMachineArn: startup.stateMachineArn,
+        name: `startup-deploy-${deployId}`,
+        input: JSON.stringify({ epoch: `deploy-${deployId}` }),
+      },
+      physicalResourceId: cr.PhysicalResourceId.of(`startup-${deployId}`),
+    };
+    new cr.AwsCustomResource(this, 'StartupAfterDeploy', {
+      onCreate: start,
+      onUpdate: start,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [startup.stateMachineArn] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+  }
+}

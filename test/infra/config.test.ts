@@ -1,0 +1,112 @@
+// Configuration: environment first, then Secrets Manager by name (through a real HTTP stub of
+// the Secrets Manager API); missing secrets are absent; values never appear in errors.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, secretsManagerReader } from '../../lambdas/adapters/config';
+
+const SECRETS: Record<string, string> = {
+  'sc/public-key':
+    '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAsecretsecretsecretsecretsecretsecret=\n-----END PUBLIC KEY-----\n',
+  'sc/pageserver-token': 'pageserver-token-value',
+};
+let server: Server;
+let requests: string[] = [];
+let client: SecretsManagerClient;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      const { SecretId } = JSON.parse(body) as { SecretId: string };
+      requests.push(`${req.headers['x-amz-target']} ${SecretId}`);
+      const value = SECRETS[SecretId];
+      if (value === undefined) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        return res.end(
+          JSON.stringify({
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          }),
+        );
+      }
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ Name: SecretId, SecretString: value }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  client = new SecretsManagerClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('configuration', () => {
+  it('reads secrets from Secrets Manager by name; a missing one is absent, not fatal', async () => {
+    requests = [];
+    const config = await loadConfig(
+      {
+        TABLE_NAME: 'table',
+        PUBLIC_KEY_SECRET: 'sc/public-key',
+        PAGESERVER_JWT_TOKEN_SECRET: 'sc/pageserver-token',
+        CONTROL_PLANE_JWT_TOKEN_SECRET: 'sc/missing',
+      },
+      secretsManagerReader(client),
+    );
+    expect(config.publicKeyPem).toBe(SECRETS['sc/public-key']);
+    expect(config.pageserverJwtToken).toBe('pageserver-token-value');
+    expect(config.controlPlaneJwtToken).toBeUndefined();
+    expect(requests.sort()).toEqual([
+      'secretsmanager.GetSecretValue sc/missing',
+      'secretsmanager.GetSecretValue sc/pageserver-token',
+      'secretsmanager.GetSecretValue sc/public-key',
+    ]);
+  });
+
+  it('prefers a value in the environment and then does not call Secrets Manager for it', async () => {
+    requests = [];
+    const config = await loadConfig(
+      {
+        TABLE_NAME: 'table',
+        PAGESERVER_JWT_TOKEN: 'from-env',
+        PAGESERVER_JWT_TOKEN_SECRET: 'sc/pageserver-token',
+      },
+      secretsManagerReader(client),
+    );
+    expect(config.pageserverJwtToken).toBe('from-env');
+    expect(requests).toEqual([]);
+  });
+
+  it('names an invalid setting without echoing any value', async () => {
+    const error = await loadConfig(
+      { TABLE_NAME: 'x', COMPUTE_HOOK_URL: 'not a url secret-ish' },
+      async () => undefined,
+    ).catch((e: Error) => e);
+    expect((error as Error).message).toBe('invalid configuration: TABLE_NAME, COMPUTE_HOOK_URL');
+  });
+
+  it('reports an unreadable secret by name only', async () => {
+    const failing = new SecretsManagerClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    const error = await loadConfig(
+      { TABLE_NAME: 'table', PUBLIC_KEY_SECRET: 'sc/public-key' },
+      secretsManagerReader(failing),
+    ).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^could not read secret sc\/public-key: /);
+    expect((error as Error).message).not.toContain('BEGIN PUBLIC KEY');
+    failing.destroy();
+  });
+});
