@@ -30,3 +30,10 @@ export const nodeSchedulingSchema = z.enum(NODE_SCHEDULING_POLICIES);
 
 export const nodeIdParams = z.object({ node_id: nodeIdParamSchema });
 export const emptyQuery = z.object({}).strict();
+
+/** `?limit=N` for listings: a whole number from 1 to 1000. */
+export const limitParam = z
+  .string()
+  .regex(/^\d+$/, 'expected a whole number')
+  .transform(Number)
+  .pipe(z.number().min(1).max(1000));

@@ -3,7 +3,7 @@
 import { NotFoundError } from '../core/errors';
 import { DEFAULT_STRIPE_SIZE, type TenantShardId } from '../core/ids';
 import { attachedConf } from '../core/model/location-config';
-import type { TenantShard } from '../core/model/tenant-shard';
+import { newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
 
@@ -16,21 +16,14 @@ export async function attachHook(
   return retryOnConflict(async () => {
     let shard = await stores.tenants.getShard(id);
     if (!shard) {
-      const fresh: TenantShard = {
+      const fresh = newShard({
         id,
         stripeSize: DEFAULT_STRIPE_SIZE,
         generation: 0,
-        generationPageserver: null,
         policy: { kind: 'Attached', secondaries: 0 },
-        schedulingPolicy: 'Active',
         config: {},
         intent: { attached: null, secondary: [] },
-        observed: {},
-        splitting: false,
-        pendingComputeNotification: false,
-        lastError: null,
-        version: 0,
-      };
+      });
       if (await stores.tenants.getTenant(id.tenantId))
         await stores.tenants.saveShards([{ before: null, after: fresh }]);
       else {

@@ -4,7 +4,7 @@ import { ConflictError, VersionConflictError } from '../core/errors';
 import { shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
 import type { PlacementPolicy } from '../core/model/placement-policy';
-import { EMPTY_INTENT, type TenantShard } from '../core/model/tenant-shard';
+import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 
@@ -42,21 +42,16 @@ export async function createTenant(
       onScheduleError?.();
       throw new ConflictError(`Scheduling error: ${error.message}`);
     }
-    shards.push({
-      id,
-      stripeSize: request.stripeSize,
-      generation: request.generation,
-      generationPageserver: null,
-      policy: request.policy,
-      schedulingPolicy: 'Active',
-      config: request.config,
-      intent,
-      observed: {},
-      splitting: false,
-      pendingComputeNotification: false,
-      lastError: null,
-      version: 0,
-    });
+    shards.push(
+      newShard({
+        id,
+        stripeSize: request.stripeSize,
+        generation: request.generation,
+        policy: request.policy,
+        config: request.config,
+        intent,
+      }),
+    );
   }
   try {
     await stores.tenants.createTenant(

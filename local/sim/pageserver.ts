@@ -14,15 +14,9 @@ import {
 import { LOCATION_MODES, type LocationConfig } from '../../lambdas/core/model/location-config';
 import { type Fault, FaultInjector, faultSchema } from './faults';
 import { close, HttpError, listen, readJson, sendJson } from './http-util';
-import type { SimRemoteStorage } from './remote-storage';
+import type { SimRemoteStorage, StoredTimeline } from './remote-storage';
 
-export interface SimTimeline {
-  timeline_id: string;
-  ancestor_timeline_id: string | null;
-  ancestor_lsn: bigint | null;
-  last_record_lsn: bigint;
-  initdb_lsn: bigint;
-  pg_version: number;
+export interface SimTimeline extends StoredTimeline {
   /** Set while a deletion runs: the time it completes. */
   deletingUntil?: number;
 }

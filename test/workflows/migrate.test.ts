@@ -1,23 +1,17 @@
 // Live migration through the real ASL file and task handlers, against simulated pageservers.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskHandler } from '../../lambdas/tasks/registry';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { taskHooks } from '../support/task-hooks';
 
 let api: TestApi;
 afterEach(async () => {
   await api?.stop();
 });
 
-const hooks: Record<string, (input: unknown, run: () => Promise<unknown>) => Promise<unknown>> = {};
-const wrapTask =
-  (task: string, handler: TaskHandler): TaskHandler =>
-  async (input, services) => {
-    const hook = hooks[task];
-    return hook ? hook(input, () => handler(input, services)) : handler(input, services);
-  };
+const { hooks, wrapTask, reset } = taskHooks();
 
 async function start(pageservers: number) {
-  for (const key of Object.keys(hooks)) delete hooks[key];
+  reset();
   api = await startTestApi({ pageservers, workflowOptions: { retryIntervalMs: 10, wrapTask } });
 }
 

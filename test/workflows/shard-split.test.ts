@@ -1,26 +1,19 @@
 // The shard-split workflow: the real ASL file, the real task handlers, the simulated
 // pageservers; a fault injected at each step must abort cleanly and orphan nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskHandler } from '../../lambdas/tasks/registry';
 import type { LocalWorkflowRunner } from '../../local/workflow-runner';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { taskHooks } from '../support/task-hooks';
 
 let api: TestApi;
 afterEach(async () => {
   await api?.stop();
 });
 
-/** Task wrappers a test can change while the stack runs. */
-const hooks: Record<string, (input: unknown, run: () => Promise<unknown>) => Promise<unknown>> = {};
-const wrapTask =
-  (task: string, handler: TaskHandler): TaskHandler =>
-  async (input, services) => {
-    const hook = hooks[task];
-    return hook ? hook(input, () => handler(input, services)) : handler(input, services);
-  };
+const { hooks, wrapTask, reset } = taskHooks();
 
 async function start(pageservers: number) {
-  for (const key of Object.keys(hooks)) delete hooks[key];
+  reset();
   // Short pageserver deadlines so that a hung pageserver costs a test about a second.
   api = await startTestApi({
     pageservers,

@@ -7,7 +7,7 @@ import { reconcileInline } from '../../operations/reconcile-inline';
 import { rescheduleTenant } from '../../operations/reschedule-tenant';
 import { describeTenant } from '../render';
 import { defineRoute, ok } from '../route';
-import { tenantIdSchema } from '../schemas';
+import { limitParam, tenantIdSchema } from '../schemas';
 import { reconcileDeps } from '../services';
 
 const tenantParams = z.object({ tenant_id: tenantIdSchema });
@@ -70,12 +70,7 @@ export const controlTenantRoutes = [
     summary: 'List tenants, described, a page at a time (?limit=&start_after=).',
     query: z
       .object({
-        limit: z
-          .string()
-          .regex(/^\d+$/, 'expected a whole number')
-          .transform(Number)
-          .pipe(z.number().min(1).max(1000))
-          .optional(),
+        limit: limitParam.optional(),
         start_after: tenantIdSchema.optional(),
       })
       .strict(),

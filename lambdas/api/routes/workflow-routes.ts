@@ -7,7 +7,7 @@ import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
 import { waitForExecution } from '../../operations/wait-execution';
 import { defineRoute, ok } from '../route';
-import { nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
+import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
 /** How long the API waits for a workflow before answering 202 (API Gateway gives up at 29 s). */
 const WORKFLOW_WAIT_MS = 25_000;
@@ -128,12 +128,7 @@ export const workflowRoutes = [
     query: z
       .object({
         status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']).optional(),
-        limit: z
-          .string()
-          .regex(/^\d+$/, 'expected a whole number')
-          .transform(Number)
-          .pipe(z.number().min(1).max(1000))
-          .optional(),
+        limit: limitParam.optional(),
       })
       .strict(),
     handler: async ({ query }, services) =>

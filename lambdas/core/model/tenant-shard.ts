@@ -39,3 +39,19 @@ export const EMPTY_INTENT: Intent = { attached: null, secondary: [] };
 export function intentNodes(intent: Intent): number[] {
   return intent.attached === null ? [...intent.secondary] : [intent.attached, ...intent.secondary];
 }
+
+/** A shard as first written: nothing observed, no error, no generation issued yet. */
+export function newShard(
+  fields: Pick<TenantShard, 'id' | 'stripeSize' | 'generation' | 'policy' | 'config' | 'intent'>,
+): TenantShard {
+  return {
+    ...fields,
+    generationPageserver: null,
+    schedulingPolicy: 'Active',
+    observed: {},
+    splitting: false,
+    pendingComputeNotification: false,
+    lastError: null,
+    version: 0,
+  };
+}
