@@ -88,14 +88,12 @@ export class StorageControllerStack extends Stack {
     });
     for (const group of ['tenant', 'node', 'debug'] as const)
       api.functions.get(group)!.addToRolePolicy(workflowAccess);
-    workflows.taskFunctions
-      .get('StartCleanup')!
-      .addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['states:StartExecution'],
-          resources: [workflows.arns['startup-cleanup']],
-        }),
-      );
+    workflows.taskFunctions.get('StartCleanup')!.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [workflows.arns['startup-cleanup']],
+      }),
+    );
 
     // reconcile-all on a schedule.
     new events.Rule(this, 'ReconcileAllSchedule', {
