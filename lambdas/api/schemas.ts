@@ -1,5 +1,5 @@
 // zod schemas for the identifiers and shared shapes at the API edge.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FormatError, parseNodeId, parseTenantId, parseTenantShardId, parseTimelineId } from '../core/ids';
 import { NODE_AVAILABILITIES, NODE_SCHEDULING_POLICIES } from '../core/model/node';
 

@@ -1,6 +1,6 @@
 // TenantConfig (reference/wire-formats.md §3.1): the controller passes it to pageservers as is,
 // but it still rejects unknown keys and obviously wrong types at the edge.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const u64 = z.number().int().nonnegative().nullish();
 const duration = z.string().min(1).max(64).nullish();

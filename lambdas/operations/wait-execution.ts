@@ -9,7 +9,7 @@ export async function waitForExecution(
   const deadline = Date.now() + waitMs;
   for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
     const execution = await workflows.describe(id);
-    if (!execution || execution.status !== 'RUNNING' || Date.now() + pause > deadline) return execution;
+    if (execution?.status !== 'RUNNING' || Date.now() + pause > deadline) return execution;
     await new Promise((r) => setTimeout(r, pause));
   }
 }

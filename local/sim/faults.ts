@@ -1,6 +1,6 @@
 // Fault injection for simulated servers: make matching requests fail with a status for the next
 // N calls, answer late, or hang until the fault is cleared or the server stops.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const faultSchema = z
   .object({

@@ -2,7 +2,7 @@
 // calls (reference/wire-formats.md §4, §5), the re-attach contract on start, a "disk" that
 // survives restarts, fault injection, and a shared remote storage that records generations.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   formatLsn,
   formatTenantShardId,
@@ -452,8 +452,7 @@ export class PageserverSim {
     }
     if (method === 'POST' && rest === '/secondary/download') {
       const loc = this.disk.locations.get(shard);
-      if (!loc || loc.conf.mode !== 'Secondary')
-        throw new HttpError(500, `tenant ${shard} is not a secondary here`);
+      if (loc?.conf.mode !== 'Secondary') throw new HttpError(500, `tenant ${shard} is not a secondary here`);
       loc.timelines = this.download(shard);
       return reply(200, null);
     }

@@ -1,5 +1,5 @@
 // Tenant routes for operators (/control/v1/tenant...).
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, InternalError, NotFoundError } from '../../core/errors';
 import { formatTenantShardId } from '../../core/ids';
 import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';

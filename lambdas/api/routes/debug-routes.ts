@@ -1,5 +1,5 @@
 // Operator and test-harness routes under /debug/v1.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InternalError } from '../../core/errors';
 import { maySchedule } from '../../core/model/node';
 import { allTenants } from '../../operations/all-tenants';

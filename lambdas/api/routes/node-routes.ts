@@ -1,5 +1,5 @@
 // Pageserver registration and configuration (/control/v1/node...).
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, NotFoundError } from '../../core/errors';
 import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';

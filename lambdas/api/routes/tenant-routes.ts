@@ -1,6 +1,6 @@
 // The "virtual pageserver" API (/v1/tenant...): the control plane manages whole tenants here as
 // if the controller were one pageserver.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../../core/errors';
 import { DEFAULT_STRIPE_SIZE, formatTenantShardId, isU32, MAX_U8, parseTenantShardId } from '../../core/ids';
 import { LOCATION_MODES } from '../../core/model/location-config';

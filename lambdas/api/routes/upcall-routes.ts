@@ -1,5 +1,5 @@
 // Calls from pageservers (/upcall/v1), with their own scope.
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatTenantShardId } from '../../core/ids';
 import { reAttach } from '../../operations/re-attach';
 import { defineRoute, ok } from '../route';

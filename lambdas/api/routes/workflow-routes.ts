@@ -1,6 +1,6 @@
 // Routes that start workflows, and the operator's view of executions.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';

@@ -1,6 +1,6 @@
 // Where a tenant's shards should live (modern-additions.md): one attached location plus n
 // secondaries, one secondary only, or nothing.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type PlacementPolicy =
   | { kind: 'Attached'; secondaries: number }
