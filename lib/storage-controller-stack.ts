@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
 import { Workflows } from './constructs/workflows';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import type { StageSettings } from './stage';
 
 /** Secret names per stage; each holds a plain string. All are optional. */
@@ -37,7 +38,8 @@ export class StorageControllerStack extends Stack {
   constructor(scope: Construct, id: string, props: StorageControllerStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    const { table } = new ControllerTable(this, 'Store', settings);
+    const store = new ControllerTable(this, 'Store', settings);
+    const { table } = store;
     const secrets = secretNames(settings.stage);
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
@@ -127,6 +129,8 @@ export class StorageControllerStack extends Stack {
       ]),
       installLatestAwsSdk: false,
     });
+
+    acknowledgeNagFindings(this, { table: table, api, workflows, secretNames: Object.values(secrets) });
 
     new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -1,6 +1,10 @@
 // The HTTP API: one route per entry of the route table, integrated with its group's function.
 import { join } from 'node:path';
-import { aws_apigatewayv2 as apigw, aws_apigatewayv2_integrations as integrations } from 'aws-cdk-lib';
+import {
+  aws_apigatewayv2 as apigw,
+  aws_apigatewayv2_integrations as integrations,
+  aws_logs as logs,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../../lambdas/api/route';
 import { ROUTES } from '../../lambdas/api/route-table';
@@ -20,6 +24,23 @@ export class ControllerApi extends Construct {
   constructor(scope: Construct, id: string, props: ControllerApiProps) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'HttpApi', { description: 'Storage controller API' });
+    // Access logs: who called which route, with what status and latency (no headers, no bodies).
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.settings.removalPolicy,
+    });
+    const stage = this.api.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
     for (const group of ROUTE_GROUPS) {
       const fn = new ControllerFunction(this, `Api-${group}`, {
         entry: join(ROOT, 'lambdas', 'handlers', `${group}.ts`),

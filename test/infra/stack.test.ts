@@ -2,6 +2,7 @@
 // schedule, startup trigger, table settings and scoped permissions. Bundling is skipped here.
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/api/route-table';
 import { WORKFLOWS } from '../../lambdas/core/ports';
@@ -10,8 +11,9 @@ import { stageSettings } from '../../lib/stage';
 import { StorageControllerStack } from '../../lib/storage-controller-stack';
 
 let template: Template;
+let app: App;
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new StorageControllerStack(app, 'Test', { settings: stageSettings('staging') });
   template = Template.fromStack(stack);
 }, 120_000);
@@ -99,5 +101,21 @@ describe('the stack', () => {
       });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
     }
+  });
+
+  it('passes cdk-nag AwsSolutions with every accepted finding acknowledged with a reason', () => {
+    const result = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+    expect(
+      result.violations.map(
+        (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+    expect(result.success).toBe(true);
+  });
+
+  it('logs API access', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('routeKey') }),
+    });
   });
 });
