@@ -62,8 +62,12 @@ export class StorageControllerStack extends Stack {
       }),
     );
     const allFunctions = [...api.functions.values(), ...workflows.taskFunctions.values()];
+    // Table access by need: the probes only read; RaiseFailure touches nothing; the rest write.
+    const readOnly = new Set([api.functions.get('status')]);
+    const noTable = new Set([workflows.taskFunctions.get('RaiseFailure')]);
     for (const fn of allFunctions) {
-      table.grantReadWriteData(fn);
+      if (readOnly.has(fn)) table.grantReadData(fn);
+      else if (!noTable.has(fn)) table.grantReadWriteData(fn);
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
       );

@@ -1,7 +1,13 @@
 // Lambda entry point for the 'debug' route group: wiring only.
+
+import { powertoolsErrorLogger } from '../adapters/logger';
 import { buildGroupHandler } from '../api/build-handler';
 import { debugRoutes } from '../api/routes/debug-routes';
 import { workflowRoutes } from '../api/routes/workflow-routes';
 import { awsServices } from './aws-services';
 
-export const handler = buildGroupHandler([...debugRoutes, ...workflowRoutes], awsServices);
+export const handler = buildGroupHandler(
+  [...debugRoutes, ...workflowRoutes],
+  awsServices,
+  powertoolsErrorLogger,
+);

@@ -1,10 +1,22 @@
 // Lambda entry point for one workflow task: TASK_NAME (set per function by the stack) picks it.
+import { logger } from '../adapters/logger';
 import { TASKS } from '../tasks/registry';
 import { awsServices } from './aws-services';
 
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {
   const name = process.env.TASK_NAME ?? '';
   const task = TASKS[name];
   if (!task) throw new Error(`unknown task ${name}`);
-  return task(event, await awsServices());
+  try {
+    return await task(event, await awsServices());
+  } catch (error) {
+    // The error's name is what the state machine's Retry and Catch match on: rethrow it as is.
+    logger.warn('task failed', {
+      task: name,
+      requestId: context?.awsRequestId,
+      error: (error as Error).name,
+      message: (error as Error).message,
+    });
+    throw error;
+  }
 };

@@ -1,4 +1,6 @@
 // Lambda entry point for the 'tenant' route group: wiring only.
+
+import { powertoolsErrorLogger } from '../adapters/logger';
 import { buildGroupHandler } from '../api/build-handler';
 import { controlTenantRoutes } from '../api/routes/control-tenant-routes';
 import { tenantRoutes } from '../api/routes/tenant-routes';

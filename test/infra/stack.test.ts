@@ -118,4 +118,25 @@ describe('the stack', () => {
       AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('routeKey') }),
     });
   });
+
+  it('scopes table access: the probes read only, RaiseFailure has none, API groups and tasks read and write', () => {
+    const policyFor = (fragment: string) =>
+      resources('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(fragment))
+        .map(([, p]) => JSON.stringify(p.Properties.PolicyDocument))
+        .join('');
+    expect(policyFor('Apistatus')).toContain('dynamodb:GetItem');
+    expect(policyFor('Apistatus')).not.toContain('dynamodb:PutItem');
+    expect(policyFor('TaskRaiseFailure')).not.toContain('dynamodb:');
+    for (const fragment of [
+      'Apitenant',
+      'Apinode',
+      'Apiupcall',
+      'Apidebug',
+      'TaskBeginSplit',
+      'TaskReconcileShard',
+    ]) {
+      expect(policyFor(fragment), fragment).toContain('dynamodb:PutItem');
+    }
+  });
 });

@@ -36,7 +36,11 @@ export function errorMiddleware(
 ): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
     onError: (request) => {
-      request.response = errorResponse(request.error, log);
+      const requestId = (request.internal as Record<string, unknown>).requestId;
+      request.response = errorResponse(request.error, {
+        error: (message, details) =>
+          log.error(message, { ...details, requestId, routeKey: request.event.routeKey }),
+      });
     },
   };
 }
