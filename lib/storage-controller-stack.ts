@@ -15,6 +15,7 @@ import {
 import type { Construct } from 'constructs';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
+import { Observability } from './constructs/observability';
 import { Workflows } from './constructs/workflows';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import type { StageSettings } from './stage';
@@ -132,6 +133,14 @@ export class StorageControllerStack extends Stack {
         new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [startup.stateMachineArn] }),
       ]),
       installLatestAwsSdk: false,
+    });
+
+    new Observability(this, 'Observability', {
+      stage: settings.stage,
+      api: api.api,
+      table,
+      stateMachines: workflows.stateMachines,
+      reconcileLogs: workflows.taskFunctions.get('ReconcileShard')!.logs,
     });
 
     acknowledgeNagFindings(this, { table: table, api, workflows, secretNames: Object.values(secrets) });

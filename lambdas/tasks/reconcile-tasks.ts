@@ -1,4 +1,5 @@
 // Tasks of reconcile-all and startup reconciliation.
+import { logger } from '../adapters/logger';
 import type { Services } from '../api/services';
 import { reconcileDeps } from '../api/services';
 import { formatTenantShardId, parseTenantShardId } from '../core/ids';
@@ -27,6 +28,9 @@ export const reconcileTasks = {
       reconcileDeps(services, input.execution),
       Date.now() + 50_000,
     );
+    // On Lambda, one structured line per reconcile: a CloudWatch metric filter counts the errors.
+    if (process.env.AWS_LAMBDA_FUNCTION_NAME)
+      logger.info('reconcile', { shard: input.shard, status: outcome.status });
     return { shard: input.shard, status: outcome.status };
   },
   ListNodes: async (_input: unknown, services: Services) => ({

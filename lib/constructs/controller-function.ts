@@ -18,6 +18,9 @@ export interface ControllerFunctionProps {
 }
 
 export class ControllerFunction extends nodejs.NodejsFunction {
+  /** Where this function logs (for metric filters). */
+  readonly logs: logs.ILogGroup;
+
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -39,5 +42,6 @@ export class ControllerFunction extends nodejs.NodejsFunction {
       },
       bundling: { minify: true, sourceMap: true, target: 'node22' },
     });
+    this.logs = logGroup;
   }
 }

@@ -139,4 +139,27 @@ describe('the stack', () => {
       expect(policyFor(fragment), fragment).toContain('dynamodb:PutItem');
     }
   });
+
+  it('has a dashboard and alarms for API errors, workflow failures, reconcile errors and throttles', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    for (const title of [
+      'API errors',
+      'API latency p99',
+      'Reconcile errors',
+      'DynamoDB throttles',
+      'Workflow failures',
+      'Workflow durations p90',
+    ]) {
+      expect(body).toContain(title);
+    }
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties.AlarmDescription));
+    expect(alarms.some((d) => d.includes('5xx'))).toBe(true);
+    expect(alarms.some((d) => d.includes('Reconciles keep failing'))).toBe(true);
+    expect(alarms.some((d) => d.includes('throttled'))).toBe(true);
+    for (const workflow of WORKFLOWS) expect(alarms).toContain(`${workflow} executions failed.`);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: Match.stringLikeRegexp('reconcile'),
+    });
+  });
 });

@@ -1,0 +1,108 @@
+// A dashboard and alarms: API errors and latency, workflow failures and durations, reconcile
+// errors (from the ReconcileShard task's structured logs) and DynamoDB throttles.
+import {
+  type aws_apigatewayv2 as apigw,
+  aws_cloudwatch as cloudwatch,
+  Duration,
+  aws_dynamodb as dynamodb,
+  aws_logs as logs,
+  type aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { WorkflowName } from '../../lambdas/core/ports';
+
+export interface ObservabilityProps {
+  stage: string;
+  api: apigw.HttpApi;
+  table: dynamodb.TableV2;
+  stateMachines: Map<WorkflowName, sfn.StateMachine>;
+  /** Log group of the ReconcileShard task, whose lines carry {"message":"reconcile","status":...}. */
+  reconcileLogs: logs.ILogGroup;
+}
+
+export const METRICS_NAMESPACE = 'StorageController';
+
+export class Observability extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const reconcileErrors = new logs.MetricFilter(this, 'ReconcileErrors', {
+      logGroup: props.reconcileLogs,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'reconcile'),
+        logs.FilterPattern.stringValue('$.status', '=', 'error'),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: `ReconcileErrors-${props.stage}`,
+      metricValue: '1',
+      defaultValue: 0,
+    }).metric({ statistic: 'Sum', period });
+
+    const api5xx = props.api.metricServerError({ period, statistic: 'Sum' });
+    const api4xx = props.api.metricClientError({ period, statistic: 'Sum' });
+    const latency = props.api.metricLatency({ period, statistic: 'p99' });
+    const throttles = props.table.metricThrottledRequestsForOperations({
+      operations: [
+        dynamodb.Operation.GET_ITEM,
+        dynamodb.Operation.PUT_ITEM,
+        dynamodb.Operation.UPDATE_ITEM,
+        dynamodb.Operation.QUERY,
+        dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+      ],
+      period,
+    });
+    const machines = [...props.stateMachines.entries()];
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `storage-controller-${props.stage}`,
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'API errors', left: [api4xx, api5xx] }),
+      new cloudwatch.GraphWidget({ title: 'API latency p99', left: [latency] }),
+      new cloudwatch.GraphWidget({ title: 'Reconcile errors', left: [reconcileErrors] }),
+      new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [throttles] }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Workflow failures',
+        left: machines.map(([name, m]) => m.metricFailed({ period, statistic: 'Sum', label: name })),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Workflow durations p90',
+        left: machines.map(([name, m]) => m.metricTime({ period, statistic: 'p90', label: name })),
+      }),
+    );
+
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, name, {
+          metric,
+          threshold,
+          evaluationPeriods: 2,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: description,
+        }),
+      );
+    };
+    alarm('Api5xx', api5xx, 5, 'The API answered 5xx at least 5 times in each of two 5-minute periods.');
+    alarm(
+      'ReconcileErrorsAlarm',
+      reconcileErrors,
+      10,
+      'Reconciles keep failing: a pageserver may be down or refusing.',
+    );
+    alarm('Throttles', throttles, 1, 'DynamoDB throttled requests.');
+    for (const [name, machine] of machines) {
+      alarm(
+        `Workflow-${name}-Failed`,
+        machine.metricFailed({ period, statistic: 'Sum' }),
+        1,
+        `${name} executions failed.`,
+      );
+    }
+  }
+}
