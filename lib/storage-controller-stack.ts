@@ -63,8 +63,14 @@ export class StorageControllerStack extends Stack {
       }),
     );
     const allFunctions = [...api.functions.values(), ...workflows.taskFunctions.values()];
-    // Table access by need: the probes only read; RaiseFailure touches nothing; the rest write.
-    const readOnly = new Set([api.functions.get('status')]);
+    // Table access by need: the probes and the listing/checking tasks only read; RaiseFailure
+    // touches nothing; the rest write.
+    const readOnly = new Set([
+      api.functions.get('status'),
+      ...['ListDirty', 'ListNodes', 'CheckCatchUp', 'DetachUnknown'].map((t) =>
+        workflows.taskFunctions.get(t),
+      ),
+    ]);
     const noTable = new Set([workflows.taskFunctions.get('RaiseFailure')]);
     for (const fn of allFunctions) {
       if (readOnly.has(fn)) table.grantReadData(fn);

@@ -128,6 +128,10 @@ describe('the stack', () => {
     expect(policyFor('Apistatus')).toContain('dynamodb:GetItem');
     expect(policyFor('Apistatus')).not.toContain('dynamodb:PutItem');
     expect(policyFor('TaskRaiseFailure')).not.toContain('dynamodb:');
+    for (const fragment of ['TaskListDirty', 'TaskListNodes', 'TaskCheckCatchUp']) {
+      expect(policyFor(fragment), fragment).toContain('dynamodb:Query');
+      expect(policyFor(fragment), fragment).not.toContain('dynamodb:PutItem');
+    }
     for (const fragment of [
       'Apitenant',
       'Apinode',
