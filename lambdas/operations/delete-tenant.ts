@@ -1,7 +1,9 @@
 // Tenant delete: every shard is deleted on its pageserver first (their remote data with it);
 // only when all say "gone" are the records removed. Unknown tenants are already gone.
+import { PageserverError } from '../adapters/pageserver-client';
 import type { Services } from '../api/services';
 import { InternalError, NotFoundError } from '../core/errors';
+import { formatTenantShardId } from '../core/ids';
 import { detachConf } from '../core/model/location-config';
 import { retryOnConflict } from '../core/retry';
 import { ensureAttached } from './ensure-attached';
@@ -19,17 +21,21 @@ export async function deleteTenant(
     if (error instanceof NotFoundError) return 'done';
     throw error;
   }
-  let inProgress = false;
-  for (const { shard, node } of attached.shards) {
-    try {
-      if ((await services.pageservers.deleteTenant(node, shard.id)) === 'in-progress') inProgress = true;
-    } catch (error) {
-      throw new InternalError(
-        `Error deleting shard ${shard.id.tenantId} on node ${node.id}: ${(error as Error).message}`,
-      );
-    }
-  }
-  if (inProgress) return 'in-progress';
+  // Every shard's pageserver at once: a repeat DELETE while one is busy counts as progress.
+  const states = await Promise.all(
+    attached.shards.map(async ({ shard, node }) => {
+      try {
+        return await services.pageservers.deleteTenant(node, shard.id);
+      } catch (error) {
+        if (error instanceof PageserverError && (error.status === 409 || error.status === 412))
+          return 'in-progress';
+        throw new InternalError(
+          `Error deleting shard ${formatTenantShardId(shard.id)} on node ${node.id}: ${(error as Error).message}`,
+        );
+      }
+    }),
+  );
+  if (states.includes('in-progress')) return 'in-progress';
 
   const nodes = new Map((await services.nodes.list()).map((n) => [n.id, n]));
   await retryOnConflict(async () => {
