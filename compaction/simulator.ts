@@ -2,7 +2,7 @@
  * The compaction simulator: an in-memory host for the algorithm plus the ingest / flush /
  * compact loop. Records are kept column-wise in typed arrays (20 bytes each), never as objects.
  */
-import { batchTotalSize, copyBatch, isStrictlySorted } from './entries';
+import { batchTotalSize, copyBatch, EntryBuilder, isStrictlySorted } from './entries';
 import { levelDepth } from './levels';
 import { compactNaive } from './naive';
 import { compactTiered, type LevelReport, type TieredParams } from './tiered';
@@ -220,10 +220,8 @@ export interface SimulatorParams extends TieredParams {
 export class Simulator {
   readonly host: SimHost;
   readonly reports: LevelReport[] = [];
-  private keys: Float64Array;
-  private lsns: Float64Array;
-  private sizes: Uint32Array;
-  private count = 0;
+  /** Records ingested since the last flush, in LSN order. */
+  private readonly buffer: EntryBuilder;
   private bufferedBytes = 0;
   private startLsn: number;
   private endLsn: number;
@@ -237,9 +235,7 @@ export class Simulator {
   constructor(readonly params: SimulatorParams) {
     this.host = new SimHost(params.keyCount);
     const cap = Math.max(1024, Math.min(1 << 22, Math.ceil(params.targetFileSize / 64)));
-    this.keys = new Float64Array(cap);
-    this.lsns = new Float64Array(cap);
-    this.sizes = new Uint32Array(cap);
+    this.buffer = new EntryBuilder(cap);
     this.counts = new Uint32Array(params.keyCount + 1);
     this.startLsn = params.startLsn ?? 0;
     this.endLsn = this.startLsn;
@@ -251,11 +247,7 @@ export class Simulator {
     if (!(key >= 0 && key < this.params.keyCount && Number.isInteger(key)))
       throw new Error(`key ${key} out of range`);
     if (!(len > 0 && Number.isInteger(len))) throw new Error(`bad record length ${len}`);
-    if (this.count === this.keys.length) this.grow();
-    const i = this.count++;
-    this.keys[i] = key;
-    this.lsns[i] = this.endLsn;
-    this.sizes[i] = len;
+    this.buffer.push(key, this.endLsn, len);
     this.host.touchKey(key, this.endLsn);
     this.endLsn += len;
     this.bufferedBytes += len;
@@ -270,12 +262,12 @@ export class Simulator {
 
   /** Write the in-memory records as one L0 delta layer over the full key range. */
   flush(): void {
-    const n = this.count;
+    const n = this.buffer.length;
     if (n === 0) return;
+    const { keys, lsns, sizes } = this.buffer.view();
     // Counting sort by key; records are already in LSN order, and the sort is stable.
     const counts = this.counts;
     counts.fill(0);
-    const keys = this.keys;
     for (let i = 0; i < n; i++) counts[keys[i]! + 1]!++;
     for (let k = 1; k < counts.length; k++) counts[k]! += counts[k - 1]!;
     const outKeys = new Float64Array(n);
@@ -285,14 +277,14 @@ export class Simulator {
       const k = keys[i]!;
       const p = counts[k]!++;
       outKeys[p] = k;
-      outLsns[p] = this.lsns[i]!;
-      outSizes[p] = this.sizes[i]!;
+      outLsns[p] = lsns[i]!;
+      outSizes[p] = sizes[i]!;
     }
     this.host.flushL0(
       { start: this.startLsn, end: this.endLsn },
       { keys: outKeys, lsns: outLsns, sizes: outSizes },
     );
-    this.count = 0;
+    this.buffer.length = 0;
     this.bufferedBytes = 0;
     this.startLsn = this.endLsn;
     this.lastFlushLsn = this.endLsn;
@@ -337,18 +329,5 @@ export class Simulator {
   /** Delta layers a lookup of the newest version of the worst key must visit, over live layers. */
   readAmp(): number {
     return levelDepth([...this.host.live.values()]);
-  }
-
-  private grow(): void {
-    const cap = this.keys.length * 2;
-    const keys = new Float64Array(cap);
-    const lsns = new Float64Array(cap);
-    const sizes = new Uint32Array(cap);
-    keys.set(this.keys);
-    lsns.set(this.lsns);
-    sizes.set(this.sizes);
-    this.keys = keys;
-    this.lsns = lsns;
-    this.sizes = sizes;
   }
 }
