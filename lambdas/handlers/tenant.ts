@@ -10,4 +10,5 @@ import { awsServices } from './aws-services';
 export const handler = buildGroupHandler(
   [...tenantRoutes, ...controlTenantRoutes, shardSplitRoute, migrateRoute],
   awsServices,
+  powertoolsErrorLogger,
 );
