@@ -1,5 +1,7 @@
 // Tenant create: schedule every shard, persist tenant, shards, memberships and node counters in
 // one write, then reconcile inline. Nothing is persisted if scheduling is impossible.
+import type { Services } from '../api/services';
+import { reconcileDeps } from '../api/services';
 import { ConflictError, VersionConflictError } from '../core/errors';
 import { shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
@@ -7,6 +9,7 @@ import type { PlacementPolicy } from '../core/model/placement-policy';
 import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { reconcileInline } from './reconcile-inline';
 
 export interface CreateTenantRequest {
   tenantId: string;
@@ -76,4 +79,22 @@ export async function createTenant(
     throw error;
   }
   return shards.map((s) => ({ ...s, version: 1 }));
+}
+
+/**
+ * The API's create: persist, then reconcile every shard inline within the budget, and return the
+ * shards as they are now (so each reports the generation it actually runs in).
+ */
+export async function createAndPlaceTenant(
+  services: Services,
+  request: CreateTenantRequest,
+  owner: string,
+): Promise<TenantShard[]> {
+  const shards = await createTenant(services, request, () => services.metrics.schedulingErrors.inc());
+  await reconcileInline(
+    shards.map((s) => s.id),
+    reconcileDeps(services, owner),
+    Date.now() + services.inlineReconcileMs,
+  );
+  return (await services.tenants.getTenantWithShards(request.tenantId))?.shards ?? shards;
 }

@@ -5,17 +5,15 @@ import { BadRequestError } from '../../core/errors';
 import { DEFAULT_STRIPE_SIZE, formatTenantShardId, isU32, MAX_U8, parseTenantShardId } from '../../core/ids';
 import { LOCATION_MODES } from '../../core/model/location-config';
 import { DEFAULT_PLACEMENT_POLICY, placementPolicySchema } from '../../core/model/placement-policy';
-import { createTenant } from '../../operations/create-tenant';
+import { createAndPlaceTenant } from '../../operations/create-tenant';
 import { deleteTenant } from '../../operations/delete-tenant';
 import { retryDeletion } from '../../operations/deletion-wrapper';
 import { passthroughGet } from '../../operations/passthrough';
-import { reconcileInline } from '../../operations/reconcile-inline';
 import { tenantLocationConfig } from '../../operations/tenant-location-config';
 import { timeTravel } from '../../operations/time-travel';
 import { createTimeline, deleteTimeline } from '../../operations/timelines';
 import { created, defineRoute, ok } from '../route';
 import { tenantIdSchema, timelineIdSchema } from '../schemas';
-import { reconcileDeps } from '../services';
 import { nestedTenantConfigSchema, pickTenantConfig, tenantConfigShape } from '../tenant-config-schema';
 
 const tenantParams = z.object({ tenant_id: tenantIdSchema });
@@ -73,6 +71,18 @@ const timeTravelBody = z
   .object({ shard_counts: z.array(z.number().int().min(0).max(MAX_U8)).min(1) })
   .strict();
 
+/** A body's tenant id that must be the whole (unsharded) tenant: 400 naming the field otherwise. */
+function unshardedTenantId(text: string, field: string, shardedMessage: string): string {
+  let id: ReturnType<typeof parseTenantShardId>;
+  try {
+    id = parseTenantShardId(text);
+  } catch (error) {
+    throw new BadRequestError(`body field '${field}': ${(error as Error).message}`);
+  }
+  if (id.count !== 0) throw new BadRequestError(shardedMessage);
+  return id.tenantId;
+}
+
 export const tenantRoutes = [
   defineRoute({
     method: 'POST',
@@ -83,38 +93,25 @@ export const tenantRoutes = [
     summary: 'Create a tenant with all its shards (201; 409 if it exists).',
     body: createBody,
     handler: async ({ body, requestId }, services) => {
-      let id: ReturnType<typeof parseTenantShardId>;
-      try {
-        id = parseTenantShardId(body.new_tenant_id);
-      } catch (error) {
-        throw new BadRequestError(`body field 'new_tenant_id': ${(error as Error).message}`);
-      }
-      if (id.count !== 0) {
-        throw new BadRequestError(
-          'Attempted to create a specific shard, this API is for creating the whole tenant',
-        );
-      }
-      const shards = await createTenant(
+      const tenantId = unshardedTenantId(
+        body.new_tenant_id,
+        'new_tenant_id',
+        'Attempted to create a specific shard, this API is for creating the whole tenant',
+      );
+      const shards = await createAndPlaceTenant(
         services,
         {
-          tenantId: id.tenantId,
+          tenantId,
           generation: body.generation ?? 0,
           shardCount: body.shard_parameters?.count ?? 0,
           stripeSize: body.shard_parameters?.stripe_size ?? DEFAULT_STRIPE_SIZE,
           policy: body.placement_policy ?? DEFAULT_PLACEMENT_POLICY,
           config: pickTenantConfig(body),
         },
-        () => services.metrics.schedulingErrors.inc(),
+        `api-${requestId}`,
       );
-      await reconcileInline(
-        shards.map((s) => s.id),
-        reconcileDeps(services, `api-${requestId}`),
-        Date.now() + services.inlineReconcileMs,
-      );
-      // Report the generation each shard now runs in (the original reported the one before).
-      const after = await services.tenants.getTenantWithShards(id.tenantId);
       return created({
-        shards: (after?.shards ?? shards).map((s) => ({
+        shards: shards.map((s) => ({
           shard_id: formatTenantShardId(s.id),
           node_id: s.intent.attached,
           generation: s.generation,
@@ -133,15 +130,11 @@ export const tenantRoutes = [
     query: locationConfigQuery,
     body: locationConfigBody,
     handler: async ({ params, body, requestId }, services) => {
-      let bodyId: ReturnType<typeof parseTenantShardId>;
-      try {
-        bodyId = parseTenantShardId(body.tenant_id);
-      } catch (error) {
-        throw new BadRequestError(`body field 'tenant_id': ${(error as Error).message}`);
-      }
-      if (bodyId.count !== 0) {
-        throw new BadRequestError('This API is for importing single-sharded or unsharded tenants');
-      }
+      unshardedTenantId(
+        body.tenant_id,
+        'tenant_id',
+        'This API is for importing single-sharded or unsharded tenants',
+      );
       const shards = await tenantLocationConfig(services, params.tenant_id, {
         mode: body.mode,
         generation: body.generation ?? null,
