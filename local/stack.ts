@@ -137,22 +137,42 @@ async function startController(
   const gateway = await startGateway({ host: options.host, port, routes: ROUTES, handlers });
 
   // The background reconcile-all pass (an EventBridge schedule on AWS): one execution at a time.
+  // A call made while a pass runs gets a fresh pass after it (that one may have read the dirty
+  // index before the caller's change); calls made meanwhile share that one queued pass.
   let passRunning: Promise<void> | null = null;
-  const reconcileAllNow = async () => {
-    if (passRunning) return passRunning;
-    passRunning = (async () => {
-      const { id } = await workflows.start('reconcile-all', `reconcile-all-${Date.now()}`, { cursor: null });
+  let passQueued: Promise<void> | null = null;
+  const runPass = async () => {
+    try {
+      const { id } = await workflows.start('reconcile-all', `reconcile-all-${randomUUID()}`, {
+        cursor: null,
+      });
       const done = await waitForExecution(workflows, id, 10 * 60_000);
       if (done?.status !== 'SUCCEEDED')
         log(`reconcile-all ${done?.status ?? 'lost'}: ${done?.error?.cause ?? ''}`);
-    })()
-      .catch((error: Error) => log(`reconcile-all failed: ${error.message}`))
-      .finally(() => {
-        passRunning = null;
-      });
-    return passRunning;
+    } catch (error) {
+      log(`reconcile-all failed: ${(error as Error).message}`);
+    }
   };
-  const timer = setInterval(() => void reconcileAllNow(), options.reconcileIntervalSeconds * 1000);
+  const reconcileAllNow = (): Promise<void> => {
+    if (passQueued) return passQueued;
+    const startPass = (): Promise<void> => {
+      const pass = runPass().finally(() => {
+        if (passRunning === pass) passRunning = null;
+      });
+      passRunning = pass;
+      return pass;
+    };
+    if (!passRunning) return startPass();
+    const queued = passRunning.then(() => {
+      passQueued = null;
+      return startPass();
+    });
+    passQueued = queued;
+    return queued;
+  };
+  const timer = setInterval(() => {
+    if (!passRunning) void reconcileAllNow();
+  }, options.reconcileIntervalSeconds * 1000);
   timer.unref();
 
   return {
@@ -169,7 +189,7 @@ async function startController(
     },
     async stop() {
       clearInterval(timer);
-      await passRunning;
+      await (passQueued ?? passRunning);
       await gateway.stop();
       await workflows.settle();
     },

@@ -190,6 +190,27 @@ describe('node availability', () => {
   });
 });
 
+describe('reconcile-all passes', () => {
+  it('a pass asked for while one runs is a fresh pass after it, shared by every such caller', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    await api.stack.reconcileAllNow();
+    const passes = async () =>
+      (await api.stack.services.workflows.list({ limit: 1000 })).filter(
+        (e) => e.workflow === 'reconcile-all',
+      );
+    const before = (await passes()).length;
+    const first = api.stack.reconcileAllNow();
+    const second = api.stack.reconcileAllNow();
+    const third = api.stack.reconcileAllNow();
+    expect(second).not.toBe(first);
+    expect(third).toBe(second);
+    await Promise.all([first, second, third]);
+    const after = await passes();
+    expect(after).toHaveLength(before + 2);
+    expect(after.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+  });
+});
+
 describe('concurrency', () => {
   it('20 concurrent mutations on one tenant end consistent, with no update lost', async () => {
     api = await startTestApi({ pageservers: 3 });
