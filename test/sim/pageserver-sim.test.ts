@@ -89,7 +89,8 @@ beforeEach(async () => {
     nodeId: 1,
     storage,
     controlPlaneApi: controller.url,
-    deletionMs: 30,
+    // Long enough that a repeat call right after the 202 still sees the deletion running.
+    deletionMs: 500,
     reAttachBackoffMs: () => 20,
   });
   await sim.waitUntilActive();
@@ -199,8 +200,9 @@ describe('timelines', () => {
     await call('POST', `/v1/tenant/${T}/timeline`, { new_timeline_id: TL2, ancestor_timeline_id: TL });
     expect((await call('DELETE', `/v1/tenant/${T}/timeline/${TL}`)).status).toBe(412);
     expect(await call('DELETE', `/v1/tenant/${T}/timeline/${TL2}`)).toEqual({ status: 202, body: null });
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await call('DELETE', `/v1/tenant/${T}/timeline/${TL2}`)).status).toBe(404);
+    await expect
+      .poll(async () => (await call('DELETE', `/v1/tenant/${T}/timeline/${TL2}`)).status, { timeout: 5_000 })
+      .toBe(404);
   });
 
   it('advances last_record_lsn on ingest, recording a write in its generation', async () => {
@@ -218,8 +220,9 @@ describe('tenant operations', () => {
     await call('PUT', `/v1/tenant/${T}/location_config`, attached(1));
     expect(await call('DELETE', `/v1/tenant/${T}`)).toEqual({ status: 202, body: null });
     expect((await call('DELETE', `/v1/tenant/${T}`)).status).toBe(409);
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await call('DELETE', `/v1/tenant/${T}`)).status).toBe(404);
+    await expect
+      .poll(async () => (await call('DELETE', `/v1/tenant/${T}`)).status, { timeout: 5_000 })
+      .toBe(404);
     expect((await call('GET', `/v1/tenant/${T}`)).status).toBe(404);
   });
 
@@ -273,9 +276,8 @@ describe('re-attach and restarts', () => {
       controlPlaneApi: controller.url,
       reAttachBackoffMs: () => 20,
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => sim.reAttachAttempts, { timeout: 5_000 }).toBeGreaterThan(1);
     expect(sim.isActive).toBe(false);
-    expect(sim.reAttachAttempts).toBeGreaterThan(1);
     expect((await call('PUT', `/v1/tenant/${T}/location_config`, attached(1))).status).toBe(503);
     expect((await call('GET', '/v1/status')).status).toBe(200);
     controller.reAttachStatus = 200;

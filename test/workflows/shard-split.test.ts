@@ -180,12 +180,17 @@ describe('shard split faults', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let entered!: () => void;
+    const inSplit = new Promise<void>((r) => {
+      entered = r;
+    });
     hooks.SplitParent = async (_input, run) => {
+      entered();
       await gate;
       return run();
     };
     const pending = split(t, 2);
-    await new Promise((r) => setTimeout(r, 300));
+    await inSplit;
     const during = await api.call('POST', `/v1/tenant/${t}/timeline`, {
       body: { new_timeline_id: 'de200bd42b49cc1814412c7e592dd6e9' },
     });
