@@ -143,12 +143,14 @@ export class PageserverSim {
       });
     });
     this.boundPort = await listen(this.server, this.host, this.boundPort);
+    this.reportHolder();
     if (this.options.controlPlaneApi) this.reAttachLoop = this.reAttach();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.active = false;
+    this.reportHolder();
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
     if (this.server) await close(this.server);
@@ -205,6 +207,7 @@ export class PageserverSim {
           const body = (await res.json()) as { tenants: Array<{ id: string; gen: number }> };
           this.applyReAttach(body.tenants);
           this.active = true;
+          this.reportHolder();
           this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);
           return;
         }
@@ -329,7 +332,23 @@ export class PageserverSim {
     return loc;
   }
 
+  /** Tells remote storage which shards this node now serves in AttachedSingle. */
+  private reportHolder(): void {
+    const singles = this.active
+      ? [...this.disk.locations].filter(([, l]) => l.conf.mode === 'AttachedSingle').map(([shard]) => shard)
+      : [];
+    this.options.storage.reportHolder(this.nodeId, singles);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.handleRequest(req, res);
+    } finally {
+      this.reportHolder();
+    }
+  }
+
+  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = url.pathname;
     const method = req.method ?? 'GET';

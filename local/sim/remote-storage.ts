@@ -46,6 +46,10 @@ export class SimRemoteStorage {
   readonly issued: GenerationIssue[] = [];
   readonly writes: StorageWrite[] = [];
   readonly deletions: ExecutedDeletion[] = [];
+  /** Shards each live node holds in AttachedSingle, as last reported. */
+  private readonly singles = new Map<number, Set<string>>();
+  /** Every moment two live nodes held one shard in AttachedSingle, as it happened. */
+  readonly overlaps: string[] = [];
   private clock = 0;
 
   /** A logical clock: ordering matters, wall time does not. */
@@ -81,8 +85,26 @@ export class SimRemoteStorage {
   }
 
   /**
+   * A node reports the shards it now holds in AttachedSingle (none while stopped or before its
+   * re-attach). Checked at every report, so a transient double attachment is caught too.
+   */
+  reportHolder(node: number, attachedSingle: Iterable<string>): void {
+    const now = new Set(attachedSingle);
+    const before = this.singles.get(node);
+    this.singles.set(node, now);
+    for (const shard of now) {
+      if (before?.has(shard)) continue;
+      const others = [...this.singles].filter(([n, held]) => n !== node && held.has(shard)).map(([n]) => n);
+      if (others.length > 0)
+        this.overlaps.push(
+          `shard ${shard} became AttachedSingle on node ${node} while live on ${others.join(', ')}`,
+        );
+    }
+  }
+
+  /**
    * Human-readable safety violations: a generation given to two nodes; two live nodes attached
-   * (AttachedSingle) to one shard at once; a deletion executed in a generation older than one
+   * (AttachedSingle) to one shard at once, now or at any earlier report; a deletion executed in a generation older than one
    * already issued for that shard (validate should have refused it).
    */
   safetyViolations(live: LiveHolder[]): string[] {
@@ -109,6 +131,7 @@ export class SimRemoteStorage {
       if (nodes.length > 1)
         problems.push(`shard ${shard} is AttachedSingle on live nodes ${nodes.join(', ')}`);
     }
+    problems.push(...this.overlaps);
     for (const deletion of this.deletions) {
       const newer = this.issued.find(
         (i) => i.shard === deletion.shard && i.generation > deletion.generation && i.at < deletion.at,

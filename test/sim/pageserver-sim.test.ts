@@ -400,6 +400,34 @@ describe('generation safety checker', () => {
     expect(problems[2]).toMatch(/deleted in generation 4 after generation 5/);
   });
 
+  it('catches a double AttachedSingle when it happens, even if it is gone by the end', async () => {
+    const other = await startPageserverSim({ nodeId: 2, storage });
+    const third = await startPageserverSim({ nodeId: 3, storage });
+    try {
+      const put = (ps: PageserverSim, body: unknown) =>
+        fetch(`${ps.baseUrl}/v1/tenant/${T}/location_config`, { method: 'PUT', body: JSON.stringify(body) });
+      const secondary = { tenant_id: T, mode: 'Secondary', secondary_conf: { warm: true }, tenant_conf: {} };
+      // A correct hand-off: the origin goes stale before the destination takes over alone.
+      await put(sim, attached(1));
+      await put(sim, attached(1, { mode: 'AttachedStale' }));
+      await put(other, attached(2, { mode: 'AttachedMulti' }));
+      await put(other, attached(2));
+      await put(sim, secondary);
+      expect(storage.overlaps).toEqual([]);
+      // A stopped node serves nothing: attaching elsewhere meanwhile is fine.
+      await other.stop();
+      await put(sim, attached(3));
+      expect(storage.overlaps).toEqual([]);
+      // The wrong order: both single-attached for a moment, then repaired.
+      await put(third, attached(4));
+      await put(sim, secondary);
+      expect(storage.overlaps).toEqual([`shard ${T} became AttachedSingle on node 3 while live on 1`]);
+      expect(storage.safetyViolations([])).toContain(storage.overlaps[0]);
+    } finally {
+      await Promise.all([other.stop(), third.stop()]);
+    }
+  });
+
   it('executes deletions only for generations the controller calls valid', async () => {
     await call('PUT', `/v1/tenant/${T}/location_config`, attached(1));
     controller.valid = false;
