@@ -7,6 +7,8 @@ import type { TenantShard } from './model/tenant-shard';
 export type ReconcileAction =
   /** Persist generation + 1 issued to `node`, then PUT AttachedSingle in it there. */
   | { kind: 'attach'; node: number }
+  /** PUT AttachedStale (in the generation it holds) on a node that is AttachedSingle elsewhere. */
+  | { kind: 'stale'; node: number }
   | { kind: 'secondary'; node: number }
   /** PUT Detached; a confirmed detach removes the observed entry. */
   | { kind: 'detach'; node: number }
@@ -19,7 +21,9 @@ export function shardIdentity(shard: TenantShard): ShardIdentity {
 
 /**
  * Actions in order: attach (and notify), secondaries, then detaches, so that the old location is
- * only dropped once the new one is confirmed. An attach on an Offline node is still planned:
+ * only dropped once the new one is confirmed. Before an attach, every other location observed in
+ * AttachedSingle is demoted to AttachedStale, so that two pageservers never both act as the sole
+ * holder (the old one keeps serving reads but stops uploading and deleting). An attach on an Offline node is still planned:
  * the executor fails it, which keeps the shard dirty until the node returns or moves.
  */
 export function planReconcile(
@@ -34,6 +38,10 @@ export function planReconcile(
     const wanted = attachedConf(identity, shard.config, shard.generation);
     const current = shard.observed[String(attached)];
     if (shard.generationPageserver !== attached || !sameLocation(current, wanted)) {
+      for (const [key, conf] of Object.entries(shard.observed)) {
+        if (Number(key) !== attached && conf?.mode === 'AttachedSingle')
+          actions.push({ kind: 'stale', node: Number(key) });
+      }
       actions.push({ kind: 'attach', node: attached }, { kind: 'notify' });
     } else if (shard.pendingComputeNotification) {
       actions.push({ kind: 'notify' });

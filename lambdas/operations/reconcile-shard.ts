@@ -38,8 +38,8 @@ export type ReconcileOutcome =
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
 const LEASE_MS = 60_000;
-/** A node marked Offline may still be up: a detach is tried there, briefly. */
-const OFFLINE_DETACH_TIMEOUT_MS = 2_000;
+/** A node marked Offline may still be up: a stale or detach is tried there, briefly. */
+const OFFLINE_TIMEOUT_MS = 2_000;
 
 const identity = (shard: TenantShard) => ({
   number: shard.id.number,
@@ -160,7 +160,8 @@ async function execute(
     await recordFailure(deps, id, `node ${action.node} is not registered`);
     throw new StepFailed(`node ${action.node} is not registered`);
   }
-  if (node.availability === 'Offline' && action.kind !== 'detach') {
+  // Demoting or detaching an Offline node is tried (briefly): it may still be up.
+  if (node.availability === 'Offline' && action.kind !== 'detach' && action.kind !== 'stale') {
     const message = `node ${node.id} is offline`;
     await recordFailure(deps, id, message);
     throw new StepFailed(message);
@@ -169,7 +170,9 @@ async function execute(
   let conf =
     action.kind === 'secondary'
       ? secondaryConf(identity(shard), shard.config)
-      : detachConf(identity(shard), shard.config);
+      : action.kind === 'stale'
+        ? attachedConf(identity(shard), shard.config, staleGeneration(shard, node.id), 'AttachedStale')
+        : detachConf(identity(shard), shard.config);
   if (action.kind === 'attach') {
     // Generation before attach: persist the increment (and mark the location unknown) first.
     const bumped = await update(deps, id, (s) => ({
@@ -186,7 +189,7 @@ async function execute(
   }
 
   try {
-    const timeoutMs = node.availability === 'Offline' ? OFFLINE_DETACH_TIMEOUT_MS : undefined;
+    const timeoutMs = node.availability === 'Offline' ? OFFLINE_TIMEOUT_MS : undefined;
     await deps.pageservers.putLocationConfig(node, id, conf, { timeoutMs });
   } catch (error) {
     const message = `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`;
@@ -206,6 +209,11 @@ async function execute(
     const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
     return { ...s, observed, generationPageserver, pendingComputeNotification };
   });
+}
+
+/** The generation the node holds (not the shard's newest, which may have been issued elsewhere). */
+function staleGeneration(shard: TenantShard, node: number): number {
+  return shard.observed[String(node)]?.generation ?? shard.generation;
 }
 
 async function notify(

@@ -66,6 +66,29 @@ describe('placement policies', () => {
     expect(d.shards[0]).toMatchObject({ node_secondary: [], scheduling_policy: 'Pause' });
   });
 
+  it('moves an attachment without two sole holders: the old location goes AttachedStale first', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = await create();
+    const origin = (await describeTenant(t)).shards[0]!.node_attached!;
+    const put = (path: string, body: unknown) => api.call('PUT', path, { body });
+    // Another reconciler holds the shard, so the intent moves off the origin while it still
+    // holds the shard AttachedSingle: demoted to Secondary, origin paused, attached again.
+    const leases = api.stack.services.leases;
+    expect(await leases.acquire(t, 'SHARD#0000', 'test', 60_000)).toBe(true);
+    await put(`/control/v1/tenant/${t}/policy`, { placement: 'Secondary' });
+    await put(`/control/v1/node/${origin}/config`, { node_id: origin, scheduling: 'Pause' });
+    await put(`/control/v1/tenant/${t}/policy`, { placement: { Attached: 0 } });
+    expect(api.stack.fleet.byId(origin).locations()[0]?.conf.mode).toBe('AttachedSingle');
+    await leases.release(t, 'SHARD#0000', 'test');
+    await api.stack.reconcileAllNow();
+    const d = (await describeTenant(t)).shards[0]!;
+    expect(d.node_attached).not.toBe(origin);
+    expect(api.stack.fleet.byId(d.node_attached!).locations()[0]?.conf.mode).toBe('AttachedSingle');
+    expect(api.stack.fleet.byId(origin).locations()).toEqual([]);
+    // The simulator checks at every call that no two live nodes are AttachedSingle for a shard.
+    await expectConsistent(api);
+  });
+
   it('answers 409 naming the scheduling error when no node can take a tenant, persisting nothing', async () => {
     api = await startTestApi({ pageservers: 1 });
     await api.call('PUT', '/control/v1/node/1/config', { body: { node_id: 1, scheduling: 'Pause' } });

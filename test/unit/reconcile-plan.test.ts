@@ -43,7 +43,10 @@ function applyIdeal(s: TenantShard, actions: ReconcileAction[]): TenantShard {
       next.observed[String(action.node)] = conf(next);
     } else if (action.kind === 'secondary')
       next.observed[String(action.node)] = secondaryConf(shardIdentity(next), next.config);
-    else if (action.kind === 'detach') delete next.observed[String(action.node)];
+    else if (action.kind === 'stale') {
+      const held = next.observed[String(action.node)];
+      next.observed[String(action.node)] = { ...conf(next, held?.generation ?? 0), mode: 'AttachedStale' };
+    } else if (action.kind === 'detach') delete next.observed[String(action.node)];
     else next.pendingComputeNotification = false;
   }
   return next;
@@ -61,13 +64,21 @@ describe('reconcile planning', () => {
     expect(isDirty(converged)).toBe(false);
   });
 
-  it('moves an attachment: new location first, notify, then detach the old one', () => {
+  it('moves an attachment: old location stale, new one attached, notify, then detach the old one', () => {
     const s = shard({ generation: 1, generationPageserver: 1, intent: { attached: 2, secondary: [] } });
     expect(planReconcile({ ...s, observed: { '1': conf(s) } })).toEqual([
+      { kind: 'stale', node: 1 },
       { kind: 'attach', node: 2 },
       { kind: 'notify' },
       { kind: 'detach', node: 1 },
     ]);
+  });
+
+  it('does not demote a location that is already stale, secondary or unknown', () => {
+    const s = shard({ generation: 2, generationPageserver: 1, intent: { attached: 2, secondary: [3] } });
+    const stale = { ...conf(s, 1), mode: 'AttachedStale' as const };
+    const observed = { '1': stale, '3': secondaryConf(shardIdentity(s), s.config), '4': null };
+    expect(planReconcile({ ...s, observed }).filter((a) => a.kind === 'stale')).toEqual([]);
   });
 
   it('adds the secondary of Attached(1)', () => {
@@ -139,7 +150,16 @@ describe('reconcile planning', () => {
             ]),
           );
           const s = { ...base, observed };
-          const after = applyIdeal(s, planReconcile(s));
+          const plan = planReconcile(s);
+          // Applied step by step, no attach ever leaves two locations in AttachedSingle.
+          const singles = (x: TenantShard) =>
+            Object.values(x.observed).filter((c) => c?.mode === 'AttachedSingle').length;
+          let partial = s;
+          for (const action of plan) {
+            partial = applyIdeal(partial, [action]);
+            if (action.kind === 'attach') expect(singles(partial)).toBe(1);
+          }
+          const after = applyIdeal(s, plan);
           expect(
             planReconcile(after).filter((a) => a.kind !== 'notify' || after.intent.attached !== null),
           ).toEqual([]);
