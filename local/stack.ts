@@ -3,16 +3,16 @@
 // integration tests both use it.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createServices } from '../lambdas/adapters/create-services';
 import { createDocumentClient } from '../lambdas/adapters/dynamo/client';
 import { ensureTable } from '../lambdas/adapters/dynamo/create-table';
+import type { ApiContext } from '../lambdas/api/api-context';
 import { buildGroupHandler, type GroupHandler } from '../lambdas/api/build-handler';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/api/route';
 import { ROUTES, routesOfGroup } from '../lambdas/api/route-table';
-import type { Services } from '../lambdas/api/services';
-import { registerNode } from '../lambdas/operations/register-node';
-import type { StartupResult } from '../lambdas/operations/startup-reconcile';
-import { waitForExecution } from '../lambdas/operations/wait-execution';
+import { createApiContext } from '../lambdas/handlers/compose';
+import { registerNode } from '../lambdas/nodes/register-node';
+import type { StartupResult } from '../lambdas/workflows/startup/steps';
+import { waitForExecution } from '../lambdas/workflows/wait-execution';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
@@ -51,7 +51,7 @@ export interface LocalStack {
   gateway: Gateway;
   dynamo: DynamoDbLocal | null;
   dynamoEndpoint: string;
-  services: Services;
+  services: ApiContext;
   fleet: SimFleet;
   /** The built-in compute-hook receiver, when no --compute-hook-url was given. */
   computeHook: ComputeHookReceiver | null;
@@ -101,7 +101,7 @@ function summarizeStartup(output: {
 }
 
 interface Controller {
-  services: Services;
+  services: ApiContext;
   gateway: Gateway;
   startup: () => Promise<StartupResult>;
   reconcileAllNow(): Promise<void>;
@@ -116,9 +116,9 @@ async function startController(
   port: number,
   log: (message: string) => void,
 ): Promise<Controller> {
-  let services: Services | undefined;
+  let services: ApiContext | undefined;
   const workflows = new LocalWorkflowRunner(() => services!, options.workflowOptions);
-  services = createServices({
+  services = createApiContext({
     workflows,
     doc,
     tableName: options.tableName,

@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../lambdas/api/services';
+import type { ApiContext } from '../lambdas/api/api-context';
 import type {
   ExecutionStatus,
   WorkflowExecution,
   WorkflowName,
   WorkflowStarter,
 } from '../lambdas/core/ports';
-import { TASKS, type TaskHandler } from '../lambdas/tasks/registry';
+import { type TaskHandler, taskHandler } from '../lambdas/tasks/registry';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -75,7 +75,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
   private readonly executions = new Map<string, Record_>();
 
   constructor(
-    private readonly services: () => Services,
+    private readonly services: () => ApiContext,
     private readonly options: LocalWorkflowOptions = {},
   ) {}
 
@@ -89,7 +89,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryOverrides: Record<string, number> = {};
     for (const [state, task] of taskStates(definition)) {
-      const base = TASKS[task];
+      const base = taskHandler(task);
       if (!base) throw new Error(`${workflow}: state ${state} uses unknown task ${task}`);
       const handler = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
       handlers[state] = (taskInput: unknown) => handler(taskInput, this.services());

@@ -1,22 +1,11 @@
 // The pageserver management API as the controller calls it (reference/wire-formats.md §4).
 // Every call has a deadline; transient failures (transport errors, 503/504/408) are retried a
 // few times within it; anything else surfaces at once as a PageserverError with the status.
+import { PageserverError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
 import { type NodeAddress, nodeBaseUrl } from '../core/model/node';
 import type { PageserverApi, PageserverTimeline, RawResponse } from '../core/ports';
-
-export class PageserverError extends Error {
-  override name = 'PageserverError';
-  constructor(
-    message: string,
-    /** HTTP status, or null when the request never got an answer. */
-    readonly status: number | null,
-    readonly transient: boolean,
-  ) {
-    super(message);
-  }
-}
 
 export interface PageserverClientOptions {
   /** Token sent as `Authorization: Bearer ...` (scope pageserverapi). */

@@ -4,12 +4,12 @@ import middy from '@middy/core';
 import httpRouter from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../core/errors';
+import type { ApiContext } from './api-context';
 import { invokeRoute } from './invoke-route';
 import { type ErrorLogger, errorMiddleware } from './middleware/error-response';
 import { requestIdMiddleware, requestIdOf } from './middleware/request-id';
 import { requestMetricsMiddleware } from './middleware/request-metrics';
 import type { AnyRoute } from './route';
-import type { Services } from './services';
 
 export type GroupHandler = (
   event: APIGatewayProxyEventV2,
@@ -18,10 +18,10 @@ export type GroupHandler = (
 
 export function buildGroupHandler(
   routes: AnyRoute[],
-  getServices: () => Promise<Services>,
+  getServices: () => Promise<ApiContext>,
   log: ErrorLogger = { error: (message, details) => console.error(message, details) },
 ): GroupHandler {
-  let services: Services | undefined;
+  let services: ApiContext | undefined;
   const router = httpRouter({
     routes: routes.map((route) => ({
       method: route.method,

@@ -3,14 +3,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { TimeoutError } from '../core/errors';
 import { isReady } from '../core/ports';
+import type { ApiContext } from './api-context';
 import { authorize } from './auth/verify-token';
 import type { AnyRoute, ApiRequest, Reply } from './route';
-import type { Services } from './services';
 import { parseJsonBody, parseWith } from './validation';
 
 const READY_POLL_MS = 250;
 
-async function waitForReadiness(services: Services): Promise<void> {
+async function waitForReadiness(services: ApiContext): Promise<void> {
   const deadline = Date.now() + services.readinessWaitMs;
   for (;;) {
     if (isReady(await services.meta.get())) return;
@@ -37,7 +37,7 @@ export function toResult(reply: Reply): APIGatewayProxyStructuredResultV2 {
 export async function invokeRoute(
   route: AnyRoute,
   event: APIGatewayProxyEventV2,
-  services: Services,
+  services: ApiContext,
   requestId: string,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const headers = event.headers ?? {};

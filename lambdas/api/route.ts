@@ -1,14 +1,12 @@
 // The shape of one route in the route table: everything both runtimes, the auth middleware, the
 // CDK stack and the docs need to know about it.
 import type { z } from 'zod';
-import type { Services } from './services';
+import type { ApiContext } from './api-context';
+import type { Scope } from './auth/scopes';
 
 export const ROUTE_GROUPS = ['status', 'node', 'tenant', 'upcall', 'debug'] as const;
 /** Which Lambda function serves the route. */
 export type RouteGroup = (typeof ROUTE_GROUPS)[number];
-
-export const SCOPES = ['admin', 'pageserverapi', 'generations_api', 'safekeeperdata', 'tenant'] as const;
-export type Scope = (typeof SCOPES)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -46,7 +44,7 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  handler(request: ApiRequest<P, Q, B>, services: Services): Promise<Reply>;
+  handler(request: ApiRequest<P, Q, B>, services: ApiContext): Promise<Reply>;
 }
 
 /** Erases a route's parameter types so routes of different shapes share one table. */

@@ -77,3 +77,16 @@ export class VersionConflictError extends Error {
     super(message);
   }
 }
+
+/** A pageserver call failed: refused with a status, or (status null) never answered. */
+export class PageserverError extends Error {
+  override name = 'PageserverError';
+  constructor(
+    message: string,
+    /** HTTP status, or null when the request never got an answer. */
+    readonly status: number | null,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}

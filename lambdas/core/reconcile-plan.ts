@@ -1,8 +1,8 @@
 // The reconcile planner: from a shard's intent, observed state and generation, the ordered
 // pageserver actions that make observed match intent. Pure; the executor runs the first action,
 // records what happened, and plans again.
-import { attachedConf, type ShardIdentity, sameLocation, secondaryConf } from './model/location-config';
-import type { TenantShard } from './model/tenant-shard';
+import { attachedConf, sameLocation, secondaryConf } from './model/location-config';
+import { shardIdentity, type TenantShard } from './model/tenant-shard';
 
 export type ReconcileAction =
   /** Persist generation + 1 issued to `node`, then PUT AttachedSingle in it there. */
@@ -14,10 +14,6 @@ export type ReconcileAction =
   | { kind: 'detach'; node: number }
   /** Tell the compute hook where the tenant's shards are. */
   | { kind: 'notify' };
-
-export function shardIdentity(shard: TenantShard): ShardIdentity {
-  return { number: shard.id.number, count: shard.id.count, stripeSize: shard.stripeSize };
-}
 
 /**
  * Actions in order: attach (and notify), secondaries, then detaches, so that the old location is

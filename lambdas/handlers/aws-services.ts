@@ -1,17 +1,17 @@
 // Composition root on AWS: configuration from the environment and Secrets Manager, resolved once
 // per container (cold start) and reused by every invocation.
 import { loadConfig, secretsManagerReader } from '../adapters/config';
-import { createServices } from '../adapters/create-services';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
-import type { Services } from '../api/services';
+import type { ApiContext } from '../api/api-context';
 import type { WorkflowName } from '../core/ports';
+import { createApiContext } from './compose';
 
-let cached: Promise<Services> | undefined;
+let cached: Promise<ApiContext> | undefined;
 
-export function awsServices(): Promise<Services> {
+export function awsServices(): Promise<ApiContext> {
   cached ??= loadConfig(process.env, secretsManagerReader()).then((config) =>
-    createServices({
+    createApiContext({
       doc: createDocumentClient(),
       tableName: config.tableName,
       publicKeyPem: config.publicKeyPem,

@@ -1,11 +1,12 @@
 // Lambda entry point for one workflow task: TASK_NAME (set per function by the stack) picks it.
-import { logger } from '../adapters/logger';
-import { TASKS } from '../tasks/registry';
+
+import { taskHandler } from '../tasks/registry';
 import { awsServices } from './aws-services';
+import { logger } from './powertools-logger';
 
 export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {
   const name = process.env.TASK_NAME ?? '';
-  const task = TASKS[name];
+  const task = taskHandler(name);
   if (!task) throw new Error(`unknown task ${name}`);
   try {
     return await task(event, await awsServices());

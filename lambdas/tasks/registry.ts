@@ -1,16 +1,27 @@
-// Every workflow task by the name its ASL files use for it (`${Name}` in Resource).
-import type { Services } from '../api/services';
-import { commonTasks } from './common-tasks';
-import { migrateTasks } from './migrate-tasks';
-import { reconcileTasks } from './reconcile-tasks';
-import { splitTasks } from './split-tasks';
+// The task registry: every workflow task by the name its ASL files use for it (`${Name}` in
+// Resource). The CDK stack derives each task function from its entry; the local runner runs them.
+import type { AppContext } from '../app/context';
+import { type AnyTask, runTask } from '../app/task';
+import { migrateTasks } from '../workflows/migrate/tasks';
+import { reconcileAllTasks } from '../workflows/reconcile-all/tasks';
+import { splitTasks } from '../workflows/shard-split/tasks';
+import { startupTasks } from '../workflows/startup/tasks';
+import { commonTasks } from '../workflows/tenant-lease-tasks';
 
-// biome-ignore lint/suspicious/noExplicitAny: each task validates its own input shape.
-export type TaskHandler = (input: any, services: Services) => Promise<unknown>;
-
-export const TASKS: Record<string, TaskHandler> = {
+export const TASK_LIST: AnyTask[] = [
   ...commonTasks,
   ...splitTasks,
-  ...reconcileTasks,
   ...migrateTasks,
-};
+  ...reconcileAllTasks,
+  ...startupTasks,
+];
+
+export const TASKS: Record<string, AnyTask> = Object.fromEntries(TASK_LIST.map((t) => [t.name, t]));
+
+/** A task as something to call: validates its input, then runs it. */
+export type TaskHandler = (input: unknown, context: AppContext) => Promise<unknown>;
+
+export function taskHandler(name: string): TaskHandler | undefined {
+  const task = TASKS[name];
+  return task && ((input, context) => runTask(task, input, context));
+}

@@ -1,6 +1,6 @@
 // The route × scope matrix with real Ed25519-signed tokens, over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCOPES } from '../../lambdas/api/route';
+import { SCOPES } from '../../lambdas/api/auth/scopes';
 import { ROUTES } from '../../lambdas/api/route-table';
 import { startTestApi, type TestApi } from '../support/api-stack';
 import { type KeyPair, makeKeyPair, mintToken } from '../support/jwt';

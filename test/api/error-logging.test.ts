@@ -2,10 +2,10 @@
 // neither the log line nor the response carries the caller's token or the error's text.
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { ApiContext } from '../../lambdas/api/api-context';
 import { buildGroupHandler } from '../../lambdas/api/build-handler';
-import { MetricsRegistry } from '../../lambdas/api/metrics-registry';
 import { defineRoute } from '../../lambdas/api/route';
-import type { Services } from '../../lambdas/api/services';
+import { MetricsRegistry } from '../../lambdas/app/metrics-registry';
 
 describe('error logging', () => {
   it('logs the failure with request id and route but no token, and hides it from the caller', async () => {
@@ -20,7 +20,7 @@ describe('error logging', () => {
         throw new Error('database password is hunter2');
       },
     });
-    const services = { authKey: null, metrics: new MetricsRegistry() } as unknown as Services;
+    const services = { authKey: null, metrics: new MetricsRegistry() } as unknown as ApiContext;
     const handler = buildGroupHandler([route], async () => services, {
       error: (message, details) => lines.push(JSON.stringify({ message, ...details })),
     });

@@ -2,13 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
 import type { PlacementPolicy } from '../../lambdas/core/model/placement-policy';
-import type { TenantShard } from '../../lambdas/core/model/tenant-shard';
-import {
-  isDirty,
-  planReconcile,
-  type ReconcileAction,
-  shardIdentity,
-} from '../../lambdas/core/reconcile-plan';
+import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
+import { isDirty, planReconcile, type ReconcileAction } from '../../lambdas/core/reconcile-plan';
 
 const T = '1f359dd625e519a1a4e8d7509690f6fc';
 

@@ -1,6 +1,7 @@
 // The shard-split workflow: the real ASL file, the real task handlers, the simulated
 // pageservers; a fault injected at each step must abort cleanly and orphan nothing.
 import { afterEach, describe, expect, it } from 'vitest';
+import { RejectedError } from '../../lambdas/core/workflow-errors';
 import type { LocalWorkflowRunner } from '../../local/workflow-runner';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
 import { taskHooks } from '../support/task-hooks';
@@ -166,7 +167,7 @@ describe('shard split faults', () => {
     await start(2);
     const t = await create(2);
     hooks.CommitSplit = async () => {
-      throw Object.assign(new Error('commit refused'), { name: 'Rejected' });
+      throw new RejectedError('commit refused');
     };
     const res = await split(t, 4);
     expect(res.status).toBe(400);

@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { verifyJwtSync } from 'aws-jwt-verify/jwt-verifier';
 import { ForbiddenError, UnauthorizedError } from '../../core/errors';
-import type { Scope } from '../route';
+import type { Scope } from './scopes';
 
 export type JwtKey = ReturnType<typeof jwkFromPem>;
 

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { MetricsRegistry } from '../metrics-registry';
+import type { MetricsRegistry } from '../../app/metrics-registry';
 
 /** Counts requests and records latency by route template (not raw path: ids would explode the series). */
 export function requestMetricsMiddleware(

@@ -3,12 +3,12 @@ import * as z from 'zod';
 import { BadRequestError, InternalError, NotFoundError } from '../../core/errors';
 import { formatTenantShardId } from '../../core/ids';
 import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';
-import { reconcileInline } from '../../operations/reconcile-inline';
-import { rescheduleTenant } from '../../operations/reschedule-tenant';
+import { reconcileInline } from '../../reconciler/reconcile-many';
+import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { rescheduleTenant } from '../../tenants/reschedule-tenant';
 import { describeTenant } from '../render';
 import { defineRoute, ok } from '../route';
 import { limitParam, tenantIdSchema } from '../schemas';
-import { reconcileDeps } from '../services';
 
 const tenantParams = z.object({ tenant_id: tenantIdSchema });
 

@@ -2,10 +2,10 @@
 import * as z from 'zod';
 import { InternalError } from '../../core/errors';
 import { maySchedule } from '../../core/model/node';
-import { allTenants } from '../../operations/all-tenants';
-import { attachHook } from '../../operations/attach-hook';
-import { consistencyCheck } from '../../operations/consistency-check';
-import { dropNode, dropTenant } from '../../operations/drop';
+import { attachHook } from '../../debug/attach-hook';
+import { consistencyCheck } from '../../debug/consistency-check';
+import { dropNode, dropTenant } from '../../debug/drop';
+import { allTenants } from '../../tenants/all-tenants';
 import { dumpShard } from '../render';
 import { defineRoute, ok } from '../route';
 import { nodeIdParams, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';

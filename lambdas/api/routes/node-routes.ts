@@ -3,8 +3,8 @@ import * as z from 'zod';
 import { BadRequestError, NotFoundError } from '../../core/errors';
 import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';
-import { nodeCameBack, nodeWentOffline } from '../../operations/node-availability';
-import { registerNode } from '../../operations/register-node';
+import { nodeCameBack, nodeWentOffline } from '../../nodes/node-availability';
+import { registerNode } from '../../nodes/register-node';
 import { defineRoute, ok } from '../route';
 import {
   hostSchema,

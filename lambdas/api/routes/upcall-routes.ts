@@ -1,7 +1,7 @@
 // Calls from pageservers (/upcall/v1), with their own scope.
 import * as z from 'zod';
 import { formatTenantShardId } from '../../core/ids';
-import { reAttach } from '../../operations/re-attach';
+import { reAttach } from '../../nodes/re-attach';
 import { defineRoute, ok } from '../route';
 import { nodeIdSchema, tenantShardIdSchema } from '../schemas';
 

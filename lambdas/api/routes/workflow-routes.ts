@@ -5,7 +5,8 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
-import { waitForExecution } from '../../operations/wait-execution';
+import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
+import { waitForExecution } from '../../workflows/wait-execution';
 import { defineRoute, ok } from '../route';
 import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
@@ -47,8 +48,9 @@ export const shardSplitRoute = defineRoute({
     if (execution?.status === 'SUCCEEDED') return ok(execution.output);
     if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
     const cause = execution?.error?.cause ?? 'unknown failure';
-    if (execution?.error?.error === 'Rejected') throw new BadRequestError(cause);
-    if (execution?.error?.error === 'LeaseBusy' || execution?.error?.error === 'PageserverRefused') {
+    const error = execution?.error?.error;
+    if (error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
+    if (error === WORKFLOW_ERRORS.LeaseBusy || error === WORKFLOW_ERRORS.PageserverRefused) {
       throw new ConflictError(cause);
     }
     throw new ConflictError(`Failed to split tenant ${params.tenant_id}: ${cause}`);
@@ -94,7 +96,7 @@ export const migrateRoute = defineRoute({
     if (execution?.status === 'SUCCEEDED') return ok({});
     if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
     const cause = execution?.error?.cause ?? 'unknown failure';
-    if (execution?.error?.error === 'Rejected') throw new BadRequestError(cause);
+    if (execution?.error?.error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
     throw new ConflictError(`Migration of ${tsid} to node ${node.id} failed and was rolled back: ${cause}`);
   },
 });

@@ -1,7 +1,7 @@
 // One tenant shard as persisted: its placement intent, what we believe each pageserver holds
 // (observed), and its generation. The DynamoDB item is this plus keys.
 import type { TenantShardId } from '../ids';
-import type { LocationConfig, TenantConfig } from './location-config';
+import type { LocationConfig, ShardIdentity, TenantConfig } from './location-config';
 import type { PlacementPolicy, ShardSchedulingPolicy } from './placement-policy';
 
 export interface Intent {
@@ -54,4 +54,9 @@ export function newShard(
     lastError: null,
     version: 0,
   };
+}
+
+/** What a location_config call says about the shard itself (number, count, stripe). */
+export function shardIdentity(shard: TenantShard): ShardIdentity {
+  return { number: shard.id.number, count: shard.id.count, stripeSize: shard.stripeSize };
 }

@@ -1,0 +1,20 @@
+// Deletions on pageservers finish in the background: 202 means "still going", 404 "gone". The
+// HTTP call polls (after 1 s, then every 5 s) and answers 200 when gone, or 409 at 25 s so the
+// caller retries later; API Gateway's 29 s limit stays out of reach.
+import type { Reply } from './route';
+
+export const DELETION_BUDGET_MS = 25_000;
+
+export async function retryDeletion(
+  step: () => Promise<'in-progress' | 'done'>,
+  budgetMs = DELETION_BUDGET_MS,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<Reply> {
+  const started = Date.now();
+  for (let round = 0; ; round++) {
+    if ((await step()) === 'done') return { status: 200, body: null };
+    const pause = round === 0 ? 1000 : 5000;
+    if (Date.now() - started + pause > budgetMs) return { status: 409, body: null };
+    await sleep(pause);
+  }
+}

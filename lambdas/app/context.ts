@@ -1,0 +1,35 @@
+// The application context: every port and setting a use case may need, supplied by the runtime's
+// composition root (handlers/compose.ts). HTTP-only settings live in api/api-context.ts.
+import type {
+  ComputeHook,
+  ControllerMetaStore,
+  LeaseStore,
+  NodeStore,
+  PageserverApi,
+  TenantStore,
+  WorkflowStarter,
+} from '../core/ports';
+import type { MetricsRegistry } from './metrics-registry';
+
+/** Structured log lines (Powertools on Lambda, quiet locally). */
+export interface LogPort {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface AppContext {
+  nodes: NodeStore;
+  tenants: TenantStore;
+  leases: LeaseStore;
+  meta: ControllerMetaStore;
+  pageservers: PageserverApi;
+  workflows: WorkflowStarter;
+  /** Null when no compute hook URL is configured. */
+  computeHook: ComputeHook | null;
+  metrics: MetricsRegistry;
+  log: LogPort;
+  /** Budget for reconciling inline before an API call answers (ms). */
+  inlineReconcileMs: number;
+}
+
+export const quietLog: LogPort = { info: () => undefined, warn: () => undefined };

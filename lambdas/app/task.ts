@@ -1,0 +1,39 @@
+// The shape of one workflow task, as data (like a route): the name its ASL files use, the zod
+// schema of its input, its time budget and what it may touch. The CDK stack derives each task
+// function's timeout and grants from it; both runtimes validate the input with the same schema.
+import * as z from 'zod';
+import type { WorkflowName } from '../core/ports';
+import { RejectedError } from '../core/workflow-errors';
+import type { AppContext } from './context';
+
+/** What the task does to the table: the grant its function gets. */
+export type TableAccess = 'none' | 'read' | 'write';
+
+export interface TaskDef<I = unknown> {
+  /** `${Name}` in the ASL files' Resource. */
+  name: string;
+  /** The input as the state machine passes it; extra fields are kept (tasks pass their input on). */
+  input: z.ZodType<I>;
+  /** Seconds the task may run: its Lambda timeout. Deadlines inside the code stay below it. */
+  budgetSeconds: number;
+  table: TableAccess;
+  /** Workflows the task starts executions of. */
+  starts?: WorkflowName[];
+  run(input: I, context: AppContext): Promise<unknown>;
+}
+
+/** Erases the input type so tasks of different shapes share one registry. */
+export type AnyTask = TaskDef<never> & { run(input: unknown, context: AppContext): Promise<unknown> };
+
+export function defineTask<I>(task: TaskDef<I>): AnyTask {
+  return task as unknown as AnyTask;
+}
+
+/** Validates the input against the task's schema, then runs it. */
+export async function runTask(task: AnyTask, input: unknown, context: AppContext): Promise<unknown> {
+  const parsed = (task.input as z.ZodType).safeParse(input);
+  // A malformed input will not improve on retry: Rejected is never retried.
+  if (!parsed.success)
+    throw new RejectedError(`${task.name}: invalid input: ${z.prettifyError(parsed.error)}`);
+  return task.run(parsed.data as never, context);
+}

@@ -1,0 +1,78 @@
+// Recomputes what is derived from the shards (node counters, node→shard membership items) and
+// lists every place where the stored value disagrees.
+import { formatTenantShardId } from '../core/ids';
+import type { TenantShard } from '../core/model/tenant-shard';
+import type { NodeStore, TenantStore } from '../core/ports';
+import { allTenants } from '../tenants/all-tenants';
+
+export async function consistencyCheck(stores: {
+  tenants: TenantStore;
+  nodes: NodeStore;
+}): Promise<string[]> {
+  const problems: string[] = [];
+  const nodes = await stores.nodes.list();
+  const known = new Set(nodes.map((n) => n.id));
+  const tenants = await allTenants(stores.tenants);
+  const shards: TenantShard[] = tenants.flatMap((t) => t.shards);
+
+  const counts = new Map<number, { attached: number; secondary: number }>();
+  const expected = new Map<string, string>();
+  for (const shard of shards) {
+    const id = formatTenantShardId(shard.id);
+    const touched = new Set<number>([...shard.intent.secondary, ...Object.keys(shard.observed).map(Number)]);
+    if (shard.intent.attached !== null) touched.add(shard.intent.attached);
+    if (shard.generationPageserver !== null) touched.add(shard.generationPageserver);
+    for (const node of touched) {
+      const flags = {
+        attached: shard.intent.attached === node,
+        secondary: shard.intent.secondary.includes(node),
+        issued: shard.generationPageserver === node,
+        observed: String(node) in shard.observed,
+      };
+      expected.set(`${node}/${id}`, JSON.stringify(flags));
+      const c = counts.get(node) ?? { attached: 0, secondary: 0 };
+      c.attached += Number(flags.attached);
+      c.secondary += Number(flags.secondary);
+      counts.set(node, c);
+      if ((flags.attached || flags.secondary) && !known.has(node)) {
+        problems.push(`shard ${id} intends node ${node}, which is not registered`);
+      }
+    }
+    if (shard.intent.attached !== null && shard.intent.secondary.includes(shard.intent.attached)) {
+      problems.push(`shard ${id} has node ${shard.intent.attached} both attached and secondary`);
+    }
+  }
+  for (const { tenant, shards: own } of tenants) {
+    if (own.some((s) => s.splitting)) continue;
+    const wrong = own.filter((s) => s.id.count !== tenant.shardCount);
+    if (wrong.length > 0)
+      problems.push(`tenant ${tenant.tenantId} has shards of a count other than ${tenant.shardCount}`);
+  }
+
+  for (const node of nodes) {
+    const c = counts.get(node.id) ?? { attached: 0, secondary: 0 };
+    if (c.attached !== node.attachedCount || c.secondary !== node.secondaryCount) {
+      problems.push(
+        `node ${node.id} counts attached=${node.attachedCount} secondary=${node.secondaryCount}, intents say attached=${c.attached} secondary=${c.secondary}`,
+      );
+    }
+    const stored = await stores.tenants.nodeMemberships(node.id);
+    const seen = new Set<string>();
+    for (const m of stored) {
+      const key = `${node.id}/${formatTenantShardId(m.id)}`;
+      seen.add(key);
+      const flags = JSON.stringify({
+        attached: m.attached,
+        secondary: m.secondary,
+        issued: m.issued,
+        observed: m.observed,
+      });
+      if (expected.get(key) !== flags)
+        problems.push(`membership ${key} is ${flags}, shard says ${expected.get(key) ?? 'nothing'}`);
+    }
+    for (const key of expected.keys()) {
+      if (key.startsWith(`${node.id}/`) && !seen.has(key)) problems.push(`membership ${key} is missing`);
+    }
+  }
+  return problems;
+}

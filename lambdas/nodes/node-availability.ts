@@ -1,0 +1,107 @@
+// What follows a node going Offline or coming back. Offline: what it holds becomes unknown and
+// its attached shards move (a schedulable secondary is promoted first). Active: shards whose
+// state there is unknown are reconciled. Nothing moves back by itself.
+import type { AppContext } from '../app/context';
+import { forEachLimited } from '../core/concurrency';
+import { formatTenantShardId, type TenantShardId } from '../core/ids';
+import { retryOnConflict } from '../core/retry';
+import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { reconcileInline } from '../reconciler/reconcile-many';
+import { reconcileDeps } from '../reconciler/reconcile-shard';
+import { waitForExecution } from '../workflows/wait-execution';
+
+/** Marks what the node holds as unknown and moves its attached shards; returns the moved shards. */
+export async function evacuateNode(context: AppContext, nodeId: number): Promise<TenantShardId[]> {
+  const key = String(nodeId);
+  const memberships = await context.tenants.nodeMemberships(nodeId);
+  const moved: TenantShardId[] = [];
+  await forEachLimited(memberships, 8, async ({ id }) => {
+    await retryOnConflict(async () => {
+      const shard = await context.tenants.getShard(id);
+      if (!shard) return;
+      const observed = { ...shard.observed };
+      if (key in observed) observed[key] = null;
+      let intent = shard.intent;
+      if (intent.attached === nodeId) {
+        intent = notifyOffline(intent, nodeId).intent;
+        try {
+          const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
+          intent = scheduler.schedule({ ...shard, intent }).intent;
+        } catch (error) {
+          if (!(error instanceof ScheduleError)) throw error;
+          // Nowhere to go: it stays unattached until a node can take it.
+          context.metrics.schedulingErrors.inc();
+        }
+        if (!moved.some((m) => m === id)) moved.push(id);
+      }
+      await context.tenants.saveShards([{ before: shard, after: { ...shard, observed, intent } }]);
+    }, 20);
+  });
+  return moved;
+}
+
+/**
+ * A node marked Offline. If its pageserver still answers (an operator evacuating it), each shard
+ * attached there moves by live migration, as an operator's migrate would; otherwise the shards
+ * move at once and are attached elsewhere in new generations.
+ */
+export async function nodeWentOffline(context: AppContext, nodeId: number, owner: string): Promise<void> {
+  const node = await context.nodes.get(nodeId);
+  const alive = node
+    ? await context.pageservers.listLocationConfigs(node, 2_000).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  if (alive) {
+    const attached = (await context.tenants.nodeMemberships(nodeId)).filter((m) => m.attached);
+    const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
+    const started: string[] = [];
+    for (const { id } of attached) {
+      const shard = await context.tenants.getShard(id);
+      if (!shard || shard.intent.attached !== nodeId) continue;
+      let destination: number | null;
+      try {
+        destination = scheduler.schedule({ ...shard, intent: notifyOffline(shard.intent, nodeId).intent })
+          .intent.attached;
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        context.metrics.schedulingErrors.inc();
+        continue;
+      }
+      if (destination === null) continue;
+      const tsid = formatTenantShardId(id);
+      const { id: execution } = await context.workflows.start(
+        'migrate',
+        `evacuate-${tsid}-${destination}`.slice(0, 80),
+        {
+          shard: tsid,
+          node_id: destination,
+          deadline: Date.now() + 5 * 60_000,
+        },
+      );
+      started.push(execution);
+    }
+    const deadline = Date.now() + context.inlineReconcileMs;
+    await Promise.all(
+      started.map((execution) =>
+        waitForExecution(context.workflows, execution, Math.max(0, deadline - Date.now())),
+      ),
+    );
+  }
+  // Whatever is still on the node (all of it, if the node is dead) becomes unknown and moves now.
+  const moved = await evacuateNode(context, nodeId);
+  await reconcileInline(moved, reconcileDeps(context, owner), Date.now() + context.inlineReconcileMs);
+}
+
+export async function nodeCameBack(context: AppContext, nodeId: number, owner: string): Promise<void> {
+  const key = String(nodeId);
+  const memberships = await context.tenants.nodeMemberships(nodeId);
+  const unknown: TenantShardId[] = [];
+  for (const { id, observed } of memberships) {
+    if (!observed) continue;
+    const shard = await context.tenants.getShard(id);
+    if (shard && shard.observed[key] === null) unknown.push(id);
+  }
+  await reconcileInline(unknown, reconcileDeps(context, owner), Date.now() + context.inlineReconcileMs);
+}

@@ -1,0 +1,17 @@
+// A node's availability as one conditional write, retried from a fresh read on a lost race.
+import type { NodeAvailability, PageserverNode } from '../core/model/node';
+import type { NodeStore } from '../core/ports';
+import { retryOnConflict } from '../core/retry';
+
+/** No write when the node already has it; undefined when the node is not registered. */
+export function setAvailability(
+  nodes: NodeStore,
+  id: number,
+  availability: NodeAvailability,
+): Promise<PageserverNode | undefined> {
+  return retryOnConflict(async () => {
+    const node = await nodes.get(id);
+    if (!node || node.availability === availability) return node;
+    return nodes.update(node.id, node.version, { availability });
+  });
+}

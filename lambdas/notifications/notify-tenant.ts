@@ -1,0 +1,81 @@
+// Telling the control plane where a tenant's shards are. One notifier per tenant at a time (a
+// lease), so shards reconciled together do not all send the same placement; identical
+// notifications are not re-sent unless forced (startup re-announces everything).
+import type { AppContext } from '../app/context';
+import type { ReconcileMetrics } from '../app/metrics-registry';
+import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
+import { NOTIFY_LEASE } from '../core/leases';
+import type { PageserverNode } from '../core/model/node';
+import { retryOnConflict } from '../core/retry';
+
+export type NotifyDeps = Pick<AppContext, 'tenants' | 'leases' | 'computeHook'> & {
+  /** Lease owner: the request or execution notifying. */
+  owner: string;
+  metrics?: ReconcileMetrics;
+};
+
+export type NotifyOutcome =
+  | { status: 'sent' }
+  /** Nothing to send: no hook, not every shard placed yet, or the same as last delivered. */
+  | { status: 'skipped' }
+  | { status: 'failed'; message: string; fatal: boolean };
+
+const LEASE_MS = 60_000;
+
+export async function notifyTenant(
+  tenantId: string,
+  deps: NotifyDeps,
+  nodes: ReadonlyMap<number, PageserverNode>,
+  deadline: number,
+  force = false,
+): Promise<NotifyOutcome> {
+  if (!deps.computeHook) {
+    deps.metrics?.computeNotification('skipped');
+    return { status: 'skipped' };
+  }
+  while (!(await deps.leases.acquire(tenantId, NOTIFY_LEASE, deps.owner, LEASE_MS))) {
+    if (Date.now() >= deadline)
+      return {
+        status: 'failed',
+        message: 'another notifier held the tenant until the deadline',
+        fatal: false,
+      };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  try {
+    const whole = await deps.tenants.getTenantWithShards(tenantId);
+    const notification = whole ? buildComputeNotification(tenantId, whole.shards, nodes) : null;
+    if (!whole || !notification) {
+      deps.metrics?.computeNotification('skipped');
+      return { status: 'skipped' };
+    }
+    const fingerprint = notificationFingerprint(notification);
+    if (!force && whole.tenant.lastComputeNotification === fingerprint) {
+      deps.metrics?.computeNotification('skipped');
+      return { status: 'skipped' };
+    }
+    const result = await deps.computeHook.notify(notification, deadline);
+    if (!result.ok) {
+      deps.metrics?.computeNotification('error');
+      return {
+        status: 'failed',
+        message: `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`,
+        fatal: result.fatal,
+      };
+    }
+    deps.metrics?.computeNotification('ok');
+    // Remember what was delivered and clear every owed flag it satisfied, together.
+    await retryOnConflict(async () => {
+      const latest = await deps.tenants.getTenantWithShards(tenantId);
+      if (!latest) return;
+      const owed = latest.shards.filter((s) => s.pendingComputeNotification);
+      await deps.tenants.saveShards(
+        owed.map((before) => ({ before, after: { ...before, pendingComputeNotification: false } })),
+        { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: fingerprint } },
+      );
+    });
+    return { status: 'sent' };
+  } finally {
+    await deps.leases.release(tenantId, NOTIFY_LEASE, deps.owner);
+  }
+}

@@ -1,0 +1,69 @@
+// location_config on the virtual pageserver: the control plane imports a tenant (with the
+// generation it last used), attaches it, makes it secondary or detaches it. The resulting policy
+// is persisted (the original kept it in memory only).
+import type { AppContext } from '../app/context';
+import { BadRequestError } from '../core/errors';
+import { DEFAULT_STRIPE_SIZE } from '../core/ids';
+import { isAttachedMode, type LocationMode, type TenantConfig } from '../core/model/location-config';
+import type { PlacementPolicy } from '../core/model/placement-policy';
+import type { TenantShard } from '../core/model/tenant-shard';
+import { reconcileInline } from '../reconciler/reconcile-many';
+import { reconcileDeps } from '../reconciler/reconcile-shard';
+import { createTenant } from './create-tenant';
+import { rescheduleTenant } from './reschedule-tenant';
+
+/** How long location_config waits for reconciles; failures are not the caller's (still 200). */
+const WAIT_MS = 5_000;
+
+export interface LocationConfigRequest {
+  mode: LocationMode;
+  generation: number | null;
+  config: TenantConfig;
+  owner: string;
+}
+
+export async function tenantLocationConfig(
+  context: AppContext,
+  tenantId: string,
+  request: LocationConfigRequest,
+): Promise<TenantShard[]> {
+  const existing = await context.tenants.getTenant(tenantId);
+  let shards: TenantShard[];
+  if (!existing) {
+    if (!isAttachedMode(request.mode)) throw new BadRequestError('Imported tenant must be in attached mode');
+    if (request.generation === null)
+      throw new BadRequestError('Generation is mandatory when importing tenant');
+    shards = await createTenant(
+      context,
+      {
+        tenantId,
+        generation: request.generation,
+        shardCount: 0,
+        stripeSize: DEFAULT_STRIPE_SIZE,
+        policy: { kind: 'Attached', secondaries: 0 },
+        config: request.config,
+      },
+      () => context.metrics.schedulingErrors.inc(),
+    );
+  } else {
+    let policy: PlacementPolicy;
+    if (request.mode === 'Detached') policy = { kind: 'Detached' };
+    else if (request.mode === 'Secondary') policy = { kind: 'Secondary' };
+    else if (existing.policy.kind === 'Attached') policy = existing.policy;
+    else {
+      // Re-attaching: keep a warm secondary when there is somewhere to put it.
+      const nodeCount = (await context.nodes.list()).length;
+      policy = { kind: 'Attached', secondaries: nodeCount > 1 ? 1 : 0 };
+    }
+    // The request's generation is ignored for known tenants: ours is authoritative.
+    ({ shards } = await rescheduleTenant(context, tenantId, { policy, config: request.config }, () =>
+      context.metrics.schedulingErrors.inc(),
+    ));
+  }
+  await reconcileInline(
+    shards.map((s) => s.id),
+    reconcileDeps(context, request.owner),
+    Date.now() + Math.min(WAIT_MS, context.inlineReconcileMs),
+  );
+  return (await context.tenants.getTenantWithShards(tenantId))?.shards ?? shards;
+}

@@ -1,0 +1,267 @@
+// Live migration of one shard's attachment, step by step (reference §5.5 live_migrate). The
+// workflow holds the shard's reconcile lease throughout, so no reconcile interferes. Order:
+// origin goes AttachedStale before the new generation is issued; the destination is attached
+// (AttachedMulti) and caught up before compute is told; the origin is demoted only after that.
+import type { AppContext } from '../../app/context';
+import { parseLsn, parseTenantShardId, type TenantShardId } from '../../core/ids';
+import { shardLease } from '../../core/leases';
+import {
+  attachedConf,
+  detachConf,
+  type LocationConfig,
+  secondaryConf,
+} from '../../core/model/location-config';
+import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
+import { retryOnConflict } from '../../core/retry';
+import {
+  CatchUpTimeoutError,
+  LeaseBusyError,
+  RejectedError,
+  TransientError,
+  taskErrorFromPageserver,
+} from '../../core/workflow-errors';
+import { notifyTenant } from '../../notifications/notify-tenant';
+import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
+import { issueGeneration, recordObserved } from '../../reconciler/shard-update';
+
+export interface MigrationInput {
+  shard: string;
+  node_id: number;
+  execution: string;
+}
+
+export interface MigrationState extends MigrationInput {
+  origin: number | null;
+  /** Nothing to do: already attached there and confirmed. */
+  noop: boolean;
+}
+
+const LEASE_MS = 20 * 60_000;
+/** Calls to an origin marked Offline are tried briefly: it may be alive, or not. */
+const OFFLINE_ORIGIN_TIMEOUT_MS = 2_000;
+
+async function shardOf(context: AppContext, text: string): Promise<TenantShard> {
+  const shard = await context.tenants.getShard(parseTenantShardId(text));
+  if (!shard) throw new RejectedError(`Tenant shard ${text} not found`);
+  return shard;
+}
+
+async function nodeOf(context: AppContext, id: number) {
+  const node = await context.nodes.get(id);
+  if (!node) throw new RejectedError(`node ${id} is not registered`);
+  return node;
+}
+
+/** Records what a pageserver confirmed (or forgets the node when conf is null). */
+async function observe(
+  context: AppContext,
+  id: TenantShardId,
+  node: number,
+  conf: LocationConfig | null,
+  extra: (shard: TenantShard) => Partial<TenantShard> = () => ({}),
+) {
+  if (!(await recordObserved(context.tenants, id, node, conf, extra)))
+    throw new RejectedError(`Tenant shard ${id.tenantId} is gone`);
+}
+
+async function put(
+  context: AppContext,
+  shard: TenantShard,
+  nodeId: number,
+  conf: LocationConfig,
+  flushMs?: number,
+) {
+  const node = await nodeOf(context, nodeId);
+  try {
+    await context.pageservers.putLocationConfig(node, shard.id, conf, { flushMs });
+  } catch (error) {
+    throw taskErrorFromPageserver(error, `location_config ${conf.mode} on node ${nodeId}`);
+  }
+}
+
+/** Takes the shard's lease and moves its intent to the destination. */
+export async function beginMigration(context: AppContext, input: MigrationInput): Promise<MigrationState> {
+  const id = parseTenantShardId(input.shard);
+  if (!(await context.leases.acquire(id.tenantId, shardLease(id), input.execution, LEASE_MS))) {
+    throw new LeaseBusyError(`shard ${input.shard} is being reconciled or migrated`);
+  }
+  return retryOnConflict(async () => {
+    const shard = await shardOf(context, input.shard);
+    await nodeOf(context, input.node_id);
+    if (shard.policy.kind !== 'Attached')
+      throw new RejectedError(`Cannot migrate a tenant that is not attached: ${input.shard}`);
+    const origin =
+      shard.intent.attached === input.node_id ? (shard.generationPageserver ?? null) : shard.intent.attached;
+    const keepOrigin = shard.policy.secondaries > 0 && origin !== null && origin !== input.node_id;
+    const secondary = shard.intent.secondary.filter((n) => n !== input.node_id && n !== origin);
+    if (keepOrigin && origin !== null) secondary.unshift(origin);
+    const intent = { attached: input.node_id, secondary: secondary.slice(0, shard.policy.secondaries) };
+    const noop = origin === input.node_id || origin === null;
+    if (JSON.stringify(intent) !== JSON.stringify(shard.intent)) {
+      await context.tenants.saveShards([{ before: shard, after: { ...shard, intent } }]);
+    }
+    return { ...input, origin: origin === input.node_id ? null : origin, noop };
+  }, 20);
+}
+
+/** The origin stops uploading and deleting (same generation), then reports its timelines' LSNs. */
+export async function staleOrigin(
+  context: AppContext,
+  state: MigrationState,
+): Promise<{ baseline: Record<string, string> }> {
+  if (state.origin === null) return { baseline: {} };
+  const shard = await shardOf(context, state.shard);
+  const origin = await nodeOf(context, state.origin);
+  const conf = attachedConf(shardIdentity(shard), shard.config, shard.generation, 'AttachedStale');
+  // A node marked Offline may still be alive (an operator evacuating it): use it if it answers.
+  const timeoutMs = origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined;
+  try {
+    await context.pageservers.putLocationConfig(origin, shard.id, conf, { flushMs: 10_000, timeoutMs });
+  } catch (error) {
+    if (origin.availability === 'Offline') return { baseline: {} };
+    throw taskErrorFromPageserver(error, `location_config AttachedStale on node ${origin.id}`);
+  }
+  await observe(context, shard.id, origin.id, conf);
+  try {
+    const timelines = await context.pageservers.listTimelines(origin, shard.id);
+    return { baseline: Object.fromEntries(timelines.map((t) => [t.timeline_id, t.last_record_lsn])) };
+  } catch (error) {
+    if (origin.availability === 'Offline') return { baseline: {} };
+    throw taskErrorFromPageserver(error, `timeline list on node ${origin.id}`);
+  }
+}
+
+/** Warm the destination if it is a secondary, then issue the new generation and attach it (AttachedMulti). */
+export async function attachDestination(context: AppContext, state: MigrationState): Promise<null> {
+  const shard = await shardOf(context, state.shard);
+  const dest = await nodeOf(context, state.node_id);
+  const current = shard.observed[String(dest.id)];
+  if (
+    shard.generationPageserver === dest.id &&
+    current?.mode === 'AttachedMulti' &&
+    current.generation === shard.generation
+  ) {
+    return null; // done by an earlier attempt
+  }
+  if (current?.mode === 'Secondary')
+    await context.pageservers.secondaryDownload(dest, shard.id).catch(() => undefined);
+  // Generation before attach: persisted (issued to the destination) before it is used.
+  const bumped = await issueGeneration(context.tenants, shard.id, dest.id);
+  if (!bumped) throw new RejectedError(`Tenant shard ${state.shard} not found`);
+  const conf = attachedConf(shardIdentity(bumped), bumped.config, bumped.generation, 'AttachedMulti');
+  await put(context, bumped, dest.id, conf);
+  await observe(context, bumped.id, dest.id, conf);
+  return null;
+}
+
+/** Has the destination caught up with every timeline the origin had? Throws past the deadline. */
+export async function checkCatchUp(
+  context: AppContext,
+  state: MigrationState & { baseline: Record<string, string>; deadline: number },
+): Promise<{ caught_up: boolean }> {
+  if (Date.now() > state.deadline) throw new CatchUpTimeoutError('destination did not catch up in time');
+  const shard = await shardOf(context, state.shard);
+  const dest = await nodeOf(context, state.node_id);
+  let timelines: Array<{ timeline_id: string; last_record_lsn: string }>;
+  try {
+    timelines = await context.pageservers.listTimelines(dest, shard.id);
+  } catch {
+    return { caught_up: false };
+  }
+  const got = new Map(timelines.map((t) => [t.timeline_id, parseLsn(t.last_record_lsn)]));
+  const caughtUp = Object.entries(state.baseline).every(([tl, lsn]) => (got.get(tl) ?? -1n) >= parseLsn(lsn));
+  return { caught_up: caughtUp };
+}
+
+export async function notifyMigration(context: AppContext, state: MigrationState): Promise<null> {
+  const shard = await shardOf(context, state.shard);
+  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
+  const outcome = await notifyTenant(
+    shard.id.tenantId,
+    reconcileDeps(context, state.execution),
+    nodes,
+    Date.now() + 20_000,
+  );
+  if (outcome.status === 'failed') {
+    throw outcome.fatal ? new RejectedError(outcome.message) : new TransientError(outcome.message);
+  }
+  return null;
+}
+
+/** Origin to warm secondary, destination to AttachedSingle, origin detached unless kept. */
+export async function finishMigration(context: AppContext, state: MigrationState): Promise<null> {
+  const shard = await shardOf(context, state.shard);
+  const origin = state.origin === null ? undefined : await context.nodes.get(state.origin);
+  /** Demotes the origin; one marked Offline that does not answer keeps its state unknown. */
+  const toOrigin = async (
+    target: TenantShard,
+    conf: LocationConfig,
+    extra: (shard: TenantShard) => Partial<TenantShard> = () => ({}),
+  ) => {
+    if (!origin) return;
+    try {
+      await context.pageservers.putLocationConfig(origin, target.id, conf, {
+        timeoutMs: origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined,
+      });
+    } catch (error) {
+      // Unreachable: what it holds stays as last observed, and a later reconcile detaches it.
+      if (origin.availability === 'Offline') return;
+      throw taskErrorFromPageserver(error, `location_config ${conf.mode} on node ${origin.id}`);
+    }
+    await observe(context, target.id, origin.id, conf.mode === 'Detached' ? null : conf, extra);
+  };
+  await toOrigin(shard, secondaryConf(shardIdentity(shard), shard.config));
+  const single = attachedConf(shardIdentity(shard), shard.config, shard.generation);
+  await put(context, shard, state.node_id, single);
+  await observe(context, shard.id, state.node_id, single);
+  const latest = await shardOf(context, state.shard);
+  if (origin && !latest.intent.secondary.includes(origin.id)) {
+    await toOrigin(latest, detachConf(shardIdentity(latest), latest.config), (s) => ({
+      generationPageserver: s.generationPageserver === origin.id ? null : s.generationPageserver,
+    }));
+  }
+  return null;
+}
+
+export async function releaseMigration(context: AppContext, state: MigrationInput): Promise<null> {
+  const id = parseTenantShardId(state.shard);
+  await context.leases.release(id.tenantId, shardLease(id), state.execution);
+  return null;
+}
+
+/**
+ * Abort: leave exactly one attached location, in the newest generation. The attachment goes
+ * back to the origin if it is alive (else stays on the destination); the other location's state
+ * is marked unknown, and a reconcile attaches the chosen node in a fresh generation and detaches
+ * the other.
+ */
+export async function abortMigration(
+  context: AppContext,
+  state: MigrationState,
+): Promise<{ attached: number | null }> {
+  let chosen: number | null = null;
+  await retryOnConflict(async () => {
+    const shard = await shardOf(context, state.shard);
+    const origin = state.origin === null ? undefined : await context.nodes.get(state.origin);
+    chosen = origin && origin.availability === 'Active' ? origin.id : state.node_id;
+    const other = chosen === state.node_id ? state.origin : state.node_id;
+    const observed = { ...shard.observed };
+    for (const n of [chosen, other]) if (n !== null && String(n) in observed) observed[String(n)] = null;
+    const secondary = shard.intent.secondary.filter((n) => n !== chosen && n !== other);
+    await context.tenants.saveShards([
+      { before: shard, after: { ...shard, intent: { attached: chosen, secondary }, observed } },
+    ]);
+  }, 20);
+  await releaseMigration(context, state);
+  const outcome = await reconcileShard(
+    parseTenantShardId(state.shard),
+    reconcileDeps(context, state.execution),
+    Date.now() + 30_000,
+  );
+  if (outcome.status !== 'ok' && outcome.status !== 'busy') {
+    throw new TransientError(
+      `abort could not settle ${state.shard}: ${'message' in outcome ? outcome.message : outcome.status}`,
+    );
+  }
+  return { attached: chosen };
+}

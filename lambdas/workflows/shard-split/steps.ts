@@ -1,0 +1,198 @@
+// The steps of a shard split, each safe to run twice. Begin persists the children (flagged
+// splitting, in the parent's generation, on the parent's node) and flags the parents, in one
+// write; the pageservers then split; commit drops the parents; abort removes the children from
+// pageservers and the table and makes the parents whole again.
+
+import type { AppContext } from '../../app/context';
+import { PageserverError } from '../../core/errors';
+import { formatTenantShardId, parseTenantShardId, splitChildren } from '../../core/ids';
+import { attachedConf, detachConf } from '../../core/model/location-config';
+import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
+import { retryOnConflict } from '../../core/retry';
+import { planSplit, type SplitPlan, type SplitTarget } from '../../core/split-plan';
+import { RejectedError, TransientError, taskErrorFromPageserver } from '../../core/workflow-errors';
+import { reconcileInline } from '../../reconciler/reconcile-many';
+import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { TENANT_WRITE_ATTEMPTS } from '../../tenants/reschedule-tenant';
+
+export interface BeginSplitInput {
+  tenant_id: string;
+  new_shard_count: number;
+  new_stripe_size?: number | null;
+}
+
+export type BeginSplitOutput =
+  | { done: true; new_shards: string[] }
+  | { done: false; targets: SplitTarget[]; new_shards: string[] };
+
+/** Begin: a repeat after success returns the same plan (the children are already there). */
+export async function beginSplit(context: AppContext, input: BeginSplitInput): Promise<BeginSplitOutput> {
+  return retryOnConflict(async () => {
+    const current = await context.tenants.getTenantWithShards(input.tenant_id);
+    if (!current) throw new RejectedError(`Tenant ${input.tenant_id} not found`);
+    const children = current.shards.filter((s) => s.id.count === input.new_shard_count);
+    const parents = current.shards.filter((s) => s.id.count !== input.new_shard_count);
+    if (children.length > 0 && parents.length > 0 && parents.every((p) => p.splitting)) {
+      // Begun already (this task is being re-run): hand back the same plan.
+      return {
+        done: false as const,
+        targets: parents.map((p) => ({
+          parent: formatTenantShardId(p.id),
+          node: p.intent.attached!,
+          children: splitChildren(p.id, input.new_shard_count).map(formatTenantShardId),
+        })),
+        new_shards: children.map((c) => formatTenantShardId(c.id)),
+      };
+    }
+    let plan: SplitPlan;
+    try {
+      plan = planSplit(current.shards, input.new_shard_count);
+    } catch (error) {
+      throw new RejectedError((error as Error).message);
+    }
+    if (plan.kind === 'done') return { done: true as const, new_shards: plan.newShards };
+    const stripeSize = input.new_stripe_size ?? current.tenant.stripeSize;
+    const writes: Array<{ before: TenantShard | null; after: TenantShard }> = [];
+    for (const target of plan.targets) {
+      const parent = current.shards.find((s) => formatTenantShardId(s.id) === target.parent)!;
+      writes.push({ before: parent, after: { ...parent, splitting: true } });
+      for (const child of target.children) {
+        writes.push({
+          before: null,
+          after: {
+            ...parent,
+            id: parseTenantShardId(child),
+            stripeSize,
+            generationPageserver: target.node,
+            intent: { attached: target.node, secondary: [] },
+            observed: {},
+            splitting: true,
+            pendingComputeNotification: false,
+            lastError: null,
+            version: 0,
+          },
+        });
+      }
+    }
+    await context.tenants.saveShards(writes);
+    return { done: false as const, targets: plan.targets, new_shards: plan.newShards };
+  }, TENANT_WRITE_ATTEMPTS);
+}
+
+/** One parent's split on its pageserver. A repeat after the pageserver already split succeeds. */
+export async function splitParent(
+  context: AppContext,
+  target: SplitTarget,
+  newShardCount: number,
+): Promise<void> {
+  const node = await context.nodes.get(target.node);
+  if (!node) throw new RejectedError(`node ${target.node} is not registered`);
+  try {
+    const got = await context.pageservers.shardSplit(node, parseTenantShardId(target.parent), newShardCount);
+    if (JSON.stringify(got) !== JSON.stringify(target.children)) {
+      throw new RejectedError(
+        `pageserver ${node.id} split ${target.parent} into ${got.join(', ')}, expected ${target.children.join(', ')}`,
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof PageserverError)) throw error;
+    // Already split by an earlier attempt whose answer was lost?
+    const held = await context.pageservers.listLocationConfigs(node).catch(() => null);
+    const names = new Set((held ?? []).map(([id]) => id));
+    if (held && !names.has(target.parent) && target.children.every((c) => names.has(c))) return;
+    throw taskErrorFromPageserver(error, `Failed to split ${target.parent}`);
+  }
+}
+
+/** Commit: parents removed, children live and observed attached in the parent's generation. */
+export async function commitSplit(
+  context: AppContext,
+  input: BeginSplitInput,
+): Promise<{ new_shards: string[] }> {
+  return retryOnConflict(async () => {
+    const current = await context.tenants.getTenantWithShards(input.tenant_id);
+    if (!current) throw new RejectedError(`Tenant ${input.tenant_id} not found`);
+    const children = current.shards.filter((s) => s.id.count === input.new_shard_count);
+    const parents = current.shards.filter((s) => s.id.count !== input.new_shard_count);
+    const writes = [
+      ...parents.map((before) => ({ before, after: null })),
+      ...children
+        .filter((c) => c.splitting)
+        .map((before) => ({
+          before,
+          after: {
+            ...before,
+            splitting: false,
+            observed: {
+              [String(before.intent.attached)]: attachedConf(
+                shardIdentity(before),
+                before.config,
+                before.generation,
+              ),
+            },
+          },
+        })),
+    ];
+    const first = children[0];
+    await context.tenants.saveShards(
+      writes,
+      first && current.tenant.shardCount !== input.new_shard_count
+        ? {
+            before: current.tenant,
+            after: { ...current.tenant, shardCount: input.new_shard_count, stripeSize: first.stripeSize },
+          }
+        : undefined,
+    );
+    return { new_shards: children.map((c) => formatTenantShardId(c.id)) };
+  }, TENANT_WRITE_ATTEMPTS);
+}
+
+/**
+ * Abort: the tenant works as before. Children are detached from pageservers first (they must
+ * not run on), then removed from the table while the parents are unflagged with their location
+ * marked unknown, so that a reconcile re-attaches each parent in a new generation.
+ */
+export async function abortSplit(context: AppContext, input: BeginSplitInput, owner: string): Promise<void> {
+  const current = await context.tenants.getTenantWithShards(input.tenant_id);
+  if (!current) return;
+  const children = current.shards.filter((s) => s.id.count === input.new_shard_count && s.splitting);
+  const parents = current.shards.filter((s) => s.id.count !== input.new_shard_count);
+  if (parents.length === 0) return; // committed already: nothing to undo
+  for (const child of children) {
+    const node = child.intent.attached === null ? undefined : await context.nodes.get(child.intent.attached);
+    if (!node) continue;
+    try {
+      await context.pageservers.putLocationConfig(
+        node,
+        child.id,
+        detachConf(shardIdentity(child), child.config),
+      );
+    } catch (error) {
+      throw new TransientError(
+        `could not detach ${formatTenantShardId(child.id)} from node ${node.id}: ${(error as Error).message}`,
+      );
+    }
+  }
+  await retryOnConflict(async () => {
+    const latest = await context.tenants.getTenantWithShards(input.tenant_id);
+    if (!latest) return;
+    const kids = latest.shards.filter((s) => s.id.count === input.new_shard_count && s.splitting);
+    const olds = latest.shards.filter((s) => s.id.count !== input.new_shard_count);
+    await context.tenants.saveShards([
+      ...kids.map((before) => ({ before, after: null })),
+      ...olds.map((before) => ({
+        before,
+        after: {
+          ...before,
+          splitting: false,
+          observed: Object.fromEntries(Object.keys(before.observed).map((n) => [n, null])),
+        },
+      })),
+    ]);
+  }, TENANT_WRITE_ATTEMPTS);
+  await reconcileInline(
+    parents.map((p) => p.id),
+    reconcileDeps(context, owner),
+    Date.now() + context.inlineReconcileMs,
+  );
+}

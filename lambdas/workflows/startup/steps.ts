@@ -1,0 +1,178 @@
+// Startup reconciliation: learn what every pageserver actually holds, mark the silent ones
+// Offline (moving their shards), record observed state, re-announce every stably attached
+// tenant to the control plane, and detach locations nobody knows. Run when the local stack
+// starts, after each deploy, and on demand.
+import type { AppContext } from '../../app/context';
+import { forEachLimited } from '../../core/concurrency';
+import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
+import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
+import type { PageserverNode } from '../../core/model/node';
+import { retryOnConflict } from '../../core/retry';
+import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
+import { evacuateNode } from '../../nodes/node-availability';
+import { setAvailability } from '../../nodes/set-availability';
+import { markNotificationPending } from '../../notifications/mark-pending';
+import { notifyTenant } from '../../notifications/notify-tenant';
+import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { allTenants } from '../../tenants/all-tenants';
+
+export interface StartupResult {
+  responsive: number[];
+  offline: number[];
+  /** Locations held by pageservers for shards the controller does not know. */
+  unknown: Array<{ shard: string; node: number }>;
+  notified: number;
+  notifyFailed: number;
+}
+
+/** Step 1: list every node's locations concurrently; null for a node that did not answer. */
+export async function scanNodes(
+  context: AppContext,
+  nodes: PageserverNode[],
+  timeoutMs: number,
+): Promise<Map<number, Array<[string, LocationConfig | null]> | null>> {
+  const results = await Promise.all(
+    nodes.map(async (node) => {
+      try {
+        return [node.id, await context.pageservers.listLocationConfigs(node, timeoutMs)] as const;
+      } catch {
+        return [node.id, null] as const;
+      }
+    }),
+  );
+  return new Map(results);
+}
+
+/** Step 2: availability from the scan, and observed state merged per node (every node's report counts). */
+export async function applyScan(
+  context: AppContext,
+  scan: Map<number, Array<[string, LocationConfig | null]> | null>,
+): Promise<Pick<StartupResult, 'responsive' | 'offline' | 'unknown'>> {
+  const result: Pick<StartupResult, 'responsive' | 'offline' | 'unknown'> = {
+    responsive: [],
+    offline: [],
+    unknown: [],
+  };
+  for (const [nodeId, reports] of scan) {
+    const node = await context.nodes.get(nodeId);
+    if (!node) continue;
+    if (reports === null) {
+      result.offline.push(nodeId);
+      await setAvailability(context.nodes, nodeId, 'Offline');
+      await evacuateNode(context, nodeId);
+      continue;
+    }
+    result.responsive.push(nodeId);
+    await setAvailability(context.nodes, nodeId, 'Active');
+    const key = String(nodeId);
+    const reported = new Map<string, LocationConfig | null>(reports);
+    const ids = new Map<string, TenantShardId>();
+    for (const shard of reported.keys()) ids.set(shard, parseTenantShardId(shard));
+    for (const m of await context.tenants.nodeMemberships(nodeId)) {
+      if (m.observed) ids.set(formatTenantShardId(m.id), m.id);
+    }
+    await forEachLimited([...ids], 16, async ([text, id]) => {
+      await retryOnConflict(async () => {
+        const shard = await context.tenants.getShard(id);
+        if (!shard) {
+          if (reported.has(text)) result.unknown.push({ shard: text, node: nodeId });
+          return;
+        }
+        const observed = { ...shard.observed };
+        if (reported.has(text)) observed[key] = reported.get(text) ?? null;
+        else delete observed[key];
+        if (JSON.stringify(observed) === JSON.stringify(shard.observed)) return;
+        await context.tenants.saveShards([{ before: shard, after: { ...shard, observed } }]);
+      }, 20);
+    });
+  }
+  return result;
+}
+
+/**
+ * Step 3: shards that should be attached but have no attached node (a node was dropped, say)
+ * get one: the live node that reports it attached in the newest generation, else a scheduled one.
+ */
+export async function placeUnplaced(context: AppContext): Promise<number> {
+  let placed = 0;
+  for (const { shards } of await allTenants(context.tenants)) {
+    for (const shard of shards) {
+      if (shard.intent.attached !== null || shard.policy.kind !== 'Attached' || shard.splitting) continue;
+      await retryOnConflict(async () => {
+        const current = (await context.tenants.getShard(shard.id))!;
+        if (current.intent.attached !== null) return;
+        const nodes = await context.nodes.list();
+        const live = new Set(nodes.filter((n) => n.availability === 'Active').map((n) => n.id));
+        const holders = Object.entries(current.observed)
+          .filter(([n, conf]) => conf && isAttachedMode(conf.mode) && live.has(Number(n)))
+          .sort(([, a], [, b]) => (b!.generation ?? 0) - (a!.generation ?? 0));
+        let intent = current.intent;
+        if (holders.length > 0) {
+          const attached = Number(holders[0]![0]);
+          intent = { attached, secondary: intent.secondary.filter((n) => n !== attached) };
+        }
+        try {
+          intent = new Scheduler(nodes.map(schedulerNode)).schedule({ ...current, intent }).intent;
+        } catch (error) {
+          if (!(error instanceof ScheduleError)) throw error;
+          context.metrics.schedulingErrors.inc();
+          return;
+        }
+        await context.tenants.saveShards([{ before: current, after: { ...current, intent } }]);
+        placed += 1;
+      }, 20);
+    }
+  }
+  return placed;
+}
+
+/** Step 4: announce every stably attached tenant; failures leave the pending flag for reconcile-all. */
+export async function notifyAll(
+  context: AppContext,
+  owner: string,
+  deadline: number,
+): Promise<Pick<StartupResult, 'notified' | 'notifyFailed'>> {
+  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
+  let notified = 0;
+  let notifyFailed = 0;
+  const deps = reconcileDeps(context, owner);
+  await forEachLimited(await allTenants(context.tenants), 32, async ({ tenant, shards }) => {
+    const attached = shards.some(
+      (s) =>
+        s.intent.attached !== null &&
+        isAttachedMode(s.observed[String(s.intent.attached)]?.mode ?? 'Detached'),
+    );
+    if (!attached) return;
+    const outcome = await notifyTenant(tenant.tenantId, deps, nodes, deadline, true);
+    if (outcome.status === 'sent') notified += 1;
+    if (outcome.status !== 'failed') return;
+    notifyFailed += 1;
+    await markNotificationPending(context.tenants, tenant.tenantId);
+  });
+  return { notified, notifyFailed };
+}
+
+/** Step 4: detach locations the controller does not know (best effort). */
+export async function cleanupUnknown(
+  context: AppContext,
+  unknown: StartupResult['unknown'],
+): Promise<number> {
+  let detached = 0;
+  for (const { shard, node: nodeId } of unknown) {
+    const node = await context.nodes.get(nodeId);
+    if (!node) continue;
+    const id = parseTenantShardId(shard);
+    if (await context.tenants.getShard(id)) continue;
+    try {
+      await context.pageservers.putLocationConfig(
+        node,
+        id,
+        detachConf({ number: id.number, count: id.count, stripeSize: 0 }, {}),
+      );
+      detached += 1;
+    } catch {
+      // left for the next startup
+    }
+  }
+  return detached;
+}

@@ -1,0 +1,93 @@
+// Tasks of startup reconciliation and its cleanup.
+import * as z from 'zod';
+import { defineTask } from '../../app/task';
+import { parseTenantShardId } from '../../core/ids';
+import { TransientError } from '../../core/workflow-errors';
+import { applyScan, cleanupUnknown, notifyAll, placeUnplaced, scanNodes } from './steps';
+
+const unknownLocation = z.object({ shard: z.string(), node: z.number().int() });
+
+export const startupTasks = [
+  defineTask({
+    name: 'ListNodes',
+    input: z.unknown(),
+    budgetSeconds: 25,
+    table: 'read',
+    run: async (_input, context) => ({ nodes: (await context.nodes.list()).map((n) => n.id) }),
+  }),
+  /** Lists one node's locations (5 s) and applies what it found; a silent node is marked Offline. */
+  defineTask({
+    name: 'ScanNode',
+    input: z.looseObject({ node: z.number().int() }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: async (input, context) => {
+      const node = await context.nodes.get(input.node);
+      if (!node) return { node: input.node, responsive: false, unknown: [] };
+      const scan = await scanNodes(context, [node], 5_000);
+      const result = await applyScan(context, scan);
+      return { node: input.node, responsive: result.responsive.length > 0, unknown: result.unknown };
+    },
+  }),
+  defineTask({
+    name: 'PlaceUnplaced',
+    input: z.unknown(),
+    budgetSeconds: 25,
+    table: 'write',
+    run: async (_input, context) => ({ placed: await placeUnplaced(context) }),
+  }),
+  defineTask({
+    name: 'NotifyAll',
+    input: z.looseObject({ execution: z.string(), deadline_seconds: z.number().positive() }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: (input, context) => notifyAll(context, input.execution, Date.now() + input.deadline_seconds * 1000),
+  }),
+  defineTask({
+    name: 'StartCleanup',
+    input: z.looseObject({
+      scanned: z.array(z.looseObject({ unknown: z.array(unknownLocation).optional() })),
+      execution: z.string(),
+    }),
+    budgetSeconds: 25,
+    table: 'write',
+    starts: ['startup-cleanup'],
+    run: async (input, context) => {
+      const unknown = input.scanned.flatMap((s) => s.unknown ?? []);
+      if (unknown.length === 0) return { started: null };
+      const { id } = await context.workflows.start(
+        'startup-cleanup',
+        `cleanup-${input.execution}`.slice(0, 80),
+        { unknown },
+      );
+      return { started: id };
+    },
+  }),
+  defineTask({
+    name: 'DetachUnknown',
+    input: unknownLocation.loose(),
+    budgetSeconds: 25,
+    table: 'read',
+    run: async (input, context) => {
+      if ((await cleanupUnknown(context, [input])) === 0) {
+        // Either known after all, or the node did not answer: try again, then give up (next startup retries).
+        const id = parseTenantShardId(input.shard);
+        if (!(await context.tenants.getShard(id)))
+          throw new TransientError(`could not detach ${input.shard} from node ${input.node}`);
+      }
+      return null;
+    },
+  }),
+  defineTask({
+    name: 'MarkReady',
+    input: z.looseObject({ epoch: z.string().min(1) }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: async (input, context) => {
+      // On AWS nothing begins a startup but the deploy trigger's execution itself.
+      if ((await context.meta.get()).startupEpoch === null) await context.meta.beginStartup(input.epoch);
+      await context.meta.markReady(input.epoch);
+      return null;
+    },
+  }),
+];
