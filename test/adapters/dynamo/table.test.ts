@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VersionConflictError } from '../../lambdas/core/errors';
-import { createTestTable, type TestTable } from '../support/dynamo';
+import { VersionConflictError } from '../../../lambdas/core/errors';
+import { createTestTable, type TestTable } from '../../support/dynamo';
 
 let t: TestTable;
 beforeAll(async () => {
