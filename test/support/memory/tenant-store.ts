@@ -1,0 +1,207 @@
+// TenantStore in memory, with the semantics of the DynamoDB store
+// (lambdas/adapters/dynamo/tenant-store.ts): versioned, all-or-nothing writes that raise
+// VersionConflictError on a lost race; node→shard memberships and node counters derived from
+// each shard change in the same write; a dirty set maintained on write.
+import { VersionConflictError } from '../../../lambdas/core/errors';
+import {
+  formatShardIndex,
+  formatTenantShardId,
+  parseTenantShardId,
+  type TenantShardId,
+} from '../../../lambdas/core/ids';
+import type { Tenant } from '../../../lambdas/core/model/tenant';
+import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
+import type { Membership, ShardChange, TenantStore } from '../../../lambdas/core/ports';
+import { isDirty } from '../../../lambdas/core/reconcile-plan';
+import { copy } from './clone';
+import type { MemoryNodeStore } from './node-store';
+
+type Flags = Omit<Membership, 'id'>;
+
+/** Shards of one tenant sort by their NNCC index, as the DynamoDB sort key does. */
+const shardKey = (id: TenantShardId) => `${id.tenantId}/${formatShardIndex(id)}`;
+
+function flagsFor(shard: TenantShard | null, node: number): Flags {
+  return {
+    attached: shard?.intent.attached === node,
+    secondary: shard?.intent.secondary.includes(node) ?? false,
+    issued: shard?.generationPageserver === node,
+    observed: shard ? String(node) in shard.observed : false,
+  };
+}
+
+function nodesOf(shard: TenantShard | null): number[] {
+  if (!shard) return [];
+  const nodes = new Set<number>(shard.intent.secondary);
+  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
+  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
+  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
+  return [...nodes];
+}
+
+const anyFlag = (f: Flags) => f.attached || f.secondary || f.issued || f.observed;
+
+export class MemoryTenantStore implements TenantStore {
+  private readonly tenants = new Map<string, Tenant>();
+  private readonly shards = new Map<string, TenantShard>();
+  /** node → formatted shard id → flags */
+  private readonly memberships = new Map<number, Map<string, Flags>>();
+  private readonly dirty = new Set<string>();
+  /** Every successful write, in order (a test can tell what was persisted when). As on DynamoDB
+   * below 100 operations, a write is all or nothing; beyond that DynamoDB splits it, we do not. */
+  readonly writes: Array<{ shards: ShardChange[]; tenant?: Tenant }> = [];
+
+  constructor(private readonly nodes: MemoryNodeStore) {}
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const tenant = this.tenants.get(tenantId);
+    return tenant ? copy(tenant) : undefined;
+  }
+
+  async getTenantWithShards(
+    tenantId: string,
+  ): Promise<{ tenant: Tenant; shards: TenantShard[] } | undefined> {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return undefined;
+    const shards = [...this.shards.entries()]
+      .filter(([, s]) => s.id.tenantId === tenantId)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, s]) => copy(s));
+    return { tenant: copy(tenant), shards };
+  }
+
+  async getShard(id: TenantShardId): Promise<TenantShard | undefined> {
+    const shard = this.shards.get(shardKey(id));
+    return shard ? copy(shard) : undefined;
+  }
+
+  async createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void> {
+    if (this.tenants.has(tenant.tenantId))
+      throw new VersionConflictError(`tenant ${tenant.tenantId} already exists`);
+    const stored = { ...copy(tenant), version: 1 } as Tenant;
+    this.write(
+      shards.map((after) => ({ before: null, after })),
+      stored,
+    );
+  }
+
+  async saveShards(
+    changes: ShardChange[],
+    tenant?: { before: Tenant; after: Tenant },
+  ): Promise<TenantShard[]> {
+    if (tenant) {
+      const stored = this.tenants.get(tenant.before.tenantId);
+      if (!stored || stored.version !== tenant.before.version)
+        throw new VersionConflictError(
+          `tenant ${tenant.before.tenantId} changed since version ${tenant.before.version}`,
+        );
+    }
+    this.write(changes, tenant && { ...copy(tenant.after), version: tenant.before.version + 1 });
+    return changes
+      .filter((c) => c.after)
+      .map((c) => ({ ...c.after!, version: c.before ? c.before.version + 1 : 1 }));
+  }
+
+  async deleteTenantItem(tenant: Tenant): Promise<void> {
+    const stored = this.tenants.get(tenant.tenantId);
+    if (!stored || stored.version !== tenant.version)
+      throw new VersionConflictError(`tenant ${tenant.tenantId} changed since version ${tenant.version}`);
+    this.tenants.delete(tenant.tenantId);
+  }
+
+  async listTenants(limit: number, after?: string): Promise<{ tenants: Tenant[]; next?: string }> {
+    const ids = [...this.tenants.keys()].filter((id) => after === undefined || id > after).sort();
+    const page = ids.slice(0, limit).map((id) => copy(this.tenants.get(id)!));
+    // Like a DynamoDB Query, a full page says "maybe more" even when nothing follows.
+    return { tenants: page, next: page.length === limit ? page.at(-1)?.tenantId : undefined };
+  }
+
+  async nodeMemberships(nodeId: number): Promise<Membership[]> {
+    const own = this.memberships.get(nodeId) ?? new Map<string, Flags>();
+    return [...own.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, flags]) => ({ id: parseTenantShardId(id), ...flags }));
+  }
+
+  async listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
+    // The cursor is the last id handed out: ids sort by their string form.
+    const all = [...this.dirty].sort().filter((id) => cursor === undefined || id > cursor);
+    const page = all.slice(0, limit);
+    return {
+      ids: page.map(parseTenantShardId),
+      next: page.length === limit && all.length > limit ? page.at(-1) : undefined,
+    };
+  }
+
+  /** Test view: the shards currently in the reconcile queue. */
+  dirtyIds(): string[] {
+    return [...this.dirty].sort();
+  }
+
+  /**
+   * One transaction: every condition is checked before anything changes, so a lost race leaves
+   * the store exactly as it was.
+   */
+  private write(changes: ShardChange[], tenant?: Tenant): void {
+    const seen = new Set<string>();
+    const counters = new Map<number, { attached: number; secondary: number }>();
+    for (const change of changes) {
+      const id = (change.after ?? change.before)!.id;
+      const key = shardKey(id);
+      // DynamoDB refuses a transaction that names one item twice.
+      if (seen.has(key)) throw new Error(`transaction writes shard ${formatTenantShardId(id)} twice`);
+      seen.add(key);
+      const stored = this.shards.get(key);
+      if (change.before === null) {
+        if (stored) throw new VersionConflictError(`shard ${formatTenantShardId(id)} already exists`);
+      } else if (!stored || stored.version !== change.before.version) {
+        throw new VersionConflictError(
+          `shard ${formatTenantShardId(id)} changed since version ${change.before.version}`,
+        );
+      }
+      for (const node of new Set([...nodesOf(change.before), ...nodesOf(change.after)])) {
+        const before = flagsFor(change.before, node);
+        const after = flagsFor(change.after, node);
+        const delta = counters.get(node) ?? { attached: 0, secondary: 0 };
+        delta.attached += Number(after.attached) - Number(before.attached);
+        delta.secondary += Number(after.secondary) - Number(before.secondary);
+        counters.set(node, delta);
+      }
+    }
+    for (const [node, delta] of counters) {
+      // A counter change needs its node item: a node dropped meanwhile fails the write.
+      if ((delta.attached !== 0 || delta.secondary !== 0) && !this.nodes.has(node))
+        throw new VersionConflictError(`node ${node} is not registered`);
+    }
+
+    // Conditions hold: apply everything.
+    if (tenant) this.tenants.set(tenant.tenantId, tenant);
+    for (const change of changes) {
+      const id = (change.after ?? change.before)!.id;
+      const key = shardKey(id);
+      const formatted = formatTenantShardId(id);
+      for (const node of new Set([...nodesOf(change.before), ...nodesOf(change.after)])) {
+        const after = flagsFor(change.after, node);
+        const own = this.memberships.get(node) ?? new Map<string, Flags>();
+        if (anyFlag(after)) own.set(formatted, after);
+        else own.delete(formatted);
+        if (own.size > 0) this.memberships.set(node, own);
+        else this.memberships.delete(node);
+      }
+      if (change.after) {
+        const version = change.before ? change.before.version + 1 : 1;
+        this.shards.set(key, { ...copy(change.after), version });
+        if (isDirty(change.after)) this.dirty.add(formatted);
+        else this.dirty.delete(formatted);
+      } else {
+        this.shards.delete(key);
+        this.dirty.delete(formatted);
+      }
+    }
+    for (const [node, delta] of counters) {
+      if (delta.attached !== 0 || delta.secondary !== 0)
+        this.nodes.addCounts(node, delta.attached, delta.secondary);
+    }
+    this.writes.push(copy({ shards: changes, tenant }));
+  }
+}

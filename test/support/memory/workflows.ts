@@ -1,0 +1,58 @@
+// A fake workflow starter: records executions; each starts in `initialStatus` (SUCCEEDED by
+// default, so a caller waiting for it does not wait) and a test can finish it later.
+import type {
+  ExecutionStatus,
+  WorkflowExecution,
+  WorkflowName,
+  WorkflowStarter,
+} from '../../../lambdas/core/ports';
+
+export class FakeWorkflowStarter implements WorkflowStarter {
+  readonly executions: WorkflowExecution[] = [];
+  initialStatus: ExecutionStatus = 'SUCCEEDED';
+
+  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
+    // Execution names are unique: starting the same name again returns the same execution.
+    const existing = this.executions.find((e) => e.name === name && e.workflow === workflow);
+    if (existing) return { id: existing.id };
+    const id = `exec-${this.executions.length + 1}-${name}`;
+    const done = this.initialStatus !== 'RUNNING';
+    this.executions.push({
+      id,
+      name,
+      workflow,
+      status: this.initialStatus,
+      startedAt: new Date().toISOString(),
+      stoppedAt: done ? new Date().toISOString() : null,
+      input,
+      output: null,
+      error: null,
+    });
+    return { id };
+  }
+
+  /** Ends a running execution. */
+  finish(id: string, status: ExecutionStatus, output: unknown = null): void {
+    const execution = this.executions.find((e) => e.id === id);
+    if (!execution) throw new Error(`no execution ${id}`);
+    Object.assign(execution, { status, output, stoppedAt: new Date().toISOString() });
+  }
+
+  async describe(id: string): Promise<WorkflowExecution | undefined> {
+    const execution = this.executions.find((e) => e.id === id);
+    return execution ? { ...execution } : undefined;
+  }
+
+  async list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]> {
+    return this.executions
+      .filter((e) => filter.status === undefined || e.status === filter.status)
+      .slice(-filter.limit)
+      .reverse()
+      .map((e) => ({ ...e }));
+  }
+
+  async history(id: string): Promise<Array<Record<string, unknown>>> {
+    if (!this.executions.some((e) => e.id === id)) throw new Error(`no execution ${id}`);
+    return [];
+  }
+}
