@@ -7,6 +7,7 @@ import { DynamoNodeStore } from '../../../lambdas/adapters/dynamo/node-store';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { VersionConflictError } from '../../../lambdas/core/errors';
 import { formatTenantShardId, shardsOfCount, type TenantShardId } from '../../../lambdas/core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
 import { attachedConf, secondaryConf } from '../../../lambdas/core/model/location-config';
 import { newNode } from '../../../lambdas/core/model/node';
 import type { Tenant } from '../../../lambdas/core/model/tenant';
@@ -401,6 +402,32 @@ describe.each([
       expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(false);
       await s.leases.release(t, 'L', 'b');
       expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(true);
+    });
+  });
+
+  describe('LeaseStore: shard leases under tenant operations', () => {
+    it('refuses a shard lease while another owner runs a tenant operation', async () => {
+      const t = newTenantId();
+      const [a, b] = shardsOfCount(t, 2) as [TenantShardId, TenantShardId];
+      expect(await s.leases.acquireShard(a, 'reconciler', 1000)).toBe(true);
+      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'split', 5000)).toBe(true);
+      expect(await s.leases.acquireShard(b, 'reconciler', 1000)).toBe(false);
+      // Work on behalf of the operation itself may take the shard.
+      expect(await s.leases.acquireShard(b, 'split-step', 1000, 'split')).toBe(true);
+      expect(await s.leases.acquireShard(a, 'other', 1000, 'split')).toBe(false);
+      expect((await s.leases.shardHolders(t)).map((h) => [h.name, h.owner])).toEqual([
+        [shardLease(a), 'reconciler'],
+        [shardLease(b), 'split-step'],
+      ]);
+      // Expired leases are not holders, and the expired operation no longer blocks.
+      s.advance(1001);
+      expect(await s.leases.shardHolders(t)).toEqual([]);
+      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(false);
+      s.advance(5000);
+      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(true);
+      expect(await s.leases.shardHolders(t)).toEqual([
+        { name: shardLease(a), owner: 'x', expiresAt: expect.any(Number) },
+      ]);
     });
   });
 

@@ -1,19 +1,44 @@
 // LeaseStore in memory: owner and absolute expiry, checked against an injectable clock, with the
-// DynamoDB store's rule: free, expired (strictly before now) or already the caller's.
-import type { LeaseStore } from '../../../lambdas/core/ports';
+// DynamoDB store's rules: a lease is free, expired (strictly before now) or already the caller's;
+// a shard lease is refused while another owner holds the tenant's OPERATION lease.
+import type { TenantShardId } from '../../../lambdas/core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
+import type { LeaseHolder, LeaseStore } from '../../../lambdas/core/ports';
 
 export class MemoryLeaseStore implements LeaseStore {
+  /** `${tenantId}/${name}` → holder */
   private readonly leases = new Map<string, { owner: string; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  private live(tenantId: string, name: string, now: number) {
+    const held = this.leases.get(`${tenantId}/${name}`);
+    return held && held.expiresAt >= now ? held : undefined;
+  }
+
   async acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const key = `${tenantId}/${name}`;
     const now = this.now();
-    const held = this.leases.get(key);
-    if (held && held.expiresAt >= now && held.owner !== owner) return false;
-    this.leases.set(key, { owner, expiresAt: now + ttlMs });
+    const held = this.live(tenantId, name, now);
+    if (held && held.owner !== owner) return false;
+    this.leases.set(`${tenantId}/${name}`, { owner, expiresAt: now + ttlMs });
     return true;
+  }
+
+  async acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
+    const now = this.now();
+    const operation = this.live(id.tenantId, TENANT_OPERATION_LEASE, now);
+    if (operation && (under === undefined || operation.owner !== under)) return false;
+    return this.acquire(id.tenantId, shardLease(id), owner, ttlMs);
+  }
+
+  async shardHolders(tenantId: string): Promise<LeaseHolder[]> {
+    const now = this.now();
+    // Shard lease names are `SHARD#<index>` (core/leases.ts).
+    const prefix = `${tenantId}/SHARD#`;
+    return [...this.leases.entries()]
+      .filter(([key, held]) => key.startsWith(prefix) && held.expiresAt >= now)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, held]) => ({ name: key.slice(tenantId.length + 1), ...held }));
   }
 
   async release(tenantId: string, name: string, owner: string): Promise<void> {
@@ -23,7 +48,6 @@ export class MemoryLeaseStore implements LeaseStore {
 
   /** Test view: who holds a lease now (undefined when free or expired). */
   holder(tenantId: string, name: string): string | undefined {
-    const held = this.leases.get(`${tenantId}/${name}`);
-    return held && held.expiresAt >= this.now() ? held.owner : undefined;
+    return this.live(tenantId, name, this.now())?.owner;
   }
 }

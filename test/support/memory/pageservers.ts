@@ -42,6 +42,11 @@ function nodeIdOf(node: NodeAddress): number {
 }
 
 export const transientFailure = (message = 'unavailable') => new PageserverError(message, 503, true);
+function superseded(message: string): PageserverError {
+  const error = new PageserverError(message, null, false);
+  error.name = 'SupersededError';
+  return error;
+}
 export const refusal = (status = 400, message = 'refused') => new PageserverError(message, status, false);
 
 function matches(call: PageserverCall, m: CallMatch): boolean {
@@ -55,6 +60,8 @@ function matches(call: PageserverCall, m: CallMatch): boolean {
 
 export class FakePageservers implements PageserverApi {
   readonly calls: PageserverCall[] = [];
+  /** location_config calls abandoned because their generation was superseded (never sent). */
+  readonly abandoned: Array<{ node: number; shard: string; conf: LocationConfig }> = [];
   /** Nodes that do not answer at all. */
   readonly down = new Set<number>();
   /** What each node holds: node → formatted shard id → config. */
@@ -121,9 +128,15 @@ export class FakePageservers implements PageserverApi {
     address: NodeAddress,
     id: TenantShardId,
     conf: LocationConfig,
-    options?: { flushMs?: number; timeoutMs?: number },
+    options?: { flushMs?: number; timeoutMs?: number; stillCurrent?: () => Promise<boolean> },
   ): Promise<void> {
-    const node = await this.enter('putLocationConfig', address, id, [conf, options], conf);
+    // Like the real client, a call whose generation was superseded is abandoned before sending.
+    if (options?.stillCurrent && !(await options.stillCurrent())) {
+      this.abandoned.push({ node: nodeIdOf(address), shard: formatTenantShardId(id), conf: copy(conf) });
+      throw superseded(`location_config on node ${nodeIdOf(address)}: superseded before it was sent`);
+    }
+    const { stillCurrent: _, ...recorded } = options ?? {};
+    const node = await this.enter('putLocationConfig', address, id, [conf, recorded], conf);
     const shard = formatTenantShardId(id);
     if (conf.mode === 'Detached') this.holdings(node).delete(shard);
     else this.holdings(node).set(shard, copy(conf));
@@ -171,8 +184,13 @@ export class FakePageservers implements PageserverApi {
   }
 
   /** Splits in place: the children take the parent's location config. */
-  async shardSplit(address: NodeAddress, id: TenantShardId, newShardCount: number): Promise<string[]> {
-    const node = await this.enter('shardSplit', address, id, [newShardCount]);
+  async shardSplit(
+    address: NodeAddress,
+    id: TenantShardId,
+    newShardCount: number,
+    newStripeSize?: number | null,
+  ): Promise<string[]> {
+    const node = await this.enter('shardSplit', address, id, [newShardCount, newStripeSize ?? null]);
     const held = this.holdings(node);
     const parent = formatTenantShardId(id);
     const conf = held.get(parent);
@@ -180,7 +198,12 @@ export class FakePageservers implements PageserverApi {
     const children = splitChildren(id, newShardCount);
     held.delete(parent);
     for (const child of children)
-      held.set(formatTenantShardId(child), { ...conf, shard_number: child.number, shard_count: child.count });
+      held.set(formatTenantShardId(child), {
+        ...conf,
+        shard_number: child.number,
+        shard_count: child.count,
+        shard_stripe_size: newStripeSize ?? conf.shard_stripe_size,
+      });
     return children.map(formatTenantShardId);
   }
 
