@@ -2,8 +2,6 @@
 // to its handler in lambdas/tasks (the ones deployed as Lambdas), executions run in the
 // background, and each keeps its id, name, status, input, output and event history.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ApiContext } from '../lambdas/api/api-context';
 import type {
   ExecutionStatus,
@@ -12,6 +10,13 @@ import type {
   WorkflowStarter,
 } from '../lambdas/core/ports';
 import { type TaskHandler, taskHandler } from '../lambdas/tasks/registry';
+import {
+  type AslDefinition,
+  loadWorkflow,
+  substitutePlaceholders,
+  type Workflow,
+  walkStates,
+} from '../statemachines/asl';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -25,36 +30,28 @@ promiseStatics.withResolvers ??= () => {
   return { promise, resolve, reject };
 };
 
-const STATEMACHINES_DIR = join(import.meta.dirname, '..', 'statemachines');
-
-type Definition = { States: Record<string, State> };
-type State = {
-  Type: string;
-  Resource?: string;
-  ItemProcessor?: Definition;
-  Iterator?: Definition;
-  Branches?: Definition[];
-  Retry?: Array<{ IntervalSeconds?: number }>;
-};
-
 /** The ASL file with `${TaskName}` placeholders replaced by Lambda ARNs, as CDK substitutes them. */
-export function loadDefinition(workflow: WorkflowName): { definition: Definition; placeholders: string[] } {
-  const text = readFileSync(join(STATEMACHINES_DIR, `${workflow}.asl.json`), 'utf8');
-  const placeholders = [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]!))];
-  const substituted = text.replace(
-    /\$\{([A-Za-z0-9]+)\}/g,
-    (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-  );
-  return { definition: JSON.parse(substituted) as Definition, placeholders };
+export function loadDefinition(workflow: WorkflowName | Workflow): AslDefinition {
+  const { text } = typeof workflow === 'string' ? loadWorkflow(workflow) : workflow;
+  return JSON.parse(
+    substitutePlaceholders(text, (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`),
+  ) as AslDefinition;
 }
 
-/** State name → task name, for every Task state including those inside Map and Parallel. */
-function taskStates(definition: Definition, out = new Map<string, string>()): Map<string, string> {
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Task' && state.Resource) out.set(name, state.Resource.split(':').at(-1)!);
-    if (state.ItemProcessor) taskStates(state.ItemProcessor, out);
-    if (state.Iterator) taskStates(state.Iterator, out);
-    for (const branch of state.Branches ?? []) taskStates(branch, out);
+/**
+ * State name → task name, for every Task state including those inside Map and Parallel. The
+ * library keys local handlers by state name alone, so one name may not stand for two tasks.
+ */
+function taskStates(workflow: Workflow): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { name, path, task } of walkStates(workflow.definition)) {
+    if (task === undefined) continue;
+    const other = out.get(name);
+    if (other !== undefined && other !== task)
+      throw new Error(
+        `${workflow.name}: state ${path.join('.')} runs ${task}, another ${name} runs ${other}`,
+      );
+    out.set(name, task);
   }
   return out;
 }
@@ -84,11 +81,12 @@ export class LocalWorkflowRunner implements WorkflowStarter {
       if (existing.name === name && existing.status === 'RUNNING') return { id: existing.id };
     }
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const { definition } = loadDefinition(workflow);
+    const file = loadWorkflow(workflow);
+    const definition = loadDefinition(file);
     const id = `local:${workflow}:${name}:${randomUUID().slice(0, 8)}`;
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryOverrides: Record<string, number> = {};
-    for (const [state, task] of taskStates(definition)) {
+    for (const [state, task] of taskStates(file)) {
       const base = taskHandler(task);
       if (!base) throw new Error(`${workflow}: state ${state} uses unknown task ${task}`);
       const handler = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
