@@ -13,6 +13,8 @@ import {
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { RouteGroup } from '../lambdas/api/route';
+import type { TableAccess } from '../lambdas/app/task';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
 import { Observability } from './constructs/observability';
@@ -28,6 +30,18 @@ export function secretNames(stage: string) {
     CONTROL_PLANE_JWT_TOKEN_SECRET: `storage-controller/${stage}/control-plane-jwt-token`,
   };
 }
+
+/**
+ * What each API group's function may touch: the probes only read the table; the tenant, node and
+ * debug groups start and watch workflows. (Task functions derive theirs from the task registry.)
+ */
+const API_ACCESS: Record<RouteGroup, { table: TableAccess; workflows: boolean }> = {
+  status: { table: 'read', workflows: false },
+  node: { table: 'write', workflows: true },
+  tenant: { table: 'write', workflows: true },
+  upcall: { table: 'write', workflows: false },
+  debug: { table: 'write', workflows: true },
+};
 
 export interface StorageControllerStackProps extends StackProps {
   settings: StageSettings;
@@ -48,7 +62,7 @@ export class StorageControllerStack extends Stack {
       ...(props.computeHookUrl ? { COMPUTE_HOOK_URL: props.computeHookUrl } : {}),
     };
 
-    const workflows = new Workflows(this, 'Workflows', { settings, environment });
+    const workflows = new Workflows(this, 'Workflows', { settings, environment, store });
     const api = new ControllerApi(this, 'Api', {
       settings,
       environment: { ...environment, STATE_MACHINES: JSON.stringify(workflows.arns) },
@@ -62,26 +76,16 @@ export class StorageControllerStack extends Stack {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
     );
-    const allFunctions = [...api.functions.values(), ...workflows.taskFunctions.values()];
-    // Table access by need: the probes and the listing/checking tasks only read; RaiseFailure
-    // touches nothing; the rest write.
-    const readOnly = new Set([
-      api.functions.get('status'),
-      ...['ListDirty', 'ListNodes', 'CheckCatchUp', 'DetachUnknown'].map((t) =>
-        workflows.taskFunctions.get(t),
-      ),
-    ]);
-    const noTable = new Set([workflows.taskFunctions.get('RaiseFailure')]);
-    for (const fn of allFunctions) {
-      if (readOnly.has(fn)) table.grantReadData(fn);
-      else if (!noTable.has(fn)) table.grantReadWriteData(fn);
+    // Table access: each task function got its declared grant in Workflows; the API groups here.
+    for (const [group, fn] of api.functions) store.grant(fn, API_ACCESS[group].table);
+    for (const fn of [...api.functions.values(), ...workflows.taskFunctions.values()]) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
       );
     }
-    // Starting and watching workflows: the API's tenant, node and debug groups, and the startup
-    // task that starts the cleanup. ARNs come from the fixed names, which avoids a cycle between
-    // a state machine (that invokes the function) and the function (that starts it).
+    // Starting and watching workflows, for the API groups that do. ARNs come from the fixed names,
+    // which avoids a cycle between a state machine (that invokes the function) and the function
+    // (that starts it).
     const executionArns = (name: string) =>
       this.formatArn({
         service: 'states',
@@ -99,14 +103,8 @@ export class StorageControllerStack extends Stack {
       ],
       resources: [...Object.values(workflows.arns), ...machineNames.map(executionArns)],
     });
-    for (const group of ['tenant', 'node', 'debug'] as const)
-      api.functions.get(group)!.addToRolePolicy(workflowAccess);
-    workflows.taskFunctions.get('StartCleanup')!.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:StartExecution'],
-        resources: [workflows.arns['startup-cleanup']],
-      }),
-    );
+    for (const [group, fn] of api.functions)
+      if (API_ACCESS[group].workflows) fn.addToRolePolicy(workflowAccess);
 
     // reconcile-all on a schedule.
     new events.Rule(this, 'ReconcileAllSchedule', {

@@ -1,7 +1,8 @@
 // The single table, with exactly the keys and indexes the store uses (shared with the local stack).
-import { aws_dynamodb as dynamodb } from 'aws-cdk-lib';
+import { aws_dynamodb as dynamodb, type aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GLOBAL_INDEXES, PK, SK, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamo/table-schema';
+import type { TableAccess } from '../../lambdas/app/task';
 import type { StageSettings } from '../stage';
 
 export class ControllerTable extends Construct {
@@ -25,5 +26,11 @@ export class ControllerTable extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       })),
     });
+  }
+
+  /** The grant a declared access needs: read → read actions, write → read and write, none → nothing. */
+  grant(grantee: iam.IGrantable, access: TableAccess): void {
+    if (access === 'read') this.table.grantReadData(grantee);
+    else if (access === 'write') this.table.grantReadWriteData(grantee);
   }
 }

@@ -1,23 +1,27 @@
 // One state machine per statemachines/*.asl.json, its `${Task}` placeholders substituted with the
-// ARNs of one task function each. State machine names are fixed per stage so that functions can
-// be told the ARNs without a dependency cycle.
-import { readFileSync } from 'node:fs';
+// ARNs of one task function each. Each function is derived from its entry in the task registry:
+// timeout from the budget, table grant from the declared access, StartExecution on the workflows
+// it starts. State machine names are fixed per stage so that functions can be told the ARNs
+// without a dependency cycle.
 import { join } from 'node:path';
-import { ArnFormat, Duration, aws_logs as logs, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Duration,
+  aws_iam as iam,
+  aws_logs as logs,
+  Stack,
+  aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { AnyTask } from '../../lambdas/app/task';
 import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
+import { TASKS } from '../../lambdas/tasks/registry';
+import { loadWorkflow } from '../../statemachines/asl';
 import type { StageSettings } from '../stage';
 import { ControllerFunction } from './controller-function';
+import type { ControllerTable } from './controller-table';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-
-export function aslText(workflow: WorkflowName): string {
-  return readFileSync(join(ROOT, 'statemachines', `${workflow}.asl.json`), 'utf8');
-}
-
-export function taskNames(text: string): string[] {
-  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]!))];
-}
 
 export function stateMachineName(stage: string, workflow: WorkflowName): string {
   return `storage-controller-${stage}-${workflow}`;
@@ -26,6 +30,10 @@ export function stateMachineName(stage: string, workflow: WorkflowName): string 
 export interface WorkflowsProps {
   settings: StageSettings;
   environment: Record<string, string>;
+  /** Each task function gets the grant its registry entry declares. */
+  store: ControllerTable;
+  /** The registry the functions derive from (tests pass another to see synth refuse it). */
+  tasks?: Readonly<Record<string, AnyTask>>;
 }
 
 export class Workflows extends Construct {
@@ -50,22 +58,16 @@ export class Workflows extends Construct {
     ) as Record<WorkflowName, string>;
     const environment = { ...props.environment, STATE_MACHINES: JSON.stringify(this.arns) };
 
+    const tasks = props.tasks ?? TASKS;
     for (const workflow of WORKFLOWS) {
-      const text = aslText(workflow);
+      const { text, placeholders } = loadWorkflow(workflow);
       const substitutions: Record<string, string> = {};
-      for (const task of taskNames(text)) {
-        let fn = this.taskFunctions.get(task);
-        if (!fn) {
-          fn = new ControllerFunction(this, `Task${task}`, {
-            entry: join(ROOT, 'lambdas', 'handlers', 'task.ts'),
-            environment: { ...environment, TASK_NAME: task },
-            // Below the states' TimeoutSeconds, so a stuck call fails as a Lambda error first.
-            timeout: Duration.seconds(25),
-            removalPolicy: props.settings.removalPolicy,
-          });
-          this.taskFunctions.set(task, fn);
-        }
-        substitutions[task] = fn.functionArn;
+      for (const name of placeholders) {
+        const task = tasks[name];
+        // A placeholder nothing answers would deploy a state machine that cannot run.
+        if (!task) throw new Error(`statemachines/${workflow}.asl.json: task ${name} is not in the registry`);
+        const fn = this.taskFunctions.get(name) ?? this.taskFunction(task, environment, props);
+        substitutions[name] = fn.functionArn;
       }
       const machine = new sfn.StateMachine(this, `Workflow-${workflow}`, {
         stateMachineName: stateMachineName(props.settings.stage, workflow),
@@ -81,8 +83,29 @@ export class Workflows extends Construct {
           includeExecutionData: false,
         },
       });
-      for (const task of taskNames(text)) this.taskFunctions.get(task)!.grantInvoke(machine);
+      for (const name of placeholders) this.taskFunctions.get(name)!.grantInvoke(machine);
       this.stateMachines.set(workflow, machine);
     }
+  }
+
+  private taskFunction(task: AnyTask, environment: Record<string, string>, props: WorkflowsProps) {
+    const fn = new ControllerFunction(this, `Task${task.name}`, {
+      entry: join(ROOT, 'lambdas', 'handlers', 'task.ts'),
+      environment: { ...environment, TASK_NAME: task.name },
+      // The task's time budget, stated once in its registry entry.
+      timeout: Duration.seconds(task.budgetSeconds),
+      removalPolicy: props.settings.removalPolicy,
+    });
+    props.store.grant(fn, task.table);
+    if (task.starts?.length) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: task.starts.map((w) => this.arns[w]),
+        }),
+      );
+    }
+    this.taskFunctions.set(task.name, fn);
+    return fn;
   }
 }

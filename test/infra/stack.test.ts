@@ -1,14 +1,18 @@
 // The CDK stack as a template: routes from the route table, state machines from the ASL files,
 // schedule, startup trigger, table settings and scoped permissions. Bundling is skipped here.
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/api/route-table';
-import { WORKFLOWS } from '../../lambdas/core/ports';
-import { aslText, stateMachineName, taskNames } from '../../lib/constructs/workflows';
+import type { AnyTask } from '../../lambdas/app/task';
+import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
+import { TASK_LIST, TASKS } from '../../lambdas/tasks/registry';
+import { ControllerTable } from '../../lib/constructs/controller-table';
+import { stateMachineName, Workflows } from '../../lib/constructs/workflows';
 import { stageSettings } from '../../lib/stage';
 import { StorageControllerStack } from '../../lib/storage-controller-stack';
+import { aslText, placeholders } from '../../statemachines/asl';
 
 let template: Template;
 let app: App;
@@ -19,7 +23,77 @@ beforeAll(() => {
 }, 120_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-const resources = (type: string) => Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+const resourcesOf = (t: Template, type: string) =>
+  Object.entries(t.findResources(type)) as Array<[string, Resource]>;
+const resources = (type: string) => resourcesOf(template, type);
+
+type Statement = { Action: string | string[]; Resource: unknown };
+
+/** The task functions of a template, by their TASK_NAME, each with the statements of its role. */
+function taskFunctionsOf(t: Template) {
+  const policies = resourcesOf(t, 'AWS::IAM::Policy');
+  return resourcesOf(t, 'AWS::Lambda::Function').flatMap(([, fn]) => {
+    const name = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+      ?.TASK_NAME;
+    if (typeof name !== 'string') return [];
+    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = policies
+      .filter(([, p]) => (p.Properties.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === role))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    /** The state machines (by workflow) this function may start executions of. */
+    const starts = statements
+      .filter((st) => [st.Action].flat().includes('states:StartExecution'))
+      .flatMap((st) => [
+        ...JSON.stringify(st.Resource).matchAll(/stateMachine:storage-controller-\w+-([a-z-]+)/g),
+      ])
+      .map((m) => m[1]!)
+      .sort();
+    return [{ name, timeout: fn.Properties.Timeout, actions, starts }];
+  });
+}
+
+const DYNAMO_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:*',
+];
+
+/** Each function's timeout, table actions and StartExecution resources agree with its task. */
+function expectDerivedFromRegistry(t: Template, tasks: Record<string, AnyTask>) {
+  const functions = taskFunctionsOf(t);
+  expect(functions.map((f) => f.name).sort()).toEqual(Object.keys(tasks).sort());
+  for (const fn of functions) {
+    const task = tasks[fn.name]!;
+    expect(fn.timeout, fn.name).toBe(task.budgetSeconds);
+    const dynamo = fn.actions.filter((a) => a.startsWith('dynamodb:'));
+    if (task.table === 'none') expect(dynamo, fn.name).toEqual([]);
+    if (task.table === 'read') {
+      expect(dynamo, fn.name).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+      expect(
+        dynamo.filter((a) => DYNAMO_WRITES.includes(a)),
+        fn.name,
+      ).toEqual([]);
+    }
+    if (task.table === 'write')
+      expect(dynamo, fn.name).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+      );
+    expect(fn.starts, fn.name).toEqual([...(task.starts ?? [])].sort());
+  }
+}
+
+/** Workflows alone, in a stack of its own, from a registry a test chose. */
+function workflowsFrom(tasks: Record<string, AnyTask>): Template {
+  const scratch = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(scratch, 'Scratch');
+  const settings = stageSettings('staging');
+  const store = new ControllerTable(stack, 'Store', settings);
+  new Workflows(stack, 'Workflows', { settings, environment: {}, store, tasks });
+  return Template.fromStack(stack);
+}
 
 describe('the stack', () => {
   it('has a route, with a Lambda integration, for every entry of the route table', () => {
@@ -38,7 +112,7 @@ describe('the stack', () => {
       ) as [[string, Resource]];
       expect(machine.Properties.DefinitionString).toBe(text);
       const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, unknown>;
-      expect(Object.keys(substitutions).sort()).toEqual(taskNames(text).sort());
+      expect(Object.keys(substitutions).sort()).toEqual(placeholders(text).sort());
       for (const value of Object.values(substitutions))
         expect(JSON.stringify(value)).toMatch(/Fn::GetAtt.*Arn/);
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
@@ -165,5 +239,38 @@ describe('the stack', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: Match.stringLikeRegexp('reconcile'),
     });
+  });
+
+  it('derives each task function from its registry entry: timeout, table grant, workflows it starts', () => {
+    expectDerivedFromRegistry(template, TASKS);
+    // The one task that starts a workflow today, spelled out so the check above has a case.
+    expect(taskFunctionsOf(template).find((f) => f.name === 'StartCleanup')?.starts).toEqual([
+      'startup-cleanup',
+    ]);
+  });
+});
+
+describe('task functions from another registry', () => {
+  it('follow changed budgets, table access and starts', () => {
+    const changed: Record<string, AnyTask> = {
+      ...TASKS,
+      ListDirty: { ...TASKS.ListDirty!, budgetSeconds: 7, table: 'none' },
+      ReconcileShard: { ...TASKS.ReconcileShard!, table: 'read', starts: ['migrate', 'reconcile-all'] },
+      StartCleanup: { ...TASKS.StartCleanup!, budgetSeconds: 40, starts: [] as WorkflowName[] },
+    };
+    const t = workflowsFrom(changed);
+    expectDerivedFromRegistry(t, changed);
+    const byName = new Map(taskFunctionsOf(t).map((f) => [f.name, f]));
+    expect(byName.get('ListDirty')).toMatchObject({ timeout: 7, starts: [] });
+    expect(byName.get('ReconcileShard')?.starts).toEqual(['migrate', 'reconcile-all']);
+    expect(byName.get('StartCleanup')).toMatchObject({ timeout: 40, starts: [] });
+  });
+
+  it('refuse to synthesize when an ASL file names a task the registry lacks', () => {
+    const { ListDirty: _missing, ...rest } = TASKS;
+    expect(() => workflowsFrom(rest)).toThrow(
+      /reconcile-all\.asl\.json: task ListDirty is not in the registry/,
+    );
+    expect(TASK_LIST.some((t) => t.name === 'ListDirty')).toBe(true);
   });
 });
