@@ -13,6 +13,7 @@ import { newNode } from '../../../lambdas/core/model/node';
 import type { Tenant } from '../../../lambdas/core/model/tenant';
 import { newShard, shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import type { ControllerMetaStore, LeaseStore, NodeStore, TenantStore } from '../../../lambdas/core/ports';
+import { isDirty } from '../../../lambdas/core/reconcile-plan';
 import { createTestTable, type TestTable } from '../../support/dynamo';
 import {
   MemoryControllerMetaStore,
@@ -327,10 +328,13 @@ describe.each([
       const one = (await s.tenants.getShard(shards[1]!.id))!;
       await s.tenants.saveShards([{ before: one, after: settled(one) }]);
       expect(await listAll(10)).toEqual([`${t}-0004`, `${t}-0204`]);
-      // A splitting shard waits for its split, not for a reconcile.
+      // Whatever isDirty says of a shard (a split in progress, say) is what the queue holds.
       const zero = (await s.tenants.getShard(shards[0]!.id))!;
-      await s.tenants.saveShards([{ before: zero, after: { ...zero, splitting: true } }]);
-      expect(await listAll(1)).toEqual([`${t}-0204`]);
+      await s.tenants.saveShards([{ before: zero, after: { ...settled(zero), splitting: true } }]);
+      const expected = (await s.tenants.getTenantWithShards(t))!.shards
+        .filter(isDirty)
+        .map((x) => formatTenantShardId(x.id));
+      expect(await listAll(1)).toEqual(expected);
     });
 
     it('pages through tenants in id order', async () => {
@@ -387,8 +391,10 @@ describe.each([
   describe('LeaseStore', () => {
     it('admits one owner until release or expiry; the owner may renew', async () => {
       const t = newTenantId();
+      expect(await s.leases.holder(t, 'L')).toBeUndefined();
       expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
       expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
+      expect(await s.leases.holder(t, 'L')).toEqual({ name: 'L', owner: 'a', expiresAt: 1_001_000 });
       // Another lease name of the same tenant is independent.
       expect(await s.leases.acquire(t, 'M', 'b', 1000)).toBe(true);
       expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
@@ -396,6 +402,7 @@ describe.each([
       await s.leases.release(t, 'L', 'b');
       expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
       s.advance(1001);
+      expect(await s.leases.holder(t, 'L')).toBeUndefined();
       expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(true);
       // a's lease expired and b holds it: a's late release must not free it.
       await s.leases.release(t, 'L', 'a');

@@ -46,8 +46,8 @@ export class MemoryLeaseStore implements LeaseStore {
     if (this.leases.get(key)?.owner === owner) this.leases.delete(key);
   }
 
-  /** Test view: who holds a lease now (undefined when free or expired). */
-  holder(tenantId: string, name: string): string | undefined {
-    return this.live(tenantId, name, this.now())?.owner;
+  async holder(tenantId: string, name: string): Promise<LeaseHolder | undefined> {
+    const held = this.live(tenantId, name, this.now());
+    return held ? { name, ...held } : undefined;
   }
 }
