@@ -1,0 +1,215 @@
+// The reconciler against in-memory ports: generations are persisted before a pageserver sees
+// them, observed state is recorded only after a call is confirmed, a failure leaves the shard
+// dirty with its error, and the shard lease admits one reconciler at a time.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { formatTenantShardId, type TenantShardId } from '../../lambdas/core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
+import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
+import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
+import { isDirty } from '../../lambdas/core/reconcile-plan';
+import {
+  type ReconcileOutcome,
+  reconcileDeps,
+  reconcileShard,
+} from '../../lambdas/reconciler/reconcile-shard';
+import { addNodes, type MemoryWorld, memoryWorld, refusal, seedTenant } from '../support/memory';
+
+let w: MemoryWorld;
+beforeEach(async () => {
+  w = memoryWorld();
+  await addNodes(w.nodes, [1, 2, 3]);
+});
+
+const reconcile = (id: TenantShardId, owner = 'test'): Promise<ReconcileOutcome> =>
+  reconcileShard(id, reconcileDeps(w.context, owner), Date.now() + 5_000);
+
+async function shardOn(attached: number, secondary: number[] = [], shape?: (s: TenantShard) => TenantShard) {
+  const { shards } = await seedTenant(w.tenants, {
+    attached: [attached],
+    secondary: [secondary],
+    generation: 4,
+    shape,
+  });
+  return shards[0]!;
+}
+
+/** What `node` confirmed holding, in the shard's current generation, attached alone there. */
+function heldBy(shard: TenantShard, node: number): TenantShard {
+  return {
+    ...shard,
+    generationPageserver: node,
+    observed: { [String(node)]: attachedConf(shardIdentity(shard), shard.config, shard.generation) },
+  };
+}
+
+describe('reconcileShard', () => {
+  it('persists the next generation, issued to the node, before the attach call carries it', async () => {
+    const shard = await shardOn(1);
+    const atCall: Array<TenantShard | undefined> = [];
+    w.pageservers.intercept(async (call) => {
+      if (call.method === 'putLocationConfig') atCall.push(await w.tenants.getShard(shard.id));
+    });
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+
+    const [attach] = w.pageservers.callsTo({ method: 'putLocationConfig', node: 1 });
+    expect(attach?.conf).toMatchObject({ mode: 'AttachedSingle', generation: 5 });
+    // At the moment of the call the table already says generation 5 went to node 1, and the
+    // location is marked unknown (null) rather than claimed.
+    expect(atCall[0]).toMatchObject({ generation: 5, generationPageserver: 1, observed: { '1': null } });
+  });
+
+  it('records what the pageserver confirmed only after it answered', async () => {
+    const shard = await shardOn(1, [2]);
+    const observedAtCall: Array<TenantShard['observed']> = [];
+    w.pageservers.intercept(async (call) => {
+      if (call.method === 'putLocationConfig')
+        observedAtCall.push((await w.tenants.getShard(shard.id))!.observed);
+    });
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+
+    // Two calls (attach 1, secondary 2); during each the node's entry was unknown.
+    expect(w.pageservers.calls.map((c) => [c.node, c.conf?.mode])).toEqual([
+      [1, 'AttachedSingle'],
+      [2, 'Secondary'],
+    ]);
+    expect(observedAtCall[0]?.['1']).toBeNull();
+    expect(observedAtCall[1]?.['2']).toBeNull();
+    const after = (await w.tenants.getShard(shard.id))!;
+    expect(after.observed).toEqual({
+      '1': attachedConf(shardIdentity(after), after.config, 5),
+      '2': secondaryConf(shardIdentity(after), after.config),
+    });
+    expect(after.lastError).toBeNull();
+    expect(isDirty(after)).toBe(false);
+    expect(w.tenants.dirtyIds()).toEqual([]);
+    // And the pageservers hold exactly that.
+    expect(w.pageservers.held(1)[formatTenantShardId(shard.id)]).toEqual(after.observed['1']);
+  });
+
+  it('tells the compute hook where the shard is once it is attached', async () => {
+    const shard = await shardOn(2);
+    await reconcile(shard.id);
+    expect(w.computeHook.delivered).toEqual([
+      {
+        tenant_id: shard.id.tenantId,
+        stripe_size: null,
+        preferred_az: null,
+        shards: [{ node_id: 2, shard_number: 0 }],
+      },
+    ]);
+    expect((await w.tenants.getShard(shard.id))?.pendingComputeNotification).toBe(false);
+  });
+
+  it('leaves a shard whose attach failed dirty, with the error, and does not drop the old location', async () => {
+    // Intent moved from 2 to 1; node 2 still holds the shard.
+    const shard = await shardOn(1, [], (s) => heldBy(s, 2));
+    w.pageservers.failNext(
+      { method: 'putLocationConfig', node: 1, mode: 'AttachedSingle' },
+      refusal(500, 'disk full'),
+    );
+    const outcome = await reconcile(shard.id);
+
+    expect(outcome.status).toBe('error');
+    const after = (await w.tenants.getShard(shard.id))!;
+    expect(after.lastError).toMatch(/disk full/);
+    expect(isDirty(after)).toBe(true);
+    expect(w.tenants.dirtyIds()).toEqual([formatTenantShardId(shard.id)]);
+    // The generation issued for the failed attach stays used: a retry gets a newer one.
+    expect(after.generation).toBe(5);
+    // Node 2 was never told to detach, and we still believe it holds something.
+    expect(w.pageservers.callsTo({ node: 2, mode: 'Detached' })).toEqual([]);
+    expect(String(2) in after.observed).toBe(true);
+    expect(w.computeHook.attempts).toEqual([]);
+
+    // The next reconcile succeeds in a newer generation, then detaches the old location.
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    const healed = (await w.tenants.getShard(shard.id))!;
+    expect(healed.generation).toBe(6);
+    expect(Object.keys(healed.observed)).toEqual(['1']);
+    expect(healed.lastError).toBeNull();
+    expect(w.pageservers.held(2)).toEqual({});
+  });
+
+  it('moves an attachment in a safe order: old holder demoted, new one attached and announced, then old detached', async () => {
+    const shard = await shardOn(1, [], (s) => heldBy(s, 2));
+    const events: string[] = [];
+    w.pageservers.intercept((call) => {
+      if (call.method === 'putLocationConfig')
+        events.push(`${call.conf?.mode}@${call.node} gen ${call.conf?.generation}`);
+    });
+    w.computeHook.onNotify = (n) => {
+      events.push(`notify ${n.shards.map((s) => s.node_id).join(',')}`);
+    };
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(events).toEqual([
+      // The old holder keeps its own generation but stops acting as the only one.
+      'AttachedStale@2 gen 4',
+      'AttachedSingle@1 gen 5',
+      'notify 1',
+      'Detached@2 gen null',
+    ]);
+    const after = (await w.tenants.getShard(shard.id))!;
+    expect(after).toMatchObject({ generation: 5, generationPageserver: 1 });
+    expect(Object.keys(after.observed)).toEqual(['1']);
+  });
+
+  it('does not call an Offline node to attach; the shard stays dirty', async () => {
+    const shard = await shardOn(3);
+    const node = (await w.nodes.get(3))!;
+    await w.nodes.update(3, node.version, { availability: 'Offline' });
+    const outcome = await reconcile(shard.id);
+    expect(outcome.status).toBe('error');
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig', node: 3 })).toEqual([]);
+    const after = (await w.tenants.getShard(shard.id))!;
+    expect(after.lastError).toMatch(/offline/);
+    expect(isDirty(after)).toBe(true);
+  });
+
+  it('is a no-op on a settled shard', async () => {
+    const shard = await shardOn(1, [], (s) => heldBy(s, 1));
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(w.pageservers.calls).toEqual([]);
+    expect((await w.tenants.getShard(shard.id))?.version).toBe(1);
+  });
+
+  it('lets only one reconciler work on a shard at a time', async () => {
+    const shard = await shardOn(1);
+    const second: ReconcileOutcome[] = [];
+    // While the first reconciler is inside its attach call, a second one tries the same shard.
+    w.pageservers.intercept(async (call) => {
+      if (call.method === 'putLocationConfig' && second.length === 0)
+        second.push(await reconcile(shard.id, 'other'));
+    });
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(second).toEqual([{ status: 'busy' }]);
+    // One attach, one generation: the second reconciler issued nothing.
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toHaveLength(1);
+    expect((await w.tenants.getShard(shard.id))?.generation).toBe(5);
+    // The lease is released at the end.
+    expect(await w.leases.holder(shard.id.tenantId, shardLease(shard.id))).toBeUndefined();
+  });
+
+  it('answers busy, touching nothing, while someone else holds the shard lease', async () => {
+    const shard = await shardOn(1);
+    expect(await w.leases.acquireShard(shard.id, 'migration', 60_000)).toBe(true);
+    expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
+    expect(w.pageservers.calls).toEqual([]);
+    expect(await w.tenants.getShard(shard.id)).toEqual(shard);
+    // Once the holder's lease expires, reconciling proceeds.
+    w.advance(60_001);
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+  });
+
+  it('stays out while a tenant operation runs, unless it runs on the operation’s behalf', async () => {
+    const shard = await shardOn(1);
+    expect(await w.leases.acquire(shard.id.tenantId, TENANT_OPERATION_LEASE, 'split-1', 60_000)).toBe(true);
+    expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
+    expect(w.pageservers.calls).toEqual([]);
+    const outcome = await reconcileShard(
+      shard.id,
+      { ...reconcileDeps(w.context, 'split-1'), under: 'split-1' },
+      Date.now() + 5_000,
+    );
+    expect(outcome).toEqual({ status: 'ok' });
+  });
+});
