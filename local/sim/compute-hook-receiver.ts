@@ -1,5 +1,7 @@
 // Stands in for the cloud control plane's compute hook: records every notification and can be
-// told to fail, answer late, or hang (programmatically or over HTTP at /sim/v1/faults).
+// told to fail, answer late, hang (then drop, with dropAfterMs), or record a notification and lose
+// the answer (applyThenDrop), programmatically or over HTTP at /sim/v1/faults. A restart fault
+// answers 503 here.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { type Fault, FaultInjector, faultSchema } from './faults';
 import { close, HttpError, listen, readJson, sendJson } from './http-util';
@@ -53,15 +55,18 @@ export async function startComputeHookReceiver(
       if (path === '/sim/v1/notifications' && method === 'GET') return sendJson(req, res, 200, notifications);
       if (method !== 'PUT') throw new HttpError(405, `${method} not allowed`);
       const decision = faults.decide(method, path);
-      if (decision.kind === 'hang') {
+      const holdThenDrop = (dropAfterMs: number | undefined) => {
+        if (dropAfterMs === 0) return void res.destroy();
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
-        return;
-      }
+        if (dropAfterMs !== undefined) setTimeout(() => res.destroy(), dropAfterMs).unref();
+      };
+      if (decision.kind === 'hang') return holdThenDrop(decision.dropAfterMs);
       if (decision.kind === 'delay') await new Promise((r) => setTimeout(r, decision.ms));
       const body = (await readJson(req)) as ReceivedNotification['body'];
       if (decision.kind === 'fail')
         throw new HttpError(decision.status, `injected fault: ${decision.status}`);
+      if (decision.kind === 'restart') throw new HttpError(503, 'injected fault: restarting');
       const header = req.headers.authorization;
       const authorization = !header
         ? 'none'
@@ -69,6 +74,7 @@ export async function startComputeHookReceiver(
           ? 'valid'
           : 'invalid';
       notifications.push({ body, authorization, at: Date.now() });
+      if (decision.kind === 'applyThenDrop') return holdThenDrop(decision.dropAfterMs);
       sendJson(req, res, 200, null);
     };
     handle().catch((error) => {

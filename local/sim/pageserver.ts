@@ -1,6 +1,10 @@
 // A simulated pageserver: a real HTTP server implementing the management API the controller
 // calls (reference/wire-formats.md §4, §5), the re-attach contract on start, a "disk" that
 // survives restarts, fault injection, and a shared remote storage that records generations.
+//
+// It is no kinder than a real pageserver: it obeys whatever generation it is told (refusing a
+// lower one only when asked to, as newer pageservers do), a restart takes time and tenant calls
+// meanwhile get 503, and faults can apply a call and lose its answer or hang and then drop.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as z from 'zod';
 import {
@@ -12,13 +16,20 @@ import {
   splitChildren,
 } from '../../lambdas/core/ids';
 import { LOCATION_MODES, type LocationConfig } from '../../lambdas/core/model/location-config';
-import { type Fault, FaultInjector, faultSchema } from './faults';
+import { type Fault, FaultInjector, faultSchema, type RestartPlan } from './faults';
 import { close, HttpError, listen, readJson, sendJson } from './http-util';
 import type { SimRemoteStorage, StoredTimeline } from './remote-storage';
+
+/** A deletion a node accepted: in which generation, and when (remote storage's logical clock). */
+export interface RunningDeletion {
+  generation: number;
+  acceptedAt: number;
+}
 
 export interface SimTimeline extends StoredTimeline {
   /** Set while a deletion runs: the time it completes. */
   deletingUntil?: number;
+  deletion?: RunningDeletion;
 }
 
 export interface SimLocation {
@@ -26,6 +37,7 @@ export interface SimLocation {
   timelines: Map<string, SimTimeline>;
   /** Set while a tenant deletion runs: the time it completes. */
   deletingUntil?: number;
+  deletion?: RunningDeletion;
 }
 
 /** What survives a restart. */
@@ -50,6 +62,17 @@ export interface PageserverSimOptions {
   deletionMs?: number;
   /** Pause before re-attach retry n: default min(1.1^n, 3) s. */
   reAttachBackoffMs?: (attempt: number) => number;
+  /**
+   * After a start's re-attach, how long tenant calls still get 503 while tenants load (default
+   * 0). A restart may give its own (RestartPlan.startingMs).
+   */
+  startingMs?: number;
+  /**
+   * Refuse (400) a location_config in a generation lower than the attached one, as newer
+   * pageservers do. Off by default: a pageserver obeys what it is told, and fencing stale
+   * generations is the job of remote storage and validate, not of the simulator.
+   */
+  refuseLowerGeneration?: boolean;
   log?: (message: string) => void;
 }
 
@@ -104,7 +127,13 @@ export class PageserverSim {
   private stopped = true;
   private reAttachLoop: Promise<void> | undefined;
   private hanging = new Set<ServerResponse>();
+  /** Requests whose answer is to be lost: how long to hold it before dropping the connection. */
+  private readonly lost = new WeakMap<ServerResponse, number>();
+  private restarting: Promise<void> | undefined;
+  private startingMs = 0;
   reAttachAttempts = 0;
+  /** Restarts so far (by restart() or a restart fault). */
+  restarts = 0;
 
   constructor(private readonly options: PageserverSimOptions) {
     this.nodeId = options.nodeId;
@@ -129,9 +158,11 @@ export class PageserverSim {
     return !this.stopped;
   }
 
-  async start(): Promise<void> {
+  /** Starts serving; tenant calls get 503 until re-attach is done and `startingMs` more passed. */
+  async start(startingMs = this.options.startingMs ?? 0): Promise<void> {
     this.stopped = false;
-    this.active = !this.options.controlPlaneApi;
+    this.active = false;
+    this.startingMs = startingMs;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         const status = error instanceof HttpError ? error.status : 500;
@@ -139,15 +170,31 @@ export class PageserverSim {
           error instanceof HttpError && error.body !== undefined
             ? error.body
             : { msg: (error as Error).message };
-        if (!res.headersSent) sendJson(req, res, status, body);
+        if (!res.headersSent) this.send(req, res, status, body);
       });
     });
     this.boundPort = await listen(this.server, this.host, this.boundPort);
     this.reportHolder();
-    if (this.options.controlPlaneApi) this.reAttachLoop = this.reAttach();
+    this.reAttachLoop = this.options.controlPlaneApi ? this.reAttach() : this.becomeActive();
+  }
+
+  /** After re-attach: tenants load for startingMs (tenant calls get 503), then the node is active. */
+  private async becomeActive(): Promise<void> {
+    const until = Date.now() + this.startingMs;
+    while (!this.stopped && Date.now() < until)
+      await new Promise((r) => setTimeout(r, Math.min(20, until - Date.now())));
+    if (this.stopped) return;
+    this.active = true;
+    this.reportHolder();
   }
 
   async stop(): Promise<void> {
+    // A restart in progress finishes first (it is bounded), so that stop() leaves the node stopped.
+    await this.restarting;
+    await this.stopNow();
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     this.active = false;
     this.reportHolder();
@@ -158,9 +205,27 @@ export class PageserverSim {
     await this.reAttachLoop;
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+  /**
+   * Stops, stays down for `downMs` (connections refused), starts again, and answers tenant calls
+   * with 503 until its re-attach is done and `startingMs` more passed. A restart asked for while
+   * one runs joins it.
+   */
+  async restart(plan: RestartPlan = {}): Promise<void> {
+    if (this.restarting) return this.restarting;
+    this.restarts += 1;
+    this.restarting = (async () => {
+      await this.stopNow();
+      if (plan.downMs) await new Promise((r) => setTimeout(r, plan.downMs));
+      await this.start(plan.startingMs ?? this.options.startingMs ?? 0);
+    })().finally(() => {
+      this.restarting = undefined;
+    });
+    return this.restarting;
+  }
+
+  /** Whether a restart is under way (stopped, down, or not yet started again). */
+  get isRestarting(): boolean {
+    return this.restarting !== undefined;
   }
 
   /** Resolves once re-attach has completed (or immediately without a control plane). */
@@ -205,10 +270,10 @@ export class PageserverSim {
         const res = await this.upcall('re-attach', { node_id: this.nodeId });
         if (res.ok) {
           const body = (await res.json()) as { tenants: Array<{ id: string; gen: number }> };
+          if (this.stopped) return;
           this.applyReAttach(body.tenants);
-          this.active = true;
-          this.reportHolder();
           this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);
+          await this.becomeActive();
           return;
         }
         await res.arrayBuffer();
@@ -229,7 +294,7 @@ export class PageserverSim {
       const gen = listed.get(shard);
       if (gen !== undefined) {
         loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
-        this.options.storage.recordIssued(shard, gen, this.nodeId);
+        this.options.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
       } else if (isAttached(loc.conf.mode)) {
         this.disk.locations.delete(shard);
       }
@@ -250,7 +315,7 @@ export class PageserverSim {
         },
         timelines: this.download(shard),
       });
-      this.options.storage.recordIssued(shard, gen, this.nodeId);
+      this.options.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
     }
   }
 
@@ -287,29 +352,71 @@ export class PageserverSim {
       ([, l]) => isAttached(l.conf.mode) && l.conf.generation !== null,
     );
     if (attached.length === 0) return [];
+    const validatedAt = this.options.storage.now();
     const res = await this.upcall('validate', {
       tenants: attached.map(([shard, l]) => ({ id: shard, gen: l.conf.generation })),
     });
     if (!res.ok) throw new Error(`validate answered ${res.status}`);
     const body = (await res.json()) as { tenants: Array<{ id: string; valid: boolean }> };
     for (const { id, valid } of body.tenants) {
-      const loc = this.disk.locations.get(id);
-      if (valid && loc?.conf.generation != null)
-        this.options.storage.recordDeletion(id, loc.conf.generation, this.nodeId);
+      const sent = attached.find(([shard]) => shard === id)?.[1].conf.generation;
+      if (valid && sent != null)
+        this.options.storage.recordDeletion(id, sent, this.nodeId, { validatedAt, what: 'queued deletions' });
     }
     return body.tenants;
   }
 
   private finishDeletions(now = Date.now()): void {
+    const storage = this.options.storage;
     for (const [shard, loc] of [...this.disk.locations]) {
       if (loc.deletingUntil !== undefined && loc.deletingUntil <= now) {
         this.disk.locations.delete(shard);
+        if (loc.deletion)
+          storage.recordDeletion(shard, loc.deletion.generation, this.nodeId, {
+            validatedAt: loc.deletion.acceptedAt,
+            untilWall: loc.deletingUntil,
+            what: 'tenant',
+          });
         continue;
       }
       for (const [id, tl] of [...loc.timelines]) {
-        if (tl.deletingUntil !== undefined && tl.deletingUntil <= now) loc.timelines.delete(id);
+        if (tl.deletingUntil !== undefined && tl.deletingUntil <= now) {
+          loc.timelines.delete(id);
+          if (tl.deletion)
+            storage.recordDeletion(shard, tl.deletion.generation, this.nodeId, {
+              validatedAt: tl.deletion.acceptedAt,
+              untilWall: tl.deletingUntil,
+              what: `timeline ${id}`,
+            });
+        }
       }
     }
+  }
+
+  /** Deletions complete on time, not only when the next request comes. */
+  private scheduleFinish(ms: number): void {
+    setTimeout(() => {
+      if (!this.stopped) this.finishDeletions();
+    }, ms + 1).unref();
+  }
+
+  /** Sends an answer, or loses it (drops the connection) if a fault said so. */
+  private send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    const dropAfterMs = this.lost.get(res);
+    if (dropAfterMs === undefined) return sendJson(req, res, status, body);
+    this.options.log?.(`pageserver ${this.nodeId}: ${req.method} ${req.url} served (${status}), answer lost`);
+    this.holdThenDrop(res, dropAfterMs);
+  }
+
+  /** Holds a request open, then drops its connection (at once for 0; never for undefined). */
+  private holdThenDrop(res: ServerResponse, dropAfterMs: number | undefined): void {
+    if (dropAfterMs === 0) {
+      res.destroy();
+      return;
+    }
+    this.hanging.add(res);
+    res.on('close', () => this.hanging.delete(res));
+    if (dropAfterMs !== undefined) setTimeout(() => res.destroy(), dropAfterMs).unref();
   }
 
   private checkAuth(req: IncomingMessage, path: string): void {
@@ -321,7 +428,11 @@ export class PageserverSim {
   }
 
   private requireActive(): void {
-    if (!this.active) throw new HttpError(503, 'Not yet active: waiting for re-attach');
+    if (!this.active)
+      throw new HttpError(
+        503,
+        this.stopped ? 'Shutting down' : 'Not yet active: waiting for re-attach and tenant loading',
+      );
   }
 
   private attachedLocation(shard: string): SimLocation {
@@ -354,19 +465,23 @@ export class PageserverSim {
     const method = req.method ?? 'GET';
     if (!path.startsWith('/sim/')) {
       const decision = this.faults.decide(method, path);
-      if (decision.kind === 'hang') {
-        this.hanging.add(res);
-        res.on('close', () => this.hanging.delete(res));
-        return;
-      }
+      if (decision.kind === 'hang') return this.holdThenDrop(res, decision.dropAfterMs);
       if (decision.kind === 'fail')
         throw new HttpError(decision.status, `injected fault: ${decision.status}`);
       if (decision.kind === 'delay') await new Promise((r) => setTimeout(r, decision.ms));
+      if (decision.kind === 'applyThenDrop') this.lost.set(res, decision.dropAfterMs);
+      if (decision.kind === 'restart') {
+        if (!this.restarting) {
+          this.options.log?.(`pageserver ${this.nodeId}: restarting (fault on ${method} ${path})`);
+          res.once('finish', () => void this.restart(decision.plan));
+        }
+        throw new HttpError(503, 'Shutting down');
+      }
     }
     this.checkAuth(req, path);
     this.finishDeletions();
     const body = method === 'GET' ? null : await readJson(req);
-    const reply = (status: number, value: unknown) => sendJson(req, res, status, value);
+    const reply = (status: number, value: unknown) => this.send(req, res, status, value);
     if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
     if (method === 'GET' && path === '/v1/status') return reply(200, { id: this.nodeId });
     if (method === 'GET' && path === '/v1/utilization') {
@@ -423,8 +538,11 @@ export class PageserverSim {
       if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(404, `NotFound: tenant ${shard}`);
       if (loc.deletingUntil !== undefined) throw new HttpError(409, 'Conflict: deletion already in progress');
       loc.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
-      if (loc.conf.generation !== null)
+      this.scheduleFinish(this.options.deletionMs ?? 100);
+      if (loc.conf.generation !== null) {
         storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-tenant');
+        loc.deletion = { generation: loc.conf.generation, acceptedAt: storage.now() };
+      }
       return reply(202, null);
     }
     if (method === 'PUT' && rest === '/shard_split') return this.shardSplit(shard, body, reply);
@@ -451,8 +569,11 @@ export class PageserverSim {
         const children = [...loc.timelines.values()].some((t) => t.ancestor_timeline_id === m![1]);
         if (children) throw new HttpError(412, 'Precondition failed: timeline has child timelines');
         tl.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
-        if (loc.conf.generation !== null)
+        this.scheduleFinish(this.options.deletionMs ?? 100);
+        if (loc.conf.generation !== null) {
           storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-timeline');
+          tl.deletion = { generation: loc.conf.generation, acceptedAt: storage.now() };
+        }
         return reply(202, null);
       }
     }
@@ -504,7 +625,9 @@ export class PageserverSim {
       isAttached(existing.conf.mode) &&
       existing.conf.generation !== null &&
       generation !== null &&
-      generation < existing.conf.generation
+      generation < existing.conf.generation &&
+      (this.options.refuseLowerGeneration ||
+        this.faults.refuseLowerGeneration('PUT', `/v1/tenant/${shard}/location_config`))
     ) {
       throw new HttpError(400, `Generation ${generation} is less than existing ${existing.conf.generation}`);
     }
@@ -524,7 +647,7 @@ export class PageserverSim {
     this.disk.locations.set(shard, { conf, timelines });
     this.upload(shard);
     if (generation !== null) {
-      this.options.storage.recordIssued(shard, generation, this.nodeId);
+      this.options.storage.recordIssued(shard, generation, this.nodeId, req.mode);
       if (req.mode !== 'AttachedStale')
         this.options.storage.recordWrite(shard, generation, this.nodeId, 'attach');
     }
@@ -532,7 +655,12 @@ export class PageserverSim {
   }
 
   private shardSplit(shard: string, body: unknown, reply: (status: number, value: unknown) => void): void {
-    const parsed = z.object({ new_shard_count: z.number().int().min(1).max(255) }).safeParse(body);
+    const parsed = z
+      .object({
+        new_shard_count: z.number().int().min(1).max(255),
+        new_stripe_size: z.number().int().positive().nullish(),
+      })
+      .safeParse(body);
     if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
     const loc = this.disk.locations.get(shard);
     if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(500, `tenant ${shard} is not attached here`);
@@ -548,11 +676,17 @@ export class PageserverSim {
       const id = parseTenantShardId(child);
       const timelines = new Map([...loc.timelines].map(([k, tl]) => [k, { ...tl }]));
       this.disk.locations.set(child, {
-        conf: { ...loc.conf, mode: 'AttachedSingle', shard_number: id.number, shard_count: id.count },
+        conf: {
+          ...loc.conf,
+          mode: 'AttachedSingle',
+          shard_number: id.number,
+          shard_count: id.count,
+          shard_stripe_size: parsed.data.new_stripe_size ?? loc.conf.shard_stripe_size,
+        },
         timelines,
       });
       if (loc.conf.generation !== null) {
-        this.options.storage.recordIssued(child, loc.conf.generation, this.nodeId);
+        this.options.storage.recordIssued(child, loc.conf.generation, this.nodeId, 'AttachedSingle');
         this.options.storage.recordWrite(child, loc.conf.generation, this.nodeId, 'split');
       }
       this.upload(child);
@@ -660,6 +794,14 @@ export class PageserverSim {
     if (method === 'POST' && m) {
       const by = BigInt((body as { bytes?: number } | null)?.bytes ?? 0x1000);
       return reply(200, { last_record_lsn: formatLsn(this.advanceLsn(m[1]!, m[2]!, by)) });
+    }
+    if (method === 'POST' && path === '/sim/v1/restart') {
+      const parsed = faultSchema.shape.restart.safeParse(body ?? {});
+      if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+      reply(200, null);
+      // After the answer went out: the restart closes every connection, this one included.
+      setImmediate(() => void this.restart(parsed.data ?? {}));
+      return;
     }
     if (method === 'POST' && path === '/sim/v1/flush_deletions')
       return reply(200, { tenants: await this.flushDeletions() });

@@ -1,60 +1,15 @@
 // The pageserver simulator over real HTTP: every endpoint, the re-attach contract, restarts,
 // faults and the safety checker. A tiny real HTTP server plays the controller's upcall API.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The fault kinds that make it as unkind as a real pageserver (503 while restarting, lost
+// answers, hang then drop, obeying any generation) are in pageserver-faults.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type PageserverSim, SimDisk, startPageserverSim } from '../../local/sim/pageserver';
-import { SimRemoteStorage } from '../../local/sim/remote-storage';
+import { type PageserverSim, SimDisk, startPageserverSim } from '../../../local/sim/pageserver';
+import { SimRemoteStorage } from '../../../local/sim/remote-storage';
+import { type FakeController, fakeController } from './fake-controller';
 
 const T = '1f359dd625e519a1a4e8d7509690f6fc';
 const TL = 'de200bd42b49cc1814412c7e592dd6e9';
 const TL2 = 'ab200bd42b49cc1814412c7e592dd6e9';
-
-interface FakeController {
-  url: string;
-  reAttachStatus: number;
-  reAttachTenants: Array<{ id: string; gen: number }>;
-  validCalls: unknown[];
-  valid: boolean;
-  calls: number;
-  server: Server;
-}
-
-async function fakeController(): Promise<FakeController> {
-  const fake = {
-    reAttachStatus: 200,
-    reAttachTenants: [],
-    validCalls: [],
-    valid: true,
-    calls: 0,
-  } as unknown as FakeController;
-  fake.server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += d;
-    });
-    req.on('end', () => {
-      fake.calls += 1;
-      if (req.url?.endsWith('/re-attach')) {
-        res.writeHead(fake.reAttachStatus, { 'content-type': 'application/json' });
-        return res.end(
-          JSON.stringify(
-            fake.reAttachStatus === 200
-              ? { tenants: fake.reAttachTenants }
-              : { msg: 'NotFound: Node not registered' },
-          ),
-        );
-      }
-      const parsed = JSON.parse(body) as { tenants: Array<{ id: string }> };
-      fake.validCalls.push(parsed);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ tenants: parsed.tenants.map((t) => ({ id: t.id, valid: fake.valid })) }));
-    });
-  });
-  await new Promise<void>((r) => fake.server.listen(0, '127.0.0.1', r));
-  fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/upcall/v1`;
-  return fake;
-}
 
 let storage: SimRemoteStorage;
 let sim: PageserverSim;
@@ -120,7 +75,9 @@ describe('location_config', () => {
     ]);
   });
 
-  it('rejects a lower generation, an attach without generation, a secondary with one, and unknown fields', async () => {
+  it('rejects a lower generation (when told to), an attach without generation, a secondary with one, and unknown fields', async () => {
+    // Refusing a lower generation is opt-in: by default the simulator obeys (see the faults tests).
+    await call('PUT', '/sim/v1/faults', { refuseLowerGeneration: true });
     await call('PUT', `/v1/tenant/${T}/location_config`, attached(5));
     const lower = await call('PUT', `/v1/tenant/${T}/location_config`, attached(4));
     expect(lower.status).toBe(400);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ComputeHookReceiver, startComputeHookReceiver } from '../../local/sim/compute-hook-receiver';
+import { type ComputeHookReceiver, startComputeHookReceiver } from '../../../local/sim/compute-hook-receiver';
 
 let hook: ComputeHookReceiver;
 beforeEach(async () => {
@@ -52,5 +52,17 @@ describe('compute hook receiver', () => {
     hook.faults.clear();
     expect((await put()).status).toBe(200);
     await hook.waitFor((all) => all.length === 1, 1000);
+  });
+
+  it('records a notification and loses the answer, or hangs and then drops', async () => {
+    hook.faults.add({ applyThenDrop: true, count: 1 });
+    await expect(put()).rejects.toThrow();
+    expect(hook.notifications).toHaveLength(1);
+    hook.faults.add({ hang: true, dropAfterMs: 100, count: 1 });
+    const started = Date.now();
+    await expect(put()).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(hook.notifications).toHaveLength(1);
+    expect((await put()).status).toBe(200);
   });
 });
