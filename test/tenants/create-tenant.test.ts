@@ -1,0 +1,169 @@
+// Tenant create on in-memory ports: every shard is scheduled before anything is written, so a
+// scheduling failure persists nothing; an existing tenant is a 409; the API's create places the
+// shards and reports the generation each one runs in.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../lambdas/core/errors';
+import { formatTenantShardId } from '../../lambdas/core/ids';
+import { countsFromIntents } from '../../lambdas/core/scheduler';
+import {
+  type CreateTenantRequest,
+  createAndPlaceTenant,
+  createTenant,
+} from '../../lambdas/tenants/create-tenant';
+import { addNodes, type MemoryWorld, memoryWorld, newTenantId } from '../support/memory';
+
+let w: MemoryWorld;
+beforeEach(() => {
+  w = memoryWorld();
+});
+
+function request(fields: Partial<CreateTenantRequest> = {}): CreateTenantRequest {
+  return {
+    tenantId: newTenantId(),
+    generation: 1,
+    shardCount: 4,
+    stripeSize: 8192,
+    policy: { kind: 'Attached', secondaries: 0 },
+    config: {},
+    ...fields,
+  };
+}
+
+async function loads() {
+  return (await w.nodes.list()).map((n) => [n.id, n.attachedCount, n.secondaryCount]);
+}
+
+describe('createTenant', () => {
+  it('spreads the shards over the nodes and stores tenant, shards and node counters together', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const req = request({ policy: { kind: 'Attached', secondaries: 1 } });
+    const created = await createTenant(w.context, req);
+    expect(created.map((s) => s.version)).toEqual([1, 1, 1, 1]);
+    const stored = (await w.tenants.getTenantWithShards(req.tenantId))!;
+    expect(stored.tenant).toMatchObject({ tenantId: req.tenantId, shardCount: 4, version: 1 });
+    expect(stored.shards).toEqual(created);
+    // Each shard attached on one node with a secondary on the other.
+    for (const shard of stored.shards) {
+      expect(shard.intent.secondary).toHaveLength(1);
+      expect(shard.intent.secondary[0]).not.toBe(shard.intent.attached);
+      expect(shard.generation).toBe(1);
+    }
+    // The node counters say what the intents say, and the load (attached + secondary) is even.
+    const counts = countsFromIntents(stored.shards.map((s) => s.intent));
+    expect(await loads()).toEqual(
+      [1, 2].map((n) => [n, counts.get(n)?.attached ?? 0, counts.get(n)?.secondary ?? 0]),
+    );
+    expect((await loads()).map(([, a, s]) => a! + s!)).toEqual([4, 4]);
+    expect((await w.tenants.nodeMemberships(1)).length).toBe(4);
+  });
+
+  it('persists nothing when a shard cannot be scheduled', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    let scheduleErrors = 0;
+    // Two secondaries plus an attachment need three nodes.
+    const req = request({ policy: { kind: 'Attached', secondaries: 2 } });
+    const error = await createTenant(w.context, req, () => {
+      scheduleErrors += 1;
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toMatch(/Scheduling error/);
+    expect(scheduleErrors).toBe(1);
+    expect(await w.tenants.getTenant(req.tenantId)).toBeUndefined();
+    expect(w.tenants.writes).toEqual([]);
+    expect(await loads()).toEqual([
+      [1, 0, 0],
+      [2, 0, 0],
+    ]);
+    expect(await w.tenants.nodeMemberships(1)).toEqual([]);
+  });
+
+  it('persists nothing when there is no node at all', async () => {
+    const req = request();
+    await expect(createTenant(w.context, req)).rejects.toThrow(ConflictError);
+    expect(await w.tenants.getTenant(req.tenantId)).toBeUndefined();
+  });
+
+  it('answers 409 for a tenant that exists, and leaves it as it was', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const req = request();
+    await createTenant(w.context, req);
+    const before = await w.tenants.getTenantWithShards(req.tenantId);
+    const again = await createTenant(w.context, { ...req, shardCount: 2, generation: 7 }).catch(
+      (e: unknown) => e,
+    );
+    expect(again).toBeInstanceOf(ConflictError);
+    expect((again as ConflictError).status).toBe(409);
+    expect(await w.tenants.getTenantWithShards(req.tenantId)).toEqual(before);
+    expect(await loads()).toEqual([
+      [1, 2, 0],
+      [2, 2, 0],
+    ]);
+  });
+
+  it('lets exactly one of two concurrent creates of the same tenant win; the other gets 409', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const req = request({ shardCount: 2 });
+    const results = await Promise.allSettled([createTenant(w.context, req), createTenant(w.context, req)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(ConflictError);
+    // Counted once: the loser's write left no trace.
+    expect(await loads()).toEqual([
+      [1, 1, 0],
+      [2, 1, 0],
+    ]);
+  });
+
+  it('persists nothing when a chosen node vanishes before the write', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const list = w.nodes.list.bind(w.nodes);
+    // The node is dropped between scheduling (which listed it) and the write.
+    w.nodes.list = async () => {
+      const nodes = await list();
+      await w.nodes.delete(2);
+      return nodes;
+    };
+    const req = request({ shardCount: 2 });
+    await expect(createTenant(w.context, req)).rejects.toThrow();
+    expect(await w.tenants.getTenant(req.tenantId)).toBeUndefined();
+    expect(await w.tenants.nodeMemberships(1)).toEqual([]);
+    expect((await w.nodes.get(1))?.attachedCount).toBe(0);
+  });
+});
+
+describe('createAndPlaceTenant', () => {
+  it('attaches every shard and answers with the generation each runs in', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const req = request({ generation: 3, shardCount: 2 });
+    const shards = await createAndPlaceTenant(w.context, req, 'create-1');
+    // The first attach issues generation + 1, persisted before the pageserver saw it.
+    expect(shards.map((s) => [formatTenantShardId(s.id), s.generation, s.intent.attached])).toEqual([
+      [`${req.tenantId}-0002`, 4, 1],
+      [`${req.tenantId}-0102`, 4, 2],
+    ]);
+    expect(w.pageservers.held(1)[`${req.tenantId}-0002`]).toMatchObject({
+      mode: 'AttachedSingle',
+      generation: 4,
+    });
+    expect(w.pageservers.held(2)[`${req.tenantId}-0102`]).toMatchObject({
+      mode: 'AttachedSingle',
+      generation: 4,
+    });
+    // Placed: the control plane heard of both shards, and nothing is left to reconcile.
+    expect(w.computeHook.delivered.at(-1)?.shards).toEqual([
+      { node_id: 1, shard_number: 0 },
+      { node_id: 2, shard_number: 1 },
+    ]);
+    expect(w.tenants.dirtyIds()).toEqual([]);
+  });
+
+  it('still creates the tenant when a pageserver fails; the shard is left dirty for reconcile-all', async () => {
+    await addNodes(w.nodes, [1]);
+    w.pageservers.down.add(1);
+    const req = request({ shardCount: 0 });
+    const [shard] = await createAndPlaceTenant(w.context, req, 'create-2');
+    expect(shard?.lastError).toMatch(/node 1/);
+    expect(w.tenants.dirtyIds()).toEqual([req.tenantId]);
+    expect(w.computeHook.attempts).toEqual([]);
+  });
+});
