@@ -1,0 +1,148 @@
+// re-attach on in-memory ports: a restarting pageserver gets a new generation for every shard
+// whose latest generation was issued to it, persisted before the answer; locations it must drop
+// are forgotten; nothing else is touched, and a concurrent write is never lost.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../lambdas/core/errors';
+import { formatTenantShardId } from '../../lambdas/core/ids';
+import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
+import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
+import { isDirty } from '../../lambdas/core/reconcile-plan';
+import { reAttach } from '../../lambdas/nodes/re-attach';
+import { addNodes, type MemoryWorld, memoryWorld, seedTenant } from '../support/memory';
+
+let w: MemoryWorld;
+beforeEach(async () => {
+  w = memoryWorld();
+  await addNodes(w.nodes, [1, 2]);
+});
+
+/** A shard attached on `node` in generation `gen`, confirmed there. */
+const confirmedOn =
+  (node: number, gen = 4) =>
+  (s: TenantShard): TenantShard => ({
+    ...s,
+    generation: gen,
+    generationPageserver: node,
+    observed: { [String(node)]: attachedConf(shardIdentity(s), s.config, gen) },
+  });
+
+async function seed(attached: number, shape: (s: TenantShard) => TenantShard, secondary: number[] = []) {
+  const { shards } = await seedTenant(w.tenants, { attached: [attached], secondary: [secondary], shape });
+  return shards[0]!;
+}
+
+describe('reAttach', () => {
+  it('answers 404 for a node that is not registered', async () => {
+    await expect(reAttach(w.context, 9)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('marks the node Active', async () => {
+    const node = (await w.nodes.get(1))!;
+    await w.nodes.update(1, node.version, { availability: 'Offline' });
+    await reAttach(w.context, 1);
+    expect((await w.nodes.get(1))?.availability).toBe('Active');
+  });
+
+  it('issues a new generation for each shard issued to the node, persisted before it answers', async () => {
+    const a = await seed(1, confirmedOn(1, 4));
+    const b = await seed(1, confirmedOn(1, 9));
+    const answer = await reAttach(w.context, 1);
+    expect(answer).toEqual(
+      [
+        { id: formatTenantShardId(a.id), gen: 5 },
+        { id: formatTenantShardId(b.id), gen: 10 },
+      ].sort((x, y) => (x.id < y.id ? -1 : 1)),
+    );
+    // What was answered is what the table says, and the location is recorded in that generation,
+    // so the shard does not look dirty.
+    for (const { id, gen } of answer) {
+      const stored = (await w.tenants.getShard((id === formatTenantShardId(a.id) ? a : b).id))!;
+      expect(stored.generation).toBe(gen);
+      expect(stored.observed['1']).toEqual(attachedConf(shardIdentity(stored), stored.config, gen));
+      expect(isDirty(stored)).toBe(false);
+    }
+  });
+
+  it('never answers the same generation twice', async () => {
+    const a = await seed(1, confirmedOn(1, 4));
+    const gens: number[] = [];
+    for (let i = 0; i < 3; i++) gens.push(...(await reAttach(w.context, 1)).map((x) => x.gen));
+    expect(gens).toEqual([5, 6, 7]);
+    expect((await w.tenants.getShard(a.id))?.generation).toBe(7);
+  });
+
+  it('leaves out a shard whose newer generation went elsewhere, and forgets the stale copy', async () => {
+    // Node 1 held generation 3 before the shard moved to node 2 in generation 4.
+    const s = await seed(2, (x) => ({
+      ...confirmedOn(2, 4)(x),
+      observed: {
+        '2': attachedConf(shardIdentity(x), x.config, 4),
+        '1': attachedConf(shardIdentity(x), x.config, 3, 'AttachedStale'),
+      },
+    }));
+    expect(await reAttach(w.context, 1)).toEqual([]);
+    const after = (await w.tenants.getShard(s.id))!;
+    // The pageserver drops what it is not told to attach: we no longer believe it holds it.
+    expect(Object.keys(after.observed)).toEqual(['2']);
+    expect(after.generation).toBe(4);
+    expect(await w.tenants.nodeMemberships(1)).toEqual([]);
+  });
+
+  it('keeps secondaries as they are', async () => {
+    const s = await seed(
+      2,
+      (x) => ({
+        ...confirmedOn(2, 4)(x),
+        observed: {
+          '2': attachedConf(shardIdentity(x), x.config, 4),
+          '1': secondaryConf(shardIdentity(x), x.config),
+        },
+      }),
+      [1],
+    );
+    expect(await reAttach(w.context, 1)).toEqual([]);
+    // Content unchanged (whether or not it was rewritten).
+    expect({ ...(await w.tenants.getShard(s.id))!, version: s.version }).toEqual(s);
+  });
+
+  it('leaves a location it never confirmed unknown, so a reconcile attaches it', async () => {
+    // The generation was issued to node 1 but the attach never got an answer.
+    const s = await seed(1, (x) => ({
+      ...x,
+      generation: 4,
+      generationPageserver: 1,
+      observed: { '1': null },
+    }));
+    expect(await reAttach(w.context, 1)).toEqual([{ id: formatTenantShardId(s.id), gen: 5 }]);
+    const after = (await w.tenants.getShard(s.id))!;
+    expect(after.generation).toBe(5);
+    expect(after.observed['1']).toBeNull();
+    expect(isDirty(after)).toBe(true);
+  });
+
+  it('does not touch shards of other nodes', async () => {
+    const other = await seed(2, confirmedOn(2, 4));
+    await reAttach(w.context, 1);
+    expect(await w.tenants.getShard(other.id)).toEqual(other);
+  });
+
+  it('loses no concurrent write: a shard changed under it is re-read and both changes kept', async () => {
+    const s = await seed(1, confirmedOn(1, 4));
+    const save = w.tenants.saveShards.bind(w.tenants);
+    let raced = false;
+    // Just before re-attach writes, someone else changes the shard's config.
+    w.tenants.saveShards = async (changes, tenant) => {
+      if (!raced) {
+        raced = true;
+        const current = (await w.tenants.getShard(s.id))!;
+        await save([{ before: current, after: { ...current, config: { gc_period: '2h' } } }]);
+      }
+      return save(changes, tenant);
+    };
+    const answer = await reAttach(w.context, 1);
+    const after = (await w.tenants.getShard(s.id))!;
+    expect(after.config).toEqual({ gc_period: '2h' });
+    expect(after.generation).toBe(5);
+    expect(answer).toEqual([{ id: formatTenantShardId(s.id), gen: 5 }]);
+  });
+});
