@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { GroupHandler } from '../lambdas/api/build-handler';
+import { responseProblem } from '../lambdas/api/response-check';
 import type { AnyRoute, RouteGroup } from '../lambdas/api/route';
 import { routeKey } from '../lambdas/api/route';
 import { RouteMatcher } from '../lambdas/api/route-match';
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   port: number;
   routes: AnyRoute[];
   handlers: Record<RouteGroup, GroupHandler>;
+  /** Check every 2xx reply against its route's declared response; a mismatch becomes a 500. */
+  validateResponses?: boolean;
 }
 
 function joinHeaders(req: IncomingMessage): Record<string, string> {
@@ -71,12 +74,16 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(bytes);
 }
 
-function sendError(res: ServerResponse, status: number, msg: string, requestId: string): void {
-  send(res, {
+function jsonError(status: number, msg: string, requestId: string): APIGatewayProxyStructuredResultV2 {
+  return {
     statusCode: status,
     headers: { 'content-type': 'application/json', 'x-request-id': requestId },
     body: JSON.stringify({ msg }),
-  });
+  };
+}
+
+function sendError(res: ServerResponse, status: number, msg: string, requestId: string): void {
+  send(res, jsonError(status, msg, requestId));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -146,6 +153,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const result = await Promise.race([handler(event, lambdaContext(match.route.group)), timeout]);
       if (result === 'timeout')
         return sendError(res, 503, 'Service Unavailable: integration timed out', requestId);
+      const problem = options.validateResponses ? responseProblem(match.route, result) : undefined;
+      if (problem) {
+        // Loud on purpose: the reply breaks its declared schema, and so the OpenAPI document.
+        const msg = `Response of ${key} does not match its declared schema: ${problem}`;
+        console.error(msg);
+        return send(res, jsonError(500, msg, requestId));
+      }
       send(res, result);
     } finally {
       clearTimeout(timer);

@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   pageserverTimeoutMs?: number;
   /** Retry pacing and task wrapping for the local workflow runner (tests). */
   workflowOptions?: LocalWorkflowOptions;
+  /** Check every 2xx reply against its route's declared response schema (tests turn this on). */
+  validateResponses?: boolean;
   log?: (message: string) => void;
 }
 
@@ -134,7 +136,13 @@ async function startController(
   const handlers = Object.fromEntries(
     ROUTE_GROUPS.map((group) => [group, buildGroupHandler(routesOfGroup(group), async () => services)]),
   ) as Record<RouteGroup, GroupHandler>;
-  const gateway = await startGateway({ host: options.host, port, routes: ROUTES, handlers });
+  const gateway = await startGateway({
+    host: options.host,
+    port,
+    routes: ROUTES,
+    handlers,
+    validateResponses: options.validateResponses,
+  });
 
   // The background reconcile-all pass (an EventBridge schedule on AWS): one execution at a time.
   // A call made while a pass runs gets a fresh pass after it (that one may have read the dirty

@@ -1,7 +1,14 @@
 // Deletions on pageservers finish in the background: 202 means "still going", 404 "gone". The
 // HTTP call polls (after 1 s, then every 5 s) and answers 200 when gone, or 409 at 25 s so the
 // caller retries later; API Gateway's 29 s limit stays out of reach.
-import type { Reply } from './route';
+import { nullBody } from './responses';
+import type { Reply, RouteResponses } from './route';
+
+/** What a deleting route answers: the two statuses below, both with body `null`. */
+export const deletionResponses: RouteResponses = {
+  200: nullBody('Gone from every pageserver, and from the controller.'),
+  409: nullBody('Still deleting after 25 s: call again.'),
+};
 
 export const DELETION_BUDGET_MS = 25_000;
 

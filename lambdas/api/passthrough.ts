@@ -4,7 +4,13 @@
 import { ConflictError, InternalError, NotFoundError, UnavailableError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import type { ApiContext } from './api-context';
-import type { Reply } from './route';
+import { passthrough } from './responses';
+import type { Reply, RouteResponses } from './route';
+
+/** Whatever shard zero's pageserver answered, status and body as they were. */
+export const relayed: RouteResponses = {
+  200: passthrough("Shard zero's pageserver's answer, relayed verbatim with its status."),
+};
 
 export async function passthroughGet(
   services: ApiContext,

@@ -31,6 +31,18 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/**
+ * What a route answers with one status: a JSON body matching a schema, text of a media type, or
+ * whatever the pageserver it proxies to said. Tests check every 2xx reply against it.
+ */
+export type ResponseSpec =
+  | { kind: 'json'; schema: z.ZodType; description: string }
+  | { kind: 'text'; mediaType: string; description: string }
+  | { kind: 'passthrough'; description: string };
+
+/** Replies by status code. Errors are `{"msg"}` on every route and are not listed. */
+export type RouteResponses = Readonly<Record<number, ResponseSpec>>;
+
 export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   method: HttpMethod;
   /** API Gateway template, e.g. `/control/v1/node/{node_id}/config`. */
@@ -44,6 +56,7 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  responses: RouteResponses;
   handler(request: ApiRequest<P, Q, B>, services: ApiContext): Promise<Reply>;
 }
 

@@ -16,6 +16,7 @@ describe('error logging', () => {
       group: 'debug',
       scope: null,
       summary: 'test',
+      responses: {},
       handler: async () => {
         throw new Error('database password is hunter2');
       },

@@ -7,6 +7,8 @@ import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { rescheduleTenant } from '../../tenants/reschedule-tenant';
 import { describeTenant } from '../render';
+import { tenantDescribeOut, tenantLocateOut } from '../response-schemas';
+import { json, nullBody } from '../responses';
 import { defineRoute, ok } from '../route';
 import { limitParam, tenantIdSchema } from '../schemas';
 
@@ -21,6 +23,7 @@ export const controlTenantRoutes = [
     gated: true,
     summary: "Where each shard is attached, with the pageservers' addresses.",
     params: tenantParams,
+    responses: { 200: json(tenantLocateOut, 'Where each shard is attached.') },
     handler: async ({ params }, services) => {
       const current = await services.tenants.getTenantWithShards(params.tenant_id);
       if (!current || current.shards.length === 0)
@@ -55,6 +58,7 @@ export const controlTenantRoutes = [
     gated: true,
     summary: "Describe a tenant: each shard's placement, errors and flags.",
     params: tenantParams,
+    responses: { 200: json(tenantDescribeOut, 'The tenant, described.') },
     handler: async ({ params }, services) => {
       const current = await services.tenants.getTenantWithShards(params.tenant_id);
       if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
@@ -74,6 +78,12 @@ export const controlTenantRoutes = [
         start_after: tenantIdSchema.optional(),
       })
       .strict(),
+    responses: {
+      200: json(
+        z.array(tenantDescribeOut),
+        'A page of tenants; header x-next-start-after names the next page.',
+      ),
+    },
     handler: async ({ query }, services) => {
       const page = await services.tenants.listTenants(query.limit ?? 100, query.start_after);
       const described = [];
@@ -99,6 +109,7 @@ export const controlTenantRoutes = [
         scheduling: z.enum(SHARD_SCHEDULING_POLICIES).nullish(),
       })
       .strict(),
+    responses: { 200: nullBody('Persisted, and reconciled as far as time allowed.') },
     handler: async ({ params, body, requestId }, services) => {
       const { shards } = await rescheduleTenant(
         services,

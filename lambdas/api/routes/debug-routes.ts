@@ -7,6 +7,8 @@ import { consistencyCheck } from '../../debug/consistency-check';
 import { dropNode, dropTenant } from '../../debug/drop';
 import { allTenants } from '../../tenants/all-tenants';
 import { dumpShard } from '../render';
+import { attachHookOut, inspectOut, schedulerDumpOut, shardDumpOut } from '../response-schemas';
+import { json, nullBody } from '../responses';
 import { defineRoute, ok } from '../route';
 import { nodeIdParams, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
@@ -18,6 +20,7 @@ export const debugRoutes = [
     scope: 'admin',
     summary: 'Forget a node without rescheduling its shards.',
     params: nodeIdParams,
+    responses: { 200: nullBody('Forgotten.') },
     handler: async ({ params }, services) => {
       await dropNode(services, params.node_id);
       return ok(null);
@@ -30,6 +33,7 @@ export const debugRoutes = [
     scope: 'pageserverapi',
     summary: 'Forget a tenant without touching pageservers.',
     params: z.object({ tenant_id: tenantIdSchema }),
+    responses: { 200: nullBody('Forgotten.') },
     handler: async ({ params }, services) => {
       await dropTenant(services.tenants, params.tenant_id);
       return ok(null);
@@ -42,6 +46,7 @@ export const debugRoutes = [
     scope: 'admin',
     summary: 'Test hook: issue a generation for a shard on a node, or detach it (node_id null).',
     body: z.object({ tenant_shard_id: tenantShardIdSchema, node_id: nodeIdSchema.nullable() }).strict(),
+    responses: { 200: json(attachHookOut, 'The generation issued, or null after a detach.') },
     handler: async ({ body }, services) =>
       ok({ gen: await attachHook(services, body.tenant_shard_id, body.node_id) }),
   }),
@@ -52,6 +57,7 @@ export const debugRoutes = [
     scope: 'admin',
     summary: "Test hook: a shard's [generation, attached node], or null.",
     body: z.object({ tenant_shard_id: tenantShardIdSchema }).strict(),
+    responses: { 200: json(inspectOut, 'The attachment, or null.') },
     handler: async ({ body }, services) => {
       const shard = await services.tenants.getShard(body.tenant_shard_id);
       const attachment =
@@ -65,6 +71,7 @@ export const debugRoutes = [
     group: 'debug',
     scope: 'admin',
     summary: 'Dump every tenant shard.',
+    responses: { 200: json(z.array(shardDumpOut), 'Every shard, dumped (unstable shape).') },
     handler: async (_request, services) =>
       ok((await allTenants(services.tenants)).flatMap(({ shards }) => shards.map(dumpShard))),
   }),
@@ -74,6 +81,7 @@ export const debugRoutes = [
     group: 'debug',
     scope: 'admin',
     summary: "Dump the scheduler's view: per node, its load and whether it takes new shards.",
+    responses: { 200: json(schedulerDumpOut, "The scheduler's view (unstable shape).") },
     handler: async (_request, services) => {
       const nodes = await services.nodes.list();
       return ok({
@@ -97,6 +105,7 @@ export const debugRoutes = [
     group: 'debug',
     scope: 'admin',
     summary: 'Recompute node counters and memberships from the shards; 500 listing each mismatch.',
+    responses: { 200: nullBody('Consistent.') },
     handler: async (_request, services) => {
       const problems = await consistencyCheck(services);
       if (problems.length > 0) throw new InternalError(`Consistency check failed: ${problems.join('; ')}`);

@@ -5,6 +5,8 @@ import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';
 import { nodeCameBack, nodeWentOffline } from '../../nodes/node-availability';
 import { registerNode } from '../../nodes/register-node';
+import { nodeOut } from '../response-schemas';
+import { json, nullBody } from '../responses';
 import { defineRoute, ok } from '../route';
 import {
   hostSchema,
@@ -42,6 +44,7 @@ export const nodeRoutes = [
     scope: 'admin',
     summary: 'Register a pageserver (idempotent for identical addresses; 409 for different ones).',
     body: registerBody,
+    responses: { 200: nullBody('Registered (or already registered with these addresses).') },
     handler: async ({ body }, { nodes }) => {
       const registration = {
         id: body.node_id,
@@ -61,6 +64,7 @@ export const nodeRoutes = [
     group: 'node',
     scope: 'admin',
     summary: 'List registered pageservers.',
+    responses: { 200: json(z.array(nodeOut), 'The registered pageservers, in no particular order.') },
     handler: async (_request, { nodes }) => ok((await nodes.list()).map(nodeToJson)),
   }),
   defineRoute({
@@ -71,6 +75,7 @@ export const nodeRoutes = [
     summary: "Set a node's availability and/or scheduling policy.",
     params: nodeIdParams,
     body: configureBody,
+    responses: { 200: nullBody('Configured.') },
     handler: async ({ params, body, requestId }, services) => {
       if (params.node_id !== body.node_id) throw new BadRequestError('Path and body node_id differ');
       const previous = await retryOnConflict(async () => {

@@ -10,8 +10,10 @@ import { deleteTenant } from '../../tenants/delete-tenant';
 import { tenantLocationConfig } from '../../tenants/tenant-location-config';
 import { timeTravel } from '../../tenants/time-travel';
 import { createTimeline, deleteTimeline } from '../../timelines/timelines';
-import { retryDeletion } from '../deletion-polling';
-import { passthroughGet } from '../passthrough';
+import { deletionResponses, retryDeletion } from '../deletion-polling';
+import { passthroughGet, relayed } from '../passthrough';
+import { tenantCreateOut, tenantLocationConfigOut, timelineInfoOut } from '../response-schemas';
+import { json, nullBody } from '../responses';
 import { created, defineRoute, ok } from '../route';
 import { tenantIdSchema, timelineIdSchema } from '../schemas';
 import { nestedTenantConfigSchema, pickTenantConfig, tenantConfigShape } from '../tenant-config-schema';
@@ -92,6 +94,7 @@ export const tenantRoutes = [
     gated: true,
     summary: 'Create a tenant with all its shards (201; 409 if it exists).',
     body: createBody,
+    responses: { 201: json(tenantCreateOut, 'Created: every shard with its node and generation.') },
     handler: async ({ body, requestId }, services) => {
       const tenantId = unshardedTenantId(
         body.new_tenant_id,
@@ -129,6 +132,7 @@ export const tenantRoutes = [
     params: tenantParams,
     query: locationConfigQuery,
     body: locationConfigBody,
+    responses: { 200: json(tenantLocationConfigOut, 'The shards now attached somewhere, with their nodes.') },
     handler: async ({ params, body, requestId }, services) => {
       unshardedTenantId(
         body.tenant_id,
@@ -157,6 +161,7 @@ export const tenantRoutes = [
     summary:
       'Delete a tenant from its pageservers, then its records (200 when gone; 409 if not done in 25 s).',
     params: tenantParams,
+    responses: deletionResponses,
     handler: async ({ params, requestId }, services) =>
       retryDeletion(() => deleteTenant(services, params.tenant_id, `api-${requestId}`)),
   }),
@@ -169,6 +174,7 @@ export const tenantRoutes = [
     summary: 'Create a timeline on every shard: shard zero first, then the others (201).',
     params: tenantParams,
     body: timelineCreateBody,
+    responses: { 201: json(timelineInfoOut, "Created on every shard: shard zero's TimelineInfo.") },
     handler: async ({ params, body, requestId }, services) =>
       created(await createTimeline(services, params.tenant_id, body, `api-${requestId}`)),
   }),
@@ -180,6 +186,7 @@ export const tenantRoutes = [
     gated: true,
     summary: 'Delete a timeline on every shard: the others first, shard zero last (200 when gone).',
     params: timelineParams,
+    responses: deletionResponses,
     handler: async ({ params, requestId }, services) =>
       retryDeletion(() => deleteTimeline(services, params.tenant_id, params.timeline_id, `api-${requestId}`)),
   }),
@@ -193,6 +200,7 @@ export const tenantRoutes = [
     params: tenantParams,
     query: timeTravelQuery,
     body: timeTravelBody,
+    responses: { 200: nullBody('Remote storage rolled back.') },
     handler: async ({ params, query, body }, services) => {
       await timeTravel(services, params.tenant_id, query.travel_to, query.done_if_after, body.shard_counts);
       return ok(null);
@@ -206,6 +214,7 @@ export const tenantRoutes = [
     gated: true,
     summary: 'Tenant status, from the pageserver holding shard zero.',
     params: tenantParams,
+    responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),
@@ -218,6 +227,7 @@ export const tenantRoutes = [
     summary: 'Timeline list, from the pageserver holding shard zero.',
     params: tenantParams,
     query: z.record(z.string(), z.string()),
+    responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),
@@ -230,6 +240,7 @@ export const tenantRoutes = [
     summary: 'Any timeline GET below the list, from the pageserver holding shard zero.',
     params: z.object({ tenant_id: tenantIdSchema, proxy: z.string() }),
     query: z.record(z.string(), z.string()),
+    responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),

@@ -2,6 +2,8 @@
 import * as z from 'zod';
 import { formatTenantShardId } from '../../core/ids';
 import { reAttach } from '../../nodes/re-attach';
+import { reAttachOut, validateOut } from '../response-schemas';
+import { json } from '../responses';
 import { defineRoute, ok } from '../route';
 import { nodeIdSchema, tenantShardIdSchema } from '../schemas';
 
@@ -23,6 +25,7 @@ export const upcallRoutes = [
     summary:
       'Pageserver start-up: marks the node Active and returns the shards to attach, in new generations.',
     body: reAttachBody,
+    responses: { 200: json(reAttachOut, 'The shards to attach, each in a new generation.') },
     handler: async ({ body }, services) => ok({ tenants: await reAttach(services, body.node_id) }),
   }),
   defineRoute({
@@ -33,6 +36,7 @@ export const upcallRoutes = [
     summary:
       "Pageserver deletion queue: is each (shard, generation) still the shard's latest? Unknown shards are valid.",
     body: validateBody,
+    responses: { 200: json(validateOut, 'Per shard, whether its generation is still the latest.') },
     handler: async ({ body }, services) => {
       // Strongly consistent reads of the shard items themselves.
       const tenants = await Promise.all(

@@ -7,6 +7,8 @@ import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
 import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
 import { waitForExecution } from '../../workflows/wait-execution';
+import { executionIdOut, shardSplitOut, workflowDetailOut, workflowExecutionOut } from '../response-schemas';
+import { json, stillRunning } from '../responses';
 import { defineRoute, ok } from '../route';
 import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 
@@ -32,6 +34,7 @@ export const shardSplitRoute = defineRoute({
         .nullish(),
     })
     .strict(),
+  responses: { 200: json(shardSplitOut, 'Split: every child shard.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
     const current = await services.tenants.getTenantWithShards(params.tenant_id);
     if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
@@ -69,6 +72,7 @@ export const migrateRoute = defineRoute({
   summary: "Move one shard's attachment to a node by live migration: 200 {} when done, 202 while it runs.",
   params: z.object({ tenant_shard_id: tenantShardIdSchema }),
   body: z.object({ tenant_shard_id: z.string().optional(), node_id: nodeIdSchema }).strict(),
+  responses: { 200: json(z.strictObject({}), 'Migrated.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
     const shard = await services.tenants.getShard(params.tenant_shard_id);
     if (!shard) throw new NotFoundError('Tenant shard not found');
@@ -108,6 +112,10 @@ export const workflowRoutes = [
     group: 'debug',
     scope: 'admin',
     summary: 'Run startup reconciliation now; 200 with the execution when done, 202 while it runs.',
+    responses: {
+      200: json(z.union([workflowExecutionOut, executionIdOut]), 'Finished: the execution.'),
+      202: json(workflowExecutionOut, 'Still running: the execution so far.'),
+    },
     handler: async (_request, services) => {
       const meta = await services.meta.get();
       // Re-marks the current epoch ready: an on-demand run never makes the service unready.
@@ -133,6 +141,7 @@ export const workflowRoutes = [
         limit: limitParam.optional(),
       })
       .strict(),
+    responses: { 200: json(z.array(workflowExecutionOut), 'Executions, most recent first.') },
     handler: async ({ query }, services) =>
       ok(await services.workflows.list({ status: query.status, limit: query.limit ?? 50 })),
   }),
@@ -143,6 +152,7 @@ export const workflowRoutes = [
     scope: 'admin',
     summary: 'One execution with its event history.',
     params: z.object({ execution_id: z.string().min(1).max(2048) }),
+    responses: { 200: json(workflowDetailOut, 'The execution and its event history.') },
     handler: async ({ params }, services) => {
       const execution = await services.workflows.describe(params.execution_id);
       if (!execution) throw new NotFoundError(`Execution ${params.execution_id} not found`);
