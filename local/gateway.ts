@@ -2,18 +2,28 @@
 // route group's Lambda handler (the very same one deployed on AWS) and writes its result back.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { GroupHandler } from '../lambdas/api/build-handler';
+import { errorResponse } from '../lambdas/api/middleware/error-response';
 import { responseProblem } from '../lambdas/api/response-check';
 import type { AnyRoute, RouteGroup } from '../lambdas/api/route';
 import { routeKey } from '../lambdas/api/route';
-import { RouteMatcher } from '../lambdas/api/route-match';
+import { type RouteMatch, RouteMatcher } from '../lambdas/api/route-match';
 
 /** API Gateway's integration timeout. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 /** Lambda's synchronous payload limit. */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/**
+ * The longest URL (414 beyond) and request head, request line plus headers (431 beyond): the
+ * 16 KiB Node allowed by default. (API Gateway HTTP APIs allow 10240 bytes of request line and
+ * header values.)
+ */
+export const MAX_URL_BYTES = 16 * 1024;
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Node's parser gives up beyond this; below it `handle` applies the limits above, telling which. */
+const PARSER_HEAD_LIMIT = 8 * 1024 * 1024;
 
 export interface Gateway {
   url: string;
@@ -74,6 +84,17 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(bytes);
 }
 
+function sendError(res: ServerResponse, status: number, msg: string, requestId: string): void {
+  send(res, jsonError(status, msg, requestId));
+}
+
+function withRequestId(
+  result: APIGatewayProxyStructuredResultV2,
+  requestId: string,
+): APIGatewayProxyStructuredResultV2 {
+  return { ...result, headers: { ...result.headers, 'x-request-id': requestId } };
+}
+
 function jsonError(status: number, msg: string, requestId: string): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
@@ -82,8 +103,42 @@ function jsonError(status: number, msg: string, requestId: string): APIGatewayPr
   };
 }
 
-function sendError(res: ServerResponse, status: number, msg: string, requestId: string): void {
-  send(res, jsonError(status, msg, requestId));
+/** Bytes of the request line and headers, counted the way they came over the wire. */
+function headBytes(req: IncomingMessage): number {
+  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    size += Buffer.byteLength(req.rawHeaders[i]!) + Buffer.byteLength(req.rawHeaders[i + 1]!) + 4;
+  }
+  return size;
+}
+
+/** Node's own answers to requests it cannot parse, kept, with a `{"msg"}` body added. */
+const PARSE_FAILURES: Record<string, [number, string, string]> = {
+  // Beyond PARSER_HEAD_LIMIT the parser no longer tells whether the URL or a header overflowed.
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    `Request Header Fields Too Large: the request line and headers are over ${PARSER_HEAD_LIMIT} bytes`,
+  ],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'Payload Too Large: chunk extensions too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request Timeout'],
+};
+
+function answerUnparsable(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, msg] = PARSE_FAILURES[error.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    `Bad Request: malformed HTTP request (${error.code ?? error.message})`,
+  ];
+  const body = JSON.stringify({ msg });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -104,9 +159,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     const requestId = req.headers['x-request-id']?.toString() || randomUUID();
+    const urlBytes = Buffer.byteLength(req.url ?? '');
+    if (urlBytes > MAX_URL_BYTES) {
+      const msg = `URI Too Long: the request URL is ${urlBytes} bytes, the limit is ${MAX_URL_BYTES}`;
+      return sendError(res, 414, msg, requestId);
+    }
+    const head = headBytes(req);
+    if (head > MAX_HEAD_BYTES) {
+      const msg = `Request Header Fields Too Large: the request line and headers are ${head} bytes, the limit is ${MAX_HEAD_BYTES}`;
+      return sendError(res, 431, msg, requestId);
+    }
     const body = await readBody(req);
     if (body === 'too-large') return sendError(res, 413, 'request body too large', requestId);
-    const match = matcher.match(method, url.pathname);
+    let match: RouteMatch | undefined;
+    try {
+      match = matcher.match(method, url.pathname);
+    } catch (error) {
+      // A path parameter that does not decode (e.g. `%zz`): the matcher's 400 names it.
+      return send(res, withRequestId(errorResponse(error, console), requestId));
+    }
     if (!match) return sendError(res, 404, `NotFound: no route for ${method} ${url.pathname}`, requestId);
 
     const key = routeKey(match.route);
@@ -166,13 +237,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ maxHeaderSize: PARSER_HEAD_LIMIT }, (req, res) => {
     handle(req, res).catch((error) => {
       console.error('gateway error', error);
       if (!res.headersSent) sendError(res, 502, 'Bad Gateway', randomUUID());
       else res.destroy();
     });
   });
+  server.on('clientError', answerUnparsable);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
