@@ -1,13 +1,8 @@
 // Lambda entry point for the 'debug' route group: wiring only.
 
 import { buildGroupHandler } from '../api/build-handler';
-import { debugRoutes } from '../api/routes/debug-routes';
-import { workflowRoutes } from '../api/routes/workflow-routes';
+import { routesOfGroup } from '../api/route-table';
 import { awsServices } from './aws-services';
 import { powertoolsErrorLogger } from './powertools-logger';
 
-export const handler = buildGroupHandler(
-  [...debugRoutes, ...workflowRoutes],
-  awsServices,
-  powertoolsErrorLogger,
-);
+export const handler = buildGroupHandler(routesOfGroup('debug'), awsServices, powertoolsErrorLogger);
