@@ -1,10 +1,11 @@
 // The route table: every route of the API, in one list. The local gateway serves from it, the
-// Lambda entry points dispatch from their group's slice of it, and the CDK stack builds API
-// Gateway routes from it.
+// Lambda entry points dispatch from their group's slice of it, the CDK stack builds API Gateway
+// routes from it, and /openapi.json describes it.
 import type { AnyRoute, RouteGroup } from './route';
 import { controlTenantRoutes } from './routes/control-tenant-routes';
 import { debugRoutes } from './routes/debug-routes';
 import { nodeRoutes } from './routes/node-routes';
+import { openApiRoute } from './routes/openapi-route';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
@@ -12,6 +13,7 @@ import { migrateRoute, shardSplitRoute, workflowRoutes } from './routes/workflow
 
 export const ROUTES: AnyRoute[] = [
   ...statusRoutes,
+  openApiRoute(() => ROUTES),
   ...nodeRoutes,
   ...tenantRoutes,
   ...controlTenantRoutes,

@@ -15,11 +15,14 @@ function parsed<T>(parse: (text: string) => T) {
   });
 }
 
-export const tenantIdSchema = parsed(parseTenantId);
-export const timelineIdSchema = parsed(parseTimelineId);
-export const tenantShardIdSchema = parsed(parseTenantShardId);
+// The descriptions are for the OpenAPI document; parsing is the parsers' alone.
+export const tenantIdSchema = parsed(parseTenantId).meta({ description: 'TenantId: 32 hex digits.' });
+export const timelineIdSchema = parsed(parseTimelineId).meta({ description: 'TimelineId: 32 hex digits.' });
+export const tenantShardIdSchema = parsed(parseTenantShardId).meta({
+  description: 'TenantShardId: a TenantId, with -NNCC (shard number and count in hex) when sharded.',
+});
 /** Node ids in paths are decimal strings. */
-export const nodeIdParamSchema = parsed(parseNodeId);
+export const nodeIdParamSchema = parsed(parseNodeId).meta({ description: 'NodeId, in decimal.' });
 /** Node ids in bodies are JSON numbers. */
 export const nodeIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const portSchema = z.number().int().min(0).max(65535);
