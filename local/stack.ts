@@ -197,9 +197,12 @@ async function startController(
     },
     async stop() {
       clearInterval(timer);
-      await (passQueued ?? passRunning);
+      // Stop within moments, as a real process would: running executions end where they are
+      // (a migration may otherwise wait minutes for catch-up). Their leases expire or are
+      // reclaimed, and interrupted splits are aborted by the next startup or reconcile-all.
+      workflows.abortAll();
       await gateway.stop();
-      await workflows.settle();
+      await Promise.race([workflows.settle(), new Promise((r) => setTimeout(r, 1_000))]);
     },
   };
 }

@@ -66,6 +66,8 @@ export interface LocalWorkflowOptions {
 interface Record_ extends WorkflowExecution {
   events: Array<Record<string, unknown>>;
   done: Promise<void>;
+  /** Stops the execution where it is (ABORTED), as a crash or StopExecution would. */
+  abort: () => void;
 }
 
 export class LocalWorkflowRunner implements WorkflowStarter {
@@ -113,6 +115,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
       error: null,
       events: [],
       done: Promise.resolve(),
+      abort: () => execution.abort(),
     };
     this.executions.set(id, record);
     void (async () => {
@@ -122,10 +125,12 @@ export class LocalWorkflowRunner implements WorkflowStarter {
     record.done = execution.result
       .then(
         (output: unknown) => {
+          if (record.status !== 'RUNNING') return; // stopped already (abortAll)
           record.status = 'SUCCEEDED';
           record.output = output;
         },
         (error: Error & { cause?: unknown }) => {
+          if (record.status !== 'RUNNING') return;
           record.status =
             error.name === 'ExecutionTimeoutError'
               ? 'TIMED_OUT'
@@ -137,7 +142,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
         },
       )
       .finally(() => {
-        record.stoppedAt = new Date().toISOString();
+        record.stoppedAt ??= new Date().toISOString();
       });
     return { id };
   }
@@ -145,7 +150,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
   async describe(id: string): Promise<WorkflowExecution | undefined> {
     const record = this.executions.get(id);
     if (!record) return undefined;
-    const { events: _e, done: _d, ...execution } = record;
+    const { events: _e, done: _d, abort: _a, ...execution } = record;
     return execution;
   }
 
@@ -159,6 +164,23 @@ export class LocalWorkflowRunner implements WorkflowStarter {
 
   async history(id: string): Promise<Array<Record<string, unknown>>> {
     return this.executions.get(id)?.events ?? [];
+  }
+
+  /**
+   * Stops every running execution at once, without its Catch or abort path: what a controller
+   * crash does to in-memory executions. Their leases and flags stay behind, and the next start
+   * (startup reconciliation, reconcile-all) finishes or aborts what they left.
+   */
+  abortAll(): void {
+    for (const record of this.executions.values()) {
+      if (record.status !== 'RUNNING') continue;
+      record.abort();
+      // At once, as Step Functions reports a stopped execution: a task still in flight (a
+      // zombie, like a Lambda that outlives its execution) must not keep it looking alive.
+      record.status = 'ABORTED';
+      record.stoppedAt = new Date().toISOString();
+      record.error = { error: 'States.Aborted', cause: 'the controller stopped' };
+    }
   }
 
   /** Waits for every execution started so far (tests, shutdown). */

@@ -11,7 +11,7 @@ export const LAYERS = [
   { name: 'adapters', folders: ['adapters'] },
   {
     name: 'features',
-    folders: ['reconciler', 'notifications', 'tenants', 'timelines', 'nodes', 'debug', 'workflows'],
+    folders: ['leases', 'reconciler', 'notifications', 'tenants', 'timelines', 'nodes', 'debug', 'workflows'],
   },
   { name: 'entry', folders: ['api', 'tasks'] },
   { name: 'handlers', folders: ['handlers'] },

@@ -1,7 +1,7 @@
 // The pageserver management API as the controller calls it (reference/wire-formats.md §4).
 // Every call has a deadline; transient failures (transport errors, 503/504/408) are retried a
 // few times within it; anything else surfaces at once as a PageserverError with the status.
-import { PageserverError } from '../core/errors';
+import { PageserverError, SupersededError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
 import { type NodeAddress, nodeBaseUrl } from '../core/model/node';
@@ -43,10 +43,15 @@ export class PageserverClient implements PageserverApi {
     body: unknown,
     accept: (status: number) => boolean,
     timeoutMs = this.timeoutMs,
+    stillCurrent?: () => Promise<boolean>,
   ): Promise<{ status: number; text: string }> {
     const deadline = Date.now() + timeoutMs;
     const url = `${nodeBaseUrl(node)}${path}`;
     for (let attempt = 0; ; attempt++) {
+      // A retry must not deliver what has been superseded meanwhile (a re-attach in between would
+      // otherwise see its new generation replaced by the older one this call carries).
+      if (stillCurrent && !(await stillCurrent()))
+        throw new SupersededError(`${method} ${path} on ${nodeBaseUrl(node)}: superseded before it was sent`);
       const remaining = deadline - Date.now();
       let failure: PageserverError;
       try {
@@ -84,7 +89,7 @@ export class PageserverClient implements PageserverApi {
     node: NodeAddress,
     id: TenantShardId,
     conf: LocationConfig,
-    options: { flushMs?: number; timeoutMs?: number } = {},
+    options: { flushMs?: number; timeoutMs?: number; stillCurrent?: () => Promise<boolean> } = {},
   ) {
     const tsid = formatTenantShardId(id);
     const query = options.flushMs === undefined ? '' : `?flush_ms=${options.flushMs}`;
@@ -95,6 +100,7 @@ export class PageserverClient implements PageserverApi {
       { tenant_id: tsid, ...conf },
       (s) => s === 200,
       options.timeoutMs,
+      options.stillCurrent,
     );
   }
 
@@ -162,12 +168,17 @@ export class PageserverClient implements PageserverApi {
     return status === 404 ? 'done' : 'in-progress';
   }
 
-  async shardSplit(node: NodeAddress, id: TenantShardId, newShardCount: number): Promise<string[]> {
+  async shardSplit(
+    node: NodeAddress,
+    id: TenantShardId,
+    newShardCount: number,
+    newStripeSize?: number | null,
+  ): Promise<string[]> {
     const { text } = await this.request(
       node,
       'PUT',
       `/v1/tenant/${formatTenantShardId(id)}/shard_split`,
-      { new_shard_count: newShardCount },
+      { new_shard_count: newShardCount, new_stripe_size: newStripeSize ?? null },
       (s) => s === 200,
     );
     return (JSON.parse(text) as { new_shards: string[] }).new_shards;

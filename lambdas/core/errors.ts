@@ -90,3 +90,11 @@ export class PageserverError extends Error {
     super(message);
   }
 }
+
+/** A location_config call abandoned before it was sent: its generation was superseded meanwhile. */
+export class SupersededError extends PageserverError {
+  override name = 'SupersededError';
+  constructor(message: string) {
+    super(message, null, false);
+  }
+}

@@ -95,7 +95,15 @@ export interface PageserverApi {
     node: NodeAddress,
     id: TenantShardId,
     conf: LocationConfig,
-    options?: { flushMs?: number; timeoutMs?: number },
+    options?: {
+      flushMs?: number;
+      timeoutMs?: number;
+      /**
+       * Asked before every attempt, the first and each retry: false abandons the call with a
+       * SupersededError (the generation it carries is no longer the newest).
+       */
+      stillCurrent?: () => Promise<boolean>;
+    },
   ): Promise<void>;
   listLocationConfigs(node: NodeAddress, timeoutMs?: number): Promise<Array<[string, LocationConfig | null]>>;
   createTimeline(
@@ -106,7 +114,13 @@ export interface PageserverApi {
   listTimelines(node: NodeAddress, id: TenantShardId): Promise<PageserverTimeline[]>;
   deleteTimeline(node: NodeAddress, id: TenantShardId, timelineId: string): Promise<'in-progress' | 'done'>;
   deleteTenant(node: NodeAddress, id: TenantShardId): Promise<'in-progress' | 'done'>;
-  shardSplit(node: NodeAddress, id: TenantShardId, newShardCount: number): Promise<string[]>;
+  /** Splits a shard; `newStripeSize` (null: keep) is the children's stripe. */
+  shardSplit(
+    node: NodeAddress,
+    id: TenantShardId,
+    newShardCount: number,
+    newStripeSize?: number | null,
+  ): Promise<string[]>;
   timeTravel(node: NodeAddress, id: TenantShardId, travelTo: string, doneIfAfter: string): Promise<void>;
   secondaryDownload(node: NodeAddress, id: TenantShardId): Promise<void>;
   rawGet(node: NodeAddress, pathAndQuery: string): Promise<RawResponse>;
@@ -126,10 +140,32 @@ export interface ComputeHook {
   notify(notification: ComputeNotification, deadline: number): Promise<ComputeHookResult>;
 }
 
+export interface LeaseHolder {
+  name: string;
+  owner: string;
+  expiresAt: number;
+}
+
+/**
+ * Leases: expiring, exclusive claims kept in the tenant's partition. One model for the whole
+ * project (core/leases.ts names them): a tenant operation (split, delete, timeline operations,
+ * time travel) holds the tenant's OPERATION lease; a reconcile or migration holds its shard's
+ * lease. A shard lease cannot be taken while another owner holds the tenant's OPERATION lease, and
+ * a tenant operation waits for the shard leases taken before it to drain.
+ */
 export interface LeaseStore {
   /** True if `owner` now holds the lease (new, expired, or already its own). */
   acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean>;
   release(tenantId: string, name: string, owner: string): Promise<void>;
+  /**
+   * Takes a shard's lease, atomically with a check that no tenant operation holds the tenant
+   * (unless it is `under`, the operation this work runs on behalf of).
+   */
+  acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean>;
+  /** Unexpired shard leases of the tenant, strongly consistent. */
+  shardHolders(tenantId: string): Promise<LeaseHolder[]>;
+  /** Who holds a lease now (unexpired), strongly consistent. */
+  holder(tenantId: string, name: string): Promise<LeaseHolder | undefined>;
 }
 
 export const WORKFLOWS = [

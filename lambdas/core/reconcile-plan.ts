@@ -57,6 +57,10 @@ export function planReconcile(
 }
 
 /** Observed differs from intent, or a compute notification is owed. */
+/**
+ * Needs reconcile-all's attention: something to do, or a split in progress (so that a split whose
+ * execution died is found and finished or aborted rather than left flagged for good).
+ */
 export function isDirty(shard: TenantShard): boolean {
-  return planReconcile(shard).length > 0;
+  return shard.splitting || planReconcile(shard).length > 0;
 }

@@ -13,7 +13,12 @@ export type SplitPlan =
   | { kind: 'done'; newShards: string[] }
   | { kind: 'split'; oldCount: number; targets: SplitTarget[]; newShards: string[] };
 
-export function planSplit(shards: TenantShard[], newCount: number): SplitPlan {
+/**
+ * `newStripeSize` (optional) may only differ from the current stripe when the tenant has one
+ * shard: with several, data is already laid out by the current stripe and computes would read
+ * the wrong shards.
+ */
+export function planSplit(shards: TenantShard[], newCount: number, newStripeSize?: number | null): SplitPlan {
   if (shards.length === 0) throw new NotFoundError('Tenant not found');
   if (!Number.isInteger(newCount) || newCount < 2 || newCount > MAX_U8) {
     throw new BadRequestError(`new_shard_count must be between 2 and ${MAX_U8}`);
@@ -40,6 +45,17 @@ export function planSplit(shards: TenantShard[], newCount: number): SplitPlan {
   if (!Number.isInteger(ratio) || (ratio & (ratio - 1)) !== 0) {
     throw new BadRequestError(
       `new_shard_count ${newCount} must be the current count ${shardCountOf(oldCount)} times a power of two`,
+    );
+  }
+  const stripe = candidates[0]!.stripeSize;
+  if (
+    newStripeSize !== undefined &&
+    newStripeSize !== null &&
+    newStripeSize !== stripe &&
+    candidates.length > 1
+  ) {
+    throw new BadRequestError(
+      `Cannot change the stripe size (${stripe} to ${newStripeSize}) of a tenant that already has ${candidates.length} shards`,
     );
   }
   const targets = candidates.map((parent) => {

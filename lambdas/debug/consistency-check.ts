@@ -1,13 +1,21 @@
 // Recomputes what is derived from the shards (node counters, node→shard membership items) and
-// lists every place where the stored value disagrees.
+// lists every place where the stored value disagrees; then asks every pageserver that answers
+// what it holds and lists the orphans: locations the controller does not know of at all (no such
+// shard, or a node that is neither in the shard's intent nor in its observed state), which no
+// reconcile would ever remove.
 import { formatTenantShardId } from '../core/ids';
+import type { PageserverNode } from '../core/model/node';
 import type { TenantShard } from '../core/model/tenant-shard';
-import type { NodeStore, TenantStore } from '../core/ports';
+import type { NodeStore, PageserverApi, TenantStore } from '../core/ports';
 import { allTenants } from '../tenants/all-tenants';
+
+/** How long each pageserver gets to list its locations. */
+const LISTING_TIMEOUT_MS = 5_000;
 
 export async function consistencyCheck(stores: {
   tenants: TenantStore;
   nodes: NodeStore;
+  pageservers: PageserverApi;
 }): Promise<string[]> {
   const problems: string[] = [];
   const nodes = await stores.nodes.list();
@@ -74,5 +82,39 @@ export async function consistencyCheck(stores: {
       if (key.startsWith(`${node.id}/`) && !seen.has(key)) problems.push(`membership ${key} is missing`);
     }
   }
+  problems.push(...(await orphans(stores.pageservers, nodes, shards)));
   return problems;
+}
+
+async function orphans(
+  pageservers: PageserverApi,
+  nodes: PageserverNode[],
+  shards: TenantShard[],
+): Promise<string[]> {
+  const byId = new Map(shards.map((s) => [formatTenantShardId(s.id), s]));
+  const found = await Promise.all(
+    nodes
+      .filter((n) => n.availability !== 'Offline')
+      .map(async (node) => {
+        // A node that does not answer cannot be checked (it may be restarting); skip it.
+        const held = await pageservers.listLocationConfigs(node, LISTING_TIMEOUT_MS).catch(() => []);
+        const problems: string[] = [];
+        for (const [id] of held) {
+          const shard = byId.get(id);
+          if (!shard) {
+            problems.push(`node ${node.id} holds ${id}, which no tenant has (orphan location)`);
+            continue;
+          }
+          if (shard.splitting) continue;
+          const known =
+            shard.intent.attached === node.id ||
+            shard.intent.secondary.includes(node.id) ||
+            String(node.id) in shard.observed;
+          if (!known)
+            problems.push(`node ${node.id} holds ${id}, unknown to the controller (orphan location)`);
+        }
+        return problems;
+      }),
+  );
+  return found.flat();
 }

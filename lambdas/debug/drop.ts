@@ -1,12 +1,51 @@
-// Debug drops: forget a tenant or a node without touching any pageserver.
+// Debug drops: forget a tenant (detaching what it has on pageservers) or a node (without
+// rescheduling its shards).
 
 import { forEachLimited } from '../core/concurrency';
 import { NotFoundError } from '../core/errors';
-import type { NodeStore, TenantStore } from '../core/ports';
+import { detachConf } from '../core/model/location-config';
+import { intentNodes, shardIdentity } from '../core/model/tenant-shard';
+import type { NodeStore, PageserverApi, TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
+import { sendLocationConfig } from '../reconciler/send-location-config';
 import { TENANT_WRITE_ATTEMPTS } from '../tenants/reschedule-tenant';
 
-export async function dropTenant(tenants: TenantStore, tenantId: string): Promise<void> {
+const DETACH_TIMEOUT_MS = 2_000;
+
+/**
+ * Forgets a tenant. Unlike the original, its locations are first detached (best effort, briefly):
+ * a location the controller has forgotten would otherwise run on with nobody to fence it, and the
+ * consistency check would rightly call it an orphan. Its remote data stays; a later import
+ * (location_config with a generation) brings it back.
+ */
+export async function dropTenant(
+  context: { tenants: TenantStore; nodes: NodeStore; pageservers: PageserverApi },
+  tenantId: string,
+): Promise<void> {
+  const { tenants } = context;
+  const existing = await tenants.getTenantWithShards(tenantId);
+  if (existing) {
+    const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
+    await Promise.all(
+      existing.shards.flatMap((shard) =>
+        [...new Set([...intentNodes(shard.intent), ...Object.keys(shard.observed).map(Number)])].map(
+          async (nodeId) => {
+            const node = nodes.get(nodeId);
+            if (!node) return;
+            await sendLocationConfig(
+              context,
+              node,
+              shard.id,
+              detachConf(shardIdentity(shard), shard.config),
+              {
+                timeoutMs: DETACH_TIMEOUT_MS,
+              },
+            ).catch(() => undefined);
+          },
+        ),
+      ),
+    );
+  }
   await retryOnConflict(async () => {
     const current = await tenants.getTenantWithShards(tenantId);
     if (!current) return;

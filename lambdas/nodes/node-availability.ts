@@ -23,16 +23,16 @@ export async function evacuateNode(context: AppContext, nodeId: number): Promise
       if (key in observed) observed[key] = null;
       let intent = shard.intent;
       if (intent.attached === nodeId) {
-        intent = notifyOffline(intent, nodeId).intent;
         try {
           const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
-          intent = scheduler.schedule({ ...shard, intent }).intent;
+          intent = scheduler.schedule({ ...shard, intent: notifyOffline(intent, nodeId).intent }).intent;
+          if (!moved.some((m) => m === id)) moved.push(id);
         } catch (error) {
           if (!(error instanceof ScheduleError)) throw error;
-          // Nowhere to go: it stays unattached until a node can take it.
+          // Nowhere else to go: the attachment stays, so the shard is whole again the moment
+          // its node returns (demoting it would leave it unavailable even then).
           context.metrics.schedulingErrors.inc();
         }
-        if (!moved.some((m) => m === id)) moved.push(id);
       }
       await context.tenants.saveShards([{ before: shard, after: { ...shard, observed, intent } }]);
     }, 20);

@@ -31,7 +31,9 @@ export async function reAttach(
       const issued = shard.generationPageserver === nodeId;
       if (issued) {
         generation += 1;
-        observed[key] = attachedConf(shardIdentity(shard), shard.config, generation);
+        // Only a location we know the node holds is updated: one whose attach never reached it
+        // (created while it was down) stays unknown or absent, so a reconcile attaches it.
+        if (observed[key]) observed[key] = attachedConf(shardIdentity(shard), shard.config, generation);
       } else if (observed[key] && isAttachedMode(observed[key].mode)) {
         delete observed[key];
       } else if (!(key in observed)) {

@@ -57,6 +57,9 @@ export async function notifyTenant(
     const result = await deps.computeHook.notify(notification, deadline);
     if (!result.ok) {
       deps.metrics?.computeNotification('error');
+      // A failed call may still have reached the hook: what it believes is unknown now, so no
+      // later notification may be skipped as "already delivered".
+      await forgetDelivered(deps, tenantId);
       return {
         status: 'failed',
         message: `compute notification failed${result.fatal ? ' (fatal)' : ''}: ${result.message}`,
@@ -78,4 +81,15 @@ export async function notifyTenant(
   } finally {
     await deps.leases.release(tenantId, NOTIFY_LEASE, deps.owner);
   }
+}
+
+async function forgetDelivered(deps: NotifyDeps, tenantId: string): Promise<void> {
+  await retryOnConflict(async () => {
+    const tenant = await deps.tenants.getTenant(tenantId);
+    if (!tenant || tenant.lastComputeNotification === null) return;
+    await deps.tenants.saveShards([], {
+      before: tenant,
+      after: { ...tenant, lastComputeNotification: null },
+    });
+  });
 }

@@ -2,6 +2,7 @@
 // action at a time, re-reading and re-planning after each so that concurrent intent changes are
 // honoured. A lease makes it the only reconciler of the shard; generations are persisted before
 // any pageserver sees them; observed state is written after each confirmed call.
+
 import type { AppContext } from '../app/context';
 import type { ReconcileMetrics } from '../app/metrics-registry';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
@@ -10,15 +11,19 @@ import { attachedConf, detachConf, secondaryConf } from '../core/model/location-
 import type { PageserverNode } from '../core/model/node';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
+import { releaseIfHolderDead } from '../leases/dead-holders';
 import { notifyTenant } from '../notifications/notify-tenant';
+import { sendLocationConfig } from './send-location-config';
 import { issueGeneration, updateShard } from './shard-update';
 
 export type ReconcileDeps = Pick<
   AppContext,
-  'tenants' | 'nodes' | 'leases' | 'pageservers' | 'computeHook'
+  'tenants' | 'nodes' | 'leases' | 'pageservers' | 'computeHook' | 'workflows' | 'log'
 > & {
   /** Identifies this reconciler as lease owner (request or execution id). */
   owner: string;
+  /** The tenant operation this reconcile runs on behalf of (it holds the tenant; we may still act). */
+  under?: string;
   metrics?: ReconcileMetrics;
 };
 
@@ -49,7 +54,10 @@ export async function reconcileShard(
   const leaseName = shardLease(id);
   // Each shard's run is its own lease owner, even when one request reconciles many shards.
   deps = { ...deps, owner: `${deps.owner}/${formatTenantShardId(id)}` };
-  if (!(await deps.leases.acquire(id.tenantId, leaseName, deps.owner, LEASE_MS))) return { status: 'busy' };
+  const acquire = () => deps.leases.acquireShard(id, deps.owner, LEASE_MS, deps.under);
+  // A migration whose execution died keeps the shard's lease for many minutes: reclaim it.
+  if (!(await acquire()) && !((await releaseIfHolderDead(deps, id.tenantId, leaseName)) && (await acquire())))
+    return { status: 'busy' };
   deps.metrics?.reconcileStarted();
   try {
     const outcome = await run(id, deps, deadline);
@@ -164,7 +172,7 @@ async function execute(
 
   try {
     const timeoutMs = node.availability === 'Offline' ? OFFLINE_TIMEOUT_MS : undefined;
-    await deps.pageservers.putLocationConfig(node, id, conf, { timeoutMs });
+    await sendLocationConfig(deps, node, id, conf, { timeoutMs });
   } catch (error) {
     const message = `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`;
     await recordFailure(deps, id, message);

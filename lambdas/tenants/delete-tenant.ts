@@ -1,23 +1,41 @@
-// Tenant delete: every shard is deleted on its pageserver first (their remote data with it);
-// only when all say "gone" are the records removed. Unknown tenants are already gone.
-
+// Tenant delete, as the tenant's only operation: every shard is deleted on its attached
+// pageserver first (their remote data with it); then every other location the controller knows of
+// (secondaries, stale attachments, locations in an unknown state) is detached; only when all of
+// that is done are the records removed. A pageserver that cannot be reached makes the caller retry
+// (503) rather than leave a location behind. Unknown tenants are already gone.
 import type { AppContext } from '../app/context';
-import { InternalError, NotFoundError, PageserverError } from '../core/errors';
+import { NotFoundError, PageserverError, UnavailableError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import { detachConf } from '../core/model/location-config';
-import { shardIdentity } from '../core/model/tenant-shard';
+import type { PageserverNode } from '../core/model/node';
+import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { retryOnConflict } from '../core/retry';
-import { ensureAttached } from './ensure-attached';
+import { withTenantOperation } from '../leases/tenant-operation';
+import { sendLocationConfig } from '../reconciler/send-location-config';
+import { ensureAttached, refuseWhileSplitting } from './ensure-attached';
 import { TENANT_WRITE_ATTEMPTS } from './reschedule-tenant';
+
+/** A node marked Offline may still be up: it is tried, briefly. */
+const OFFLINE_TIMEOUT_MS = 2_000;
 
 export async function deleteTenant(
   context: AppContext,
   tenantId: string,
   owner: string,
 ): Promise<'in-progress' | 'done'> {
+  if (!(await context.tenants.getTenant(tenantId))) return 'done';
+  await refuseWhileSplitting(context, tenantId);
+  return withTenantOperation(context, tenantId, owner, () => deleteAsOperation(context, tenantId, owner));
+}
+
+async function deleteAsOperation(
+  context: AppContext,
+  tenantId: string,
+  owner: string,
+): Promise<'in-progress' | 'done'> {
   let attached: Awaited<ReturnType<typeof ensureAttached>>;
   try {
-    attached = await ensureAttached(context, tenantId, owner);
+    attached = await ensureAttached(context, tenantId, owner, owner);
   } catch (error) {
     if (error instanceof NotFoundError) return 'done';
     throw error;
@@ -30,8 +48,9 @@ export async function deleteTenant(
       } catch (error) {
         if (error instanceof PageserverError && (error.status === 409 || error.status === 412))
           return 'in-progress';
-        throw new InternalError(
+        throw new UnavailableError(
           `Error deleting shard ${formatTenantShardId(shard.id)} on node ${node.id}: ${(error as Error).message}`,
+          5,
         );
       }
     }),
@@ -39,23 +58,54 @@ export async function deleteTenant(
   if (states.includes('in-progress')) return 'in-progress';
 
   const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
-  await retryOnConflict(async () => {
-    const current = await context.tenants.getTenantWithShards(tenantId);
-    if (!current) return;
-    // Secondary locations hold only a cache: drop them, best effort.
-    await Promise.all(
-      current.shards.flatMap((shard) =>
-        shard.intent.secondary.map(async (nodeId) => {
-          const node = nodes.get(nodeId);
-          if (!node || node.availability === 'Offline') return;
-          await context.pageservers
-            .putLocationConfig(node, shard.id, detachConf(shardIdentity(shard), shard.config))
-            .catch(() => undefined);
-        }),
+  const current = await context.tenants.getTenantWithShards(tenantId);
+  if (!current) return 'done';
+  const deletedOn = new Map(
+    attached.shards.map(({ shard, node }) => [formatTenantShardId(shard.id), node.id]),
+  );
+  await Promise.all(
+    current.shards.flatMap((shard) =>
+      otherLocations(shard, deletedOn.get(formatTenantShardId(shard.id))).map((nodeId) =>
+        detachFrom(context, nodes.get(nodeId), shard),
       ),
-    );
-    await context.tenants.saveShards(current.shards.map((before) => ({ before, after: null })));
-    await context.tenants.deleteTenantItem(current.tenant);
+    ),
+  );
+  await retryOnConflict(async () => {
+    const latest = await context.tenants.getTenantWithShards(tenantId);
+    if (!latest) return;
+    await context.tenants.saveShards(latest.shards.map((before) => ({ before, after: null })));
+    await context.tenants.deleteTenantItem(latest.tenant);
   }, TENANT_WRITE_ATTEMPTS);
   return 'done';
+}
+
+/** Every node that may hold a location of the shard, but the one it was deleted on. */
+function otherLocations(shard: TenantShard, deletedOn: number | undefined): number[] {
+  const nodes = new Set([...shard.intent.secondary, ...Object.keys(shard.observed).map(Number)]);
+  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
+  if (deletedOn !== undefined) nodes.delete(deletedOn);
+  return [...nodes].sort((a, b) => a - b);
+}
+
+async function detachFrom(
+  context: AppContext,
+  node: PageserverNode | undefined,
+  shard: TenantShard,
+): Promise<void> {
+  // A dropped node holds nothing we can reach or that anyone will use.
+  if (!node) return;
+  const offline = node.availability === 'Offline';
+  try {
+    await sendLocationConfig(context, node, shard.id, detachConf(shardIdentity(shard), shard.config), {
+      timeoutMs: offline ? OFFLINE_TIMEOUT_MS : undefined,
+    });
+  } catch (error) {
+    // An Offline node that does not answer is left to the startup scan, which detaches locations
+    // the controller does not know; a node that should answer makes the caller retry.
+    if (offline) return;
+    throw new UnavailableError(
+      `Could not detach ${formatTenantShardId(shard.id)} from node ${node.id}: ${(error as Error).message}`,
+      5,
+    );
+  }
 }

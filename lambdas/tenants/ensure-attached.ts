@@ -18,10 +18,22 @@ export interface AttachedShard {
 
 const ENSURE_ATTACHED_MS = 5_000;
 
+/** Tenant operations answer at once while a split runs, rather than wait for its lease. */
+export async function refuseWhileSplitting(
+  context: Pick<AppContext, 'tenants'>,
+  tenantId: string,
+): Promise<void> {
+  const current = await context.tenants.getTenantWithShards(tenantId);
+  if (current?.shards.some((s) => s.splitting))
+    throw new UnavailableError('Tenant shards are currently splitting', 5);
+}
+
 export async function ensureAttached(
   context: AppContext,
   tenantId: string,
   owner: string,
+  /** The tenant operation the caller holds, if any: its own reconciles may run under it. */
+  under?: string,
 ): Promise<{ tenant: Tenant; shards: AttachedShard[] }> {
   let current = await context.tenants.getTenantWithShards(tenantId);
   if (!current) throw new NotFoundError('Tenant not found');
@@ -31,7 +43,7 @@ export async function ensureAttached(
   if (dirty.length > 0) {
     await reconcileInline(
       dirty.map((s) => s.id),
-      reconcileDeps(context, owner),
+      { ...reconcileDeps(context, owner), under },
       Date.now() + ENSURE_ATTACHED_MS,
     );
     current = await context.tenants.getTenantWithShards(tenantId);

@@ -19,10 +19,15 @@ export interface TenantChange {
 /** Retries for read-modify-write on one tenant: enough for tens of concurrent writers. */
 export const TENANT_WRITE_ATTEMPTS = 40;
 
+/**
+ * `change` may be a function of the tenant as read: it is re-applied to a fresh read on every
+ * attempt, so that a change derived from the current state (location_config keeping the policy it
+ * finds) never writes back a value another writer has replaced meanwhile.
+ */
 export async function rescheduleTenant(
   stores: { tenants: TenantStore; nodes: NodeStore },
   tenantId: string,
-  change: TenantChange,
+  changeOf: TenantChange | ((tenant: Tenant) => TenantChange),
   onScheduleError?: () => void,
 ): Promise<{ tenant: Tenant; shards: TenantShard[] }> {
   return retryOnConflict(async () => {
@@ -30,6 +35,7 @@ export async function rescheduleTenant(
     if (!current) throw new NotFoundError(`Tenant ${tenantId} not found`);
     if (current.shards.some((s) => s.splitting))
       throw new UnavailableError('Tenant shards are currently splitting', 5);
+    const change = typeof changeOf === 'function' ? changeOf(current.tenant) : changeOf;
     const tenant: Tenant = {
       ...current.tenant,
       policy: change.policy ?? current.tenant.policy,

@@ -6,6 +6,7 @@ import { BadRequestError } from '../core/errors';
 import { DEFAULT_STRIPE_SIZE } from '../core/ids';
 import { isAttachedMode, type LocationMode, type TenantConfig } from '../core/model/location-config';
 import type { PlacementPolicy } from '../core/model/placement-policy';
+import type { Tenant } from '../core/model/tenant';
 import type { TenantShard } from '../core/model/tenant-shard';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { reconcileDeps } from '../reconciler/reconcile-shard';
@@ -46,18 +47,22 @@ export async function tenantLocationConfig(
       () => context.metrics.schedulingErrors.inc(),
     );
   } else {
-    let policy: PlacementPolicy;
-    if (request.mode === 'Detached') policy = { kind: 'Detached' };
-    else if (request.mode === 'Secondary') policy = { kind: 'Secondary' };
-    else if (existing.policy.kind === 'Attached') policy = existing.policy;
-    else {
+    const nodeCount = (await context.nodes.list()).length;
+    // Decided against the tenant as each attempt reads it: an attached tenant keeps whatever
+    // attached policy it has now, not the one it had when this request began.
+    const policyFor = (current: Tenant): PlacementPolicy => {
+      if (request.mode === 'Detached') return { kind: 'Detached' };
+      if (request.mode === 'Secondary') return { kind: 'Secondary' };
+      if (current.policy.kind === 'Attached') return current.policy;
       // Re-attaching: keep a warm secondary when there is somewhere to put it.
-      const nodeCount = (await context.nodes.list()).length;
-      policy = { kind: 'Attached', secondaries: nodeCount > 1 ? 1 : 0 };
-    }
+      return { kind: 'Attached', secondaries: nodeCount > 1 ? 1 : 0 };
+    };
     // The request's generation is ignored for known tenants: ours is authoritative.
-    ({ shards } = await rescheduleTenant(context, tenantId, { policy, config: request.config }, () =>
-      context.metrics.schedulingErrors.inc(),
+    ({ shards } = await rescheduleTenant(
+      context,
+      tenantId,
+      (current) => ({ policy: policyFor(current), config: request.config }),
+      () => context.metrics.schedulingErrors.inc(),
     ));
   }
   await reconcileInline(

@@ -4,6 +4,7 @@ import type { AppContext } from '../app/context';
 import { BadRequestError, ConflictError, InternalError } from '../core/errors';
 import { formatTenantShardId, shardsOfCount } from '../core/ids';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { withTenantOperation } from '../leases/tenant-operation';
 
 function parseTime(value: string | undefined, name: string): Date {
   const date = value === undefined ? new Date(Number.NaN) : new Date(value);
@@ -20,10 +21,24 @@ export async function timeTravel(
   travelTo: string | undefined,
   doneIfAfter: string | undefined,
   shardCounts: number[],
+  owner: string,
 ): Promise<void> {
   const to = parseTime(travelTo, 'travel_to');
   const after = parseTime(doneIfAfter, 'done_if_after');
   if (to > after) throw new BadRequestError('travel_to must not be later than done_if_after');
+  // As the tenant's only operation: nothing may attach it while its storage is being rolled back.
+  await withTenantOperation(context, tenantId, owner, () =>
+    travel(context, tenantId, travelTo!, doneIfAfter!, shardCounts),
+  );
+}
+
+async function travel(
+  context: AppContext,
+  tenantId: string,
+  travelTo: string,
+  doneIfAfter: string,
+  shardCounts: number[],
+): Promise<void> {
   const current = await context.tenants.getTenantWithShards(tenantId);
   for (const shard of current?.shards ?? []) {
     if (shard.intent.attached !== null || shard.intent.secondary.length > 0) {
@@ -55,7 +70,7 @@ export async function timeTravel(
   for (const count of [...new Set(shardCounts)].sort((a, b) => a - b)) {
     for (const id of shardsOfCount(tenantId, count)) {
       try {
-        await context.pageservers.timeTravel(node, id, travelTo!, doneIfAfter!);
+        await context.pageservers.timeTravel(node, id, travelTo, doneIfAfter);
       } catch (error) {
         throw new InternalError(
           `Error doing time travel recovery for shard ${formatTenantShardId(id)} on node ${node.id}: ${(error as Error).message}`,

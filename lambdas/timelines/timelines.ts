@@ -6,7 +6,8 @@ import type { AppContext } from '../app/context';
 import { ApiError, ConflictError, InternalError, PageserverError, UnavailableError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import type { PageserverTimeline } from '../core/ports';
-import { type AttachedShard, ensureAttached } from '../tenants/ensure-attached';
+import { withTenantOperation } from '../leases/tenant-operation';
+import { type AttachedShard, ensureAttached, refuseWhileSplitting } from '../tenants/ensure-attached';
 
 class PassThroughError extends ApiError {
   override name = 'PassThroughError';
@@ -31,13 +32,26 @@ function timelineError(error: unknown, what: string): Error {
   return new InternalError(`${what}: ${(error as Error).message}`);
 }
 
+/** Creates the timeline on every shard, as the tenant's only operation (no split or move meanwhile). */
 export async function createTimeline(
   context: AppContext,
   tenantId: string,
   request: Record<string, unknown>,
   owner: string,
 ): Promise<PageserverTimeline> {
-  const { shards } = await ensureAttached(context, tenantId, owner);
+  await refuseWhileSplitting(context, tenantId);
+  return withTenantOperation(context, tenantId, owner, () =>
+    createOnShards(context, tenantId, request, owner),
+  );
+}
+
+async function createOnShards(
+  context: AppContext,
+  tenantId: string,
+  request: Record<string, unknown>,
+  owner: string,
+): Promise<PageserverTimeline> {
+  const { shards } = await ensureAttached(context, tenantId, owner, owner);
   const [zero, ...others] = shards as [AttachedShard, ...AttachedShard[]];
   let first: PageserverTimeline;
   try {
@@ -70,7 +84,19 @@ export async function deleteTimeline(
   timelineId: string,
   owner: string,
 ): Promise<'in-progress' | 'done'> {
-  const { shards } = await ensureAttached(context, tenantId, owner);
+  await refuseWhileSplitting(context, tenantId);
+  return withTenantOperation(context, tenantId, owner, () =>
+    deleteOnShards(context, tenantId, timelineId, owner),
+  );
+}
+
+async function deleteOnShards(
+  context: AppContext,
+  tenantId: string,
+  timelineId: string,
+  owner: string,
+): Promise<'in-progress' | 'done'> {
+  const { shards } = await ensureAttached(context, tenantId, owner, owner);
   const [zero, ...others] = shards as [AttachedShard, ...AttachedShard[]];
   const deleteOn = async ({ shard, node }: AttachedShard) => {
     try {

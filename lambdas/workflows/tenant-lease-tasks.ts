@@ -2,8 +2,15 @@
 // failure.
 import * as z from 'zod';
 import { defineTask } from '../app/task';
-import { TENANT_OPERATION_LEASE } from '../core/leases';
 import { LeaseBusyError, WORKFLOW_ERRORS, WorkflowFailure } from '../core/workflow-errors';
+import { acquireTenantOperation, releaseTenantOperation } from '../leases/tenant-operation';
+
+/**
+ * How long one attempt waits for the shards' reconciles to drain. The state machine retries
+ * LeaseBusy with backoff, so a split queues behind a short operation and fails only if the tenant
+ * stays busy (a long migration).
+ */
+const DRAIN_MS = 2_000;
 
 export const commonTasks = [
   defineTask({
@@ -12,13 +19,17 @@ export const commonTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      const acquired = await context.leases.acquire(
+      // Waits (briefly) for reconciles of the tenant's shards to finish; a migration in flight
+      // keeps its shard for longer, and the split is refused rather than run beside it.
+      const acquired = await acquireTenantOperation(
+        context.leases,
         input.tenant_id,
-        TENANT_OPERATION_LEASE,
         input.owner,
         input.ttl_seconds * 1000,
+        DRAIN_MS,
       );
-      if (!acquired) throw new LeaseBusyError(`tenant ${input.tenant_id} is busy with another operation`);
+      if (!acquired)
+        throw new LeaseBusyError(`tenant ${input.tenant_id} is busy with another operation or a migration`);
       return null;
     },
   }),
@@ -28,7 +39,7 @@ export const commonTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      await context.leases.release(input.tenant_id, TENANT_OPERATION_LEASE, input.owner);
+      await releaseTenantOperation(context.leases, input.tenant_id, input.owner);
       return null;
     },
   }),

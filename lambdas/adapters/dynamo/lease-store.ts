@@ -1,11 +1,26 @@
 // Leases: exclusive, expiring claims on a tenant or a shard, as conditional writes with absolute
 // expiry times. Expiry is checked in the condition, never left to DynamoDB TTL (which is lazy).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { LeaseStore } from '../../core/ports';
+// A shard lease is taken in one transaction with a check on the tenant's OPERATION lease, so a
+// tenant operation and a shard operation can never both believe they hold the shard.
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { formatTenantShardId, type TenantShardId } from '../../core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
+import type { LeaseHolder, LeaseStore } from '../../core/ports';
 import { tenantPk } from './keys';
 import type { Table } from './table';
 import { TTL_ATTRIBUTE } from './table-schema';
+
+const LEASE_PREFIX = 'LEASE#';
+const SHARD_LEASE_PREFIX = `${LEASE_PREFIX}SHARD#`;
+/** Transactions that collide with another in flight are retried this many times before "busy". */
+const CONFLICT_RETRIES = 4;
 
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
@@ -13,20 +28,24 @@ export class DynamoLeaseStore implements LeaseStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  private leaseItem(tenantId: string, name: string, owner: string, ttlMs: number, now: number) {
+    return {
+      PK: tenantPk(tenantId),
+      SK: `${LEASE_PREFIX}${name}`,
+      owner,
+      expiresAt: now + ttlMs,
+      // Garbage collection only, an hour after expiry.
+      [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600,
+    };
+  }
+
   async acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
     try {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: {
-            PK: tenantPk(tenantId),
-            SK: `LEASE#${name}`,
-            owner,
-            expiresAt: now + ttlMs,
-            // Garbage collection only, an hour after expiry.
-            [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600,
-          },
+          Item: this.leaseItem(tenantId, name, owner, ttlMs, now),
           ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': now, ':owner': owner },
@@ -39,12 +58,100 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 
+  async acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      try {
+        await this.table.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table.name,
+                  Item: this.leaseItem(id.tenantId, shardLease(id), owner, ttlMs, now),
+                  ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
+                  ExpressionAttributeNames: { '#owner': 'owner' },
+                  ExpressionAttributeValues: { ':now': now, ':owner': owner },
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.table.name,
+                  Key: { PK: tenantPk(id.tenantId), SK: `${LEASE_PREFIX}${TENANT_OPERATION_LEASE}` },
+                  ConditionExpression:
+                    under === undefined
+                      ? 'attribute_not_exists(PK) OR expiresAt < :now'
+                      : 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :under',
+                  ...(under === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
+                  ExpressionAttributeValues: {
+                    ':now': now,
+                    ...(under === undefined ? {} : { ':under': under }),
+                  },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes.includes('ConditionalCheckFailed')) return false;
+        if (attempt >= CONFLICT_RETRIES)
+          throw new Error(
+            `lease on ${formatTenantShardId(id)}: transaction kept conflicting (${codes.join(',')})`,
+          );
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+
+  async shardHolders(tenantId: string): Promise<LeaseHolder[]> {
+    const now = this.now();
+    const holders: LeaseHolder[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': SHARD_LEASE_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if ((item.expiresAt as number) < now) continue;
+        holders.push({
+          name: (item.SK as string).slice(LEASE_PREFIX.length),
+          owner: item.owner as string,
+          expiresAt: item.expiresAt as number,
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return holders;
+  }
+
+  async holder(tenantId: string, name: string): Promise<LeaseHolder | undefined> {
+    const out = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item;
+    if (!item || (item.expiresAt as number) < this.now()) return undefined;
+    return { name, owner: item.owner as string, expiresAt: item.expiresAt as number };
+  }
+
   async release(tenantId: string, name: string, owner: string): Promise<void> {
     try {
       await this.table.doc.send(
         new DeleteCommand({
           TableName: this.table.name,
-          Key: { PK: tenantPk(tenantId), SK: `LEASE#${name}` },
+          Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': owner },

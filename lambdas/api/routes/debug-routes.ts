@@ -35,7 +35,7 @@ export const debugRoutes = [
     params: z.object({ tenant_id: tenantIdSchema }),
     responses: { 200: nullBody('Forgotten.') },
     handler: async ({ params }, services) => {
-      await dropTenant(services.tenants, params.tenant_id);
+      await dropTenant(services, params.tenant_id);
       return ok(null);
     },
   }),

@@ -201,8 +201,15 @@ export const tenantRoutes = [
     query: timeTravelQuery,
     body: timeTravelBody,
     responses: { 200: nullBody('Remote storage rolled back.') },
-    handler: async ({ params, query, body }, services) => {
-      await timeTravel(services, params.tenant_id, query.travel_to, query.done_if_after, body.shard_counts);
+    handler: async ({ params, query, body, requestId }, services) => {
+      await timeTravel(
+        services,
+        params.tenant_id,
+        query.travel_to,
+        query.done_if_after,
+        body.shard_counts,
+        `api-${requestId}`,
+      );
       return ok(null);
     },
   }),

@@ -39,7 +39,7 @@ export const shardSplitRoute = defineRoute({
     const current = await services.tenants.getTenantWithShards(params.tenant_id);
     if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
     // Refuse at once what the workflow would refuse; a finished split answers with its children.
-    const plan = planSplit(current.shards, body.new_shard_count);
+    const plan = planSplit(current.shards, body.new_shard_count, body.new_stripe_size);
     if (plan.kind === 'done') return ok({ new_shards: plan.newShards });
     const name = `split-${params.tenant_id}-${body.new_shard_count}-${randomUUID().slice(0, 8)}`;
     const { id } = await services.workflows.start('shard-split', name, {

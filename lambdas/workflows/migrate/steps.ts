@@ -2,6 +2,7 @@
 // workflow holds the shard's reconcile lease throughout, so no reconcile interferes. Order:
 // origin goes AttachedStale before the new generation is issued; the destination is attached
 // (AttachedMulti) and caught up before compute is told; the origin is demoted only after that.
+
 import type { AppContext } from '../../app/context';
 import { parseLsn, parseTenantShardId, type TenantShardId } from '../../core/ids';
 import { shardLease } from '../../core/leases';
@@ -11,8 +12,9 @@ import {
   type LocationConfig,
   secondaryConf,
 } from '../../core/model/location-config';
-import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
+import { type Intent, shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
+import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import {
   CatchUpTimeoutError,
   LeaseBusyError,
@@ -22,6 +24,7 @@ import {
 } from '../../core/workflow-errors';
 import { notifyTenant } from '../../notifications/notify-tenant';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
+import { sendLocationConfig } from '../../reconciler/send-location-config';
 import { issueGeneration, recordObserved } from '../../reconciler/shard-update';
 
 export interface MigrationInput {
@@ -73,7 +76,7 @@ async function put(
 ) {
   const node = await nodeOf(context, nodeId);
   try {
-    await context.pageservers.putLocationConfig(node, shard.id, conf, { flushMs });
+    await sendLocationConfig(context, node, shard.id, conf, { flushMs });
   } catch (error) {
     throw taskErrorFromPageserver(error, `location_config ${conf.mode} on node ${nodeId}`);
   }
@@ -82,8 +85,8 @@ async function put(
 /** Takes the shard's lease and moves its intent to the destination. */
 export async function beginMigration(context: AppContext, input: MigrationInput): Promise<MigrationState> {
   const id = parseTenantShardId(input.shard);
-  if (!(await context.leases.acquire(id.tenantId, shardLease(id), input.execution, LEASE_MS))) {
-    throw new LeaseBusyError(`shard ${input.shard} is being reconciled or migrated`);
+  if (!(await context.leases.acquireShard(id, input.execution, LEASE_MS))) {
+    throw new LeaseBusyError(`shard ${input.shard} is being reconciled, migrated or split`);
   }
   return retryOnConflict(async () => {
     const shard = await shardOf(context, input.shard);
@@ -116,7 +119,7 @@ export async function staleOrigin(
   // A node marked Offline may still be alive (an operator evacuating it): use it if it answers.
   const timeoutMs = origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined;
   try {
-    await context.pageservers.putLocationConfig(origin, shard.id, conf, { flushMs: 10_000, timeoutMs });
+    await sendLocationConfig(context, origin, shard.id, conf, { flushMs: 10_000, timeoutMs });
   } catch (error) {
     if (origin.availability === 'Offline') return { baseline: {} };
     throw taskErrorFromPageserver(error, `location_config AttachedStale on node ${origin.id}`);
@@ -200,7 +203,7 @@ export async function finishMigration(context: AppContext, state: MigrationState
   ) => {
     if (!origin) return;
     try {
-      await context.pageservers.putLocationConfig(origin, target.id, conf, {
+      await sendLocationConfig(context, origin, target.id, conf, {
         timeoutMs: origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined,
       });
     } catch (error) {
@@ -247,10 +250,19 @@ export async function abortMigration(
     const other = chosen === state.node_id ? state.origin : state.node_id;
     const observed = { ...shard.observed };
     for (const n of [chosen, other]) if (n !== null && String(n) in observed) observed[String(n)] = null;
+    // The other node already has the data: it is the natural secondary when the policy wants
+    // one. The scheduler then trims or fills the secondaries to what the policy asks for.
     const secondary = shard.intent.secondary.filter((n) => n !== chosen && n !== other);
-    await context.tenants.saveShards([
-      { before: shard, after: { ...shard, intent: { attached: chosen, secondary }, observed } },
-    ]);
+    if (other !== null && shard.policy.kind === 'Attached' && shard.policy.secondaries > 0)
+      secondary.unshift(other);
+    let intent: Intent = { attached: chosen, secondary };
+    try {
+      const nodes = await context.nodes.list();
+      intent = new Scheduler(nodes.map(schedulerNode)).schedule({ ...shard, intent }).intent;
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+    }
+    await context.tenants.saveShards([{ before: shard, after: { ...shard, intent, observed } }]);
   }, 20);
   await releaseMigration(context, state);
   const outcome = await reconcileShard(

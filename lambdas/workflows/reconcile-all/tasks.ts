@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
+import { recoverInterruptedSplit } from '../shard-split/recover';
 
 /** Page size of the dirty index: keeps each Map's input far below Step Functions' 256 KiB. */
 const DIRTY_PAGE = 100;
@@ -25,11 +26,13 @@ export const reconcileAllTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      const outcome = await reconcileShard(
-        parseTenantShardId(input.shard),
-        reconcileDeps(context, input.execution),
-        Date.now() + 50_000,
-      );
+      const id = parseTenantShardId(input.shard);
+      const shard = await context.tenants.getShard(id);
+      if (shard?.splitting) {
+        const recovery = await recoverInterruptedSplit(context, id.tenantId, input.execution);
+        return { shard: input.shard, status: recovery === 'aborted' ? 'ok' : 'busy' };
+      }
+      const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), Date.now() + 50_000);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.
       context.log.info('reconcile', { shard: input.shard, status: outcome.status });
       return { shard: input.shard, status: outcome.status };

@@ -9,11 +9,16 @@ import { formatTenantShardId, parseTenantShardId, splitChildren } from '../../co
 import { attachedConf, detachConf } from '../../core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
+import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import { planSplit, type SplitPlan, type SplitTarget } from '../../core/split-plan';
 import { RejectedError, TransientError, taskErrorFromPageserver } from '../../core/workflow-errors';
 import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { sendLocationConfig } from '../../reconciler/send-location-config';
 import { TENANT_WRITE_ATTEMPTS } from '../../tenants/reschedule-tenant';
+
+/** A parent's secondary that does not answer this quickly is left (the startup scan cleans it). */
+const PARENT_DETACH_TIMEOUT_MS = 3_000;
 
 export interface BeginSplitInput {
   tenant_id: string;
@@ -46,7 +51,7 @@ export async function beginSplit(context: AppContext, input: BeginSplitInput): P
     }
     let plan: SplitPlan;
     try {
-      plan = planSplit(current.shards, input.new_shard_count);
+      plan = planSplit(current.shards, input.new_shard_count, input.new_stripe_size);
     } catch (error) {
       throw new RejectedError((error as Error).message);
     }
@@ -87,8 +92,20 @@ export async function splitParent(
 ): Promise<void> {
   const node = await context.nodes.get(target.node);
   if (!node) throw new RejectedError(`node ${target.node} is not registered`);
+  // The children's stripe was decided at begin and persisted with them: the pageserver must lay
+  // them out by the same stripe that computes will be told.
+  const [parent, child] = await Promise.all([
+    context.tenants.getShard(parseTenantShardId(target.parent)),
+    context.tenants.getShard(parseTenantShardId(target.children[0]!)),
+  ]);
+  const newStripeSize = child && parent && child.stripeSize !== parent.stripeSize ? child.stripeSize : null;
   try {
-    const got = await context.pageservers.shardSplit(node, parseTenantShardId(target.parent), newShardCount);
+    const got = await context.pageservers.shardSplit(
+      node,
+      parseTenantShardId(target.parent),
+      newShardCount,
+      newStripeSize,
+    );
     if (JSON.stringify(got) !== JSON.stringify(target.children)) {
       throw new RejectedError(
         `pageserver ${node.id} split ${target.parent} into ${got.join(', ')}, expected ${target.children.join(', ')}`,
@@ -104,23 +121,45 @@ export async function splitParent(
   }
 }
 
-/** Commit: parents removed, children live and observed attached in the parent's generation. */
+/**
+ * Commit: parents removed, children live and observed attached in the parent's generation, each
+ * given the secondaries its policy asks for (reconcile-all creates them). The parents' other
+ * locations (their secondaries) are detached first: once the parents are gone from the table,
+ * nothing would ever remove them.
+ */
 export async function commitSplit(
   context: AppContext,
   input: BeginSplitInput,
 ): Promise<{ new_shards: string[] }> {
+  const before = await context.tenants.getTenantWithShards(input.tenant_id);
+  if (!before) throw new RejectedError(`Tenant ${input.tenant_id} not found`);
+  await detachParentsElsewhere(
+    context,
+    before.shards.filter((s) => s.id.count !== input.new_shard_count),
+  );
   return retryOnConflict(async () => {
     const current = await context.tenants.getTenantWithShards(input.tenant_id);
     if (!current) throw new RejectedError(`Tenant ${input.tenant_id} not found`);
     const children = current.shards.filter((s) => s.id.count === input.new_shard_count);
     const parents = current.shards.filter((s) => s.id.count !== input.new_shard_count);
+    const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
+    for (const parent of parents) scheduler.release(parent.intent);
+    const withSecondaries = (child: TenantShard): TenantShard => {
+      try {
+        return { ...child, intent: scheduler.schedule(child).intent };
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        // No room for a secondary now: reconcile-all's scheduling adds it later.
+        return child;
+      }
+    };
     const writes = [
       ...parents.map((before) => ({ before, after: null })),
       ...children
         .filter((c) => c.splitting)
         .map((before) => ({
           before,
-          after: {
+          after: withSecondaries({
             ...before,
             splitting: false,
             observed: {
@@ -130,7 +169,7 @@ export async function commitSplit(
                 before.generation,
               ),
             },
-          },
+          }),
         })),
     ];
     const first = children[0];
@@ -145,6 +184,30 @@ export async function commitSplit(
     );
     return { new_shards: children.map((c) => formatTenantShardId(c.id)) };
   }, TENANT_WRITE_ATTEMPTS);
+}
+
+/** Best effort, briefly: a parent location elsewhere than its attached node is detached. */
+async function detachParentsElsewhere(context: AppContext, parents: TenantShard[]): Promise<void> {
+  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
+  await Promise.all(
+    parents.flatMap((parent) => {
+      const elsewhere = new Set([...parent.intent.secondary, ...Object.keys(parent.observed).map(Number)]);
+      if (parent.intent.attached !== null) elsewhere.delete(parent.intent.attached);
+      return [...elsewhere].map(async (nodeId) => {
+        const node = nodes.get(nodeId);
+        if (!node) return;
+        await sendLocationConfig(context, node, parent.id, detachConf(shardIdentity(parent), parent.config), {
+          timeoutMs: PARENT_DETACH_TIMEOUT_MS,
+        }).catch((error: Error) =>
+          context.log.warn('could not detach a split parent location', {
+            shard: formatTenantShardId(parent.id),
+            node: nodeId,
+            error: error.message,
+          }),
+        );
+      });
+    }),
+  );
 }
 
 /**
@@ -162,11 +225,7 @@ export async function abortSplit(context: AppContext, input: BeginSplitInput, ow
     const node = child.intent.attached === null ? undefined : await context.nodes.get(child.intent.attached);
     if (!node) continue;
     try {
-      await context.pageservers.putLocationConfig(
-        node,
-        child.id,
-        detachConf(shardIdentity(child), child.config),
-      );
+      await sendLocationConfig(context, node, child.id, detachConf(shardIdentity(child), child.config));
     } catch (error) {
       throw new TransientError(
         `could not detach ${formatTenantShardId(child.id)} from node ${node.id}: ${(error as Error).message}`,
@@ -192,7 +251,7 @@ export async function abortSplit(context: AppContext, input: BeginSplitInput, ow
   }, TENANT_WRITE_ATTEMPTS);
   await reconcileInline(
     parents.map((p) => p.id),
-    reconcileDeps(context, owner),
+    { ...reconcileDeps(context, owner), under: owner },
     Date.now() + context.inlineReconcileMs,
   );
 }

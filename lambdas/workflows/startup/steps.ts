@@ -2,6 +2,8 @@
 // Offline (moving their shards), record observed state, re-announce every stably attached
 // tenant to the control plane, and detach locations nobody knows. Run when the local stack
 // starts, after each deploy, and on demand.
+
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../app/context';
 import { forEachLimited } from '../../core/concurrency';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
@@ -14,7 +16,9 @@ import { setAvailability } from '../../nodes/set-availability';
 import { markNotificationPending } from '../../notifications/mark-pending';
 import { notifyTenant } from '../../notifications/notify-tenant';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { sendLocationConfig } from '../../reconciler/send-location-config';
 import { allTenants } from '../../tenants/all-tenants';
+import { recoverInterruptedSplit } from '../shard-split/recover';
 
 export interface StartupResult {
   responsive: number[];
@@ -95,7 +99,18 @@ export async function applyScan(
  */
 export async function placeUnplaced(context: AppContext): Promise<number> {
   let placed = 0;
-  for (const { shards } of await allTenants(context.tenants)) {
+  const owner = `startup-${randomUUID()}`;
+  for (const { tenant, shards } of await allTenants(context.tenants)) {
+    if (shards.some((s) => s.splitting)) {
+      // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
+      await recoverInterruptedSplit(context, tenant.tenantId, owner).catch((error: Error) =>
+        context.log.warn('could not recover an interrupted split', {
+          tenant: tenant.tenantId,
+          error: error.message,
+        }),
+      );
+      continue;
+    }
     for (const shard of shards) {
       if (shard.intent.attached !== null || shard.policy.kind !== 'Attached' || shard.splitting) continue;
       await retryOnConflict(async () => {
@@ -164,7 +179,8 @@ export async function cleanupUnknown(
     const id = parseTenantShardId(shard);
     if (await context.tenants.getShard(id)) continue;
     try {
-      await context.pageservers.putLocationConfig(
+      await sendLocationConfig(
+        context,
         node,
         id,
         detachConf({ number: id.number, count: id.count, stripeSize: 0 }, {}),

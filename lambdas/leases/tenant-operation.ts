@@ -1,0 +1,72 @@
+// Exclusive tenant operations (split, delete, timeline create/delete, time travel): the tenant's
+// OPERATION lease, held only once every shard lease taken before it (reconciles, migrations) has
+// drained. New shard leases are refused while it is held (LeaseStore.acquireShard checks it in
+// the same transaction), so the operation and any shard operation never overlap.
+import type { AppContext } from '../app/context';
+import { UnavailableError } from '../core/errors';
+import { TENANT_OPERATION_LEASE } from '../core/leases';
+import type { LeaseStore } from '../core/ports';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Work done on behalf of `owner` (its own reconciles) does not block it. */
+function foreign(owner: string) {
+  return (holder: { owner: string }) => holder.owner !== owner && !holder.owner.startsWith(`${owner}/`);
+}
+
+/**
+ * Takes the OPERATION lease and waits up to `drainMs` for other shard leases to go; if they do not,
+ * gives the lease back and answers false.
+ */
+export async function acquireTenantOperation(
+  leases: LeaseStore,
+  tenantId: string,
+  owner: string,
+  ttlMs: number,
+  drainMs: number,
+): Promise<boolean> {
+  if (!(await leases.acquire(tenantId, TENANT_OPERATION_LEASE, owner, ttlMs))) return false;
+  const deadline = Date.now() + drainMs;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+    if ((await leases.shardHolders(tenantId)).filter(foreign(owner)).length === 0) return true;
+    if (Date.now() + pause > deadline) {
+      await leases.release(tenantId, TENANT_OPERATION_LEASE, owner);
+      return false;
+    }
+    await sleep(pause);
+  }
+}
+
+export function releaseTenantOperation(leases: LeaseStore, tenantId: string, owner: string): Promise<void> {
+  return leases.release(tenantId, TENANT_OPERATION_LEASE, owner);
+}
+
+export interface TenantOperationOptions {
+  /** How long to wait for the tenant to be free before answering 503. */
+  waitMs?: number;
+  /** Lease lifetime: the operation must finish within it (a crash frees the tenant after it). */
+  ttlMs?: number;
+}
+
+/** Runs `run` as the tenant's only operation; 503 (retry) if the tenant stays busy for `waitMs`. */
+export async function withTenantOperation<T>(
+  context: Pick<AppContext, 'leases'>,
+  tenantId: string,
+  owner: string,
+  run: () => Promise<T>,
+  { waitMs = 10_000, ttlMs = 60_000 }: TenantOperationOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
+    const remaining = deadline - Date.now();
+    if (await acquireTenantOperation(context.leases, tenantId, owner, ttlMs, Math.max(0, remaining))) break;
+    if (Date.now() + pause > deadline)
+      throw new UnavailableError(`Tenant ${tenantId} is busy with another operation`, 1);
+    await sleep(pause);
+  }
+  try {
+    return await run();
+  } finally {
+    await releaseTenantOperation(context.leases, tenantId, owner);
+  }
+}

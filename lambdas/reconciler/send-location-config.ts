@@ -1,0 +1,33 @@
+// Every location_config the controller sends goes through here. A call that carries a generation
+// is re-checked against the table before each attempt: if the shard's newest generation was issued
+// to that node since (a re-attach, a newer attach), the call is abandoned, so a pageserver is never
+// moved back to an older generation by a late send or retry.
+import type { AppContext } from '../app/context';
+import type { TenantShardId } from '../core/ids';
+import type { LocationConfig } from '../core/model/location-config';
+import type { NodeAddress } from '../core/model/node';
+
+export interface SendOptions {
+  flushMs?: number;
+  timeoutMs?: number;
+}
+
+export function sendLocationConfig(
+  context: Pick<AppContext, 'tenants' | 'pageservers'>,
+  node: NodeAddress & { id: number },
+  id: TenantShardId,
+  conf: LocationConfig,
+  options: SendOptions = {},
+): Promise<void> {
+  const generation = conf.generation;
+  const stillCurrent =
+    generation === null || generation === undefined
+      ? undefined
+      : async () => {
+          const shard = await context.tenants.getShard(id);
+          if (!shard) return false;
+          // Only the node the newest generation went to can have been given a newer one.
+          return shard.generationPageserver !== node.id || shard.generation === generation;
+        };
+  return context.pageservers.putLocationConfig(node, id, conf, { ...options, stillCurrent });
+}
