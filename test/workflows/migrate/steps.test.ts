@@ -1,0 +1,230 @@
+// Live migration's steps on in-memory ports, in the workflow's order: the origin stops acting
+// alone before the destination gets a newer generation (persisted first); compute is told only
+// once the destination has caught up; the origin is demoted only after that. Abort leaves exactly
+// one attached location, in the newest generation.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { formatTenantShardId, type TenantShardId } from '../../../lambdas/core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
+import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
+import { CatchUpTimeoutError, LeaseBusyError, RejectedError } from '../../../lambdas/core/workflow-errors';
+import { consistencyCheck } from '../../../lambdas/debug/consistency-check';
+import { reconcileDeps, reconcileShard } from '../../../lambdas/reconciler/reconcile-shard';
+import {
+  abortMigration,
+  attachDestination,
+  beginMigration,
+  checkCatchUp,
+  finishMigration,
+  type MigrationInput,
+  type MigrationState,
+  notifyMigration,
+  releaseMigration,
+  staleOrigin,
+} from '../../../lambdas/workflows/migrate/steps';
+import { addNodes, type MemoryWorld, memoryWorld, seedTenant } from '../../support/memory';
+
+let w: MemoryWorld;
+let id: TenantShardId;
+let tsid: string;
+const events: string[] = [];
+
+async function setup(secondaries = 0) {
+  w = memoryWorld();
+  await addNodes(w.nodes, [1, 2, 3]);
+  const { shards } = await seedTenant(w.tenants, {
+    attached: [1],
+    secondary: [secondaries > 0 ? [3] : []],
+    policy: { kind: 'Attached', secondaries },
+  });
+  id = shards[0]!.id;
+  tsid = formatTenantShardId(id);
+  // Placed for real (generation 2 on node 1) before the migration starts.
+  expect(await reconcileShard(id, reconcileDeps(w.context, 'setup'), Date.now() + 5_000)).toEqual({
+    status: 'ok',
+  });
+  w.pageservers.timelines.set(`1/${tsid}`, [
+    { tenant_id: id.tenantId, timeline_id: 'tl1', ancestor_lsn: null, last_record_lsn: '0/2000' },
+  ]);
+  events.length = 0;
+  w.pageservers.intercept(async (call) => {
+    if (call.method !== 'putLocationConfig') return;
+    const stored = await w.tenants.getShard(id);
+    events.push(
+      `${call.conf?.mode}@${call.node} gen ${call.conf?.generation} (table: gen ${stored?.generation} to ${stored?.generationPageserver})`,
+    );
+  });
+  w.computeHook.onNotify = (n) => {
+    events.push(`notify ${n.shards.map((s) => s.node_id).join(',')}`);
+  };
+}
+
+const input = (node = 2, execution = 'migrate-1'): MigrationInput => ({
+  shard: tsid,
+  node_id: node,
+  execution,
+});
+const shard = async (): Promise<TenantShard> => (await w.tenants.getShard(id))!;
+
+/** The workflow's happy path, step by step; the destination catches up at once. */
+async function migrate(node = 2): Promise<MigrationState> {
+  const state = await beginMigration(w.context, input(node));
+  const { baseline } = await staleOrigin(w.context, state);
+  await attachDestination(w.context, state);
+  w.pageservers.timelines.set(`${node}/${tsid}`, [
+    { tenant_id: id.tenantId, timeline_id: 'tl1', ancestor_lsn: null, last_record_lsn: '0/2000' },
+  ]);
+  expect(await checkCatchUp(w.context, { ...state, baseline, deadline: Date.now() + 60_000 })).toEqual({
+    caught_up: true,
+  });
+  await notifyMigration(w.context, state);
+  await finishMigration(w.context, state);
+  await releaseMigration(w.context, state);
+  return state;
+}
+
+describe('live migration steps', () => {
+  beforeEach(() => setup());
+
+  it('moves the attachment in the safe order, each generation persisted before it is used', async () => {
+    const state = await migrate();
+    expect(state).toMatchObject({ origin: 1, noop: false });
+    expect(events).toEqual([
+      // The origin keeps its generation but stops acting alone, before a newer one exists.
+      'AttachedStale@1 gen 2 (table: gen 2 to 1)',
+      // The newer generation was in the table, issued to node 2, before node 2 heard of it.
+      'AttachedMulti@2 gen 3 (table: gen 3 to 2)',
+      'notify 2',
+      // Only after compute moved is the origin demoted and dropped.
+      'Secondary@1 gen null (table: gen 3 to 2)',
+      'AttachedSingle@2 gen 3 (table: gen 3 to 2)',
+      'Detached@1 gen null (table: gen 3 to 2)',
+    ]);
+    const after = await shard();
+    expect(after).toMatchObject({
+      generation: 3,
+      generationPageserver: 2,
+      intent: { attached: 2, secondary: [] },
+    });
+    expect(Object.keys(after.observed)).toEqual(['2']);
+    expect(w.pageservers.held(1)).toEqual({});
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedSingle', generation: 3 });
+    expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
+    expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+
+  it('holds the shard lease throughout: no reconcile runs meanwhile, and a busy shard is refused', async () => {
+    // The execution is running (a reconciler may reclaim leases of executions that are gone).
+    w.workflows.initialStatus = 'RUNNING';
+    await w.workflows.start('migrate', 'migrate-1', {});
+    const state = await beginMigration(w.context, input());
+    expect(await reconcileShard(id, reconcileDeps(w.context, 'reconcile-all'), Date.now() + 5_000)).toEqual({
+      status: 'busy',
+    });
+    // A second migration of the same shard is refused while this one runs.
+    await expect(beginMigration(w.context, input(3, 'migrate-2'))).rejects.toBeInstanceOf(LeaseBusyError);
+    // The same execution re-running its first step is not.
+    expect(await beginMigration(w.context, input())).toEqual(state);
+  });
+
+  it('a reconciler reclaims the shard from a migration whose execution no longer runs', async () => {
+    // migrate-1 holds the lease, but no such execution is running (it died).
+    await beginMigration(w.context, input());
+    expect(await reconcileShard(id, reconcileDeps(w.context, 'reconcile-all'), Date.now() + 5_000)).toEqual({
+      status: 'ok',
+    });
+    // The intent the migration had set is carried out, in a newer generation.
+    const after = await shard();
+    expect(after).toMatchObject({ intent: { attached: 2 }, generationPageserver: 2, generation: 3 });
+    expect(Object.keys(after.observed)).toEqual(['2']);
+  });
+
+  it('is refused while a tenant operation (a split) holds the tenant', async () => {
+    await w.leases.acquire(id.tenantId, TENANT_OPERATION_LEASE, 'split-1', 60_000);
+    await expect(beginMigration(w.context, input())).rejects.toBeInstanceOf(LeaseBusyError);
+    expect((await shard()).intent.attached).toBe(1);
+  });
+
+  it('rejects an unknown destination without changing the shard', async () => {
+    await expect(beginMigration(w.context, input(9))).rejects.toBeInstanceOf(RejectedError);
+    expect((await shard()).intent.attached).toBe(1);
+  });
+
+  it('issues one generation however often the attach step is retried', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    await attachDestination(w.context, state);
+    expect((await shard()).generation).toBe(3);
+    expect(w.pageservers.callsTo({ node: 2, mode: 'AttachedMulti' })).toHaveLength(1);
+  });
+
+  it('waits for the destination to catch up, and gives up at the deadline', async () => {
+    const state = await beginMigration(w.context, input());
+    const { baseline } = await staleOrigin(w.context, state);
+    expect(baseline).toEqual({ tl1: '0/2000' });
+    await attachDestination(w.context, state);
+    w.pageservers.timelines.set(`2/${tsid}`, [
+      { tenant_id: id.tenantId, timeline_id: 'tl1', ancestor_lsn: null, last_record_lsn: '0/1000' },
+    ]);
+    const caughtUp = (deadline: number) => checkCatchUp(w.context, { ...state, baseline, deadline });
+    expect(await caughtUp(Date.now() + 60_000)).toEqual({ caught_up: false });
+    await expect(caughtUp(Date.now() - 1)).rejects.toBeInstanceOf(CatchUpTimeoutError);
+    // Compute was not told while the destination lagged.
+    expect(w.computeHook.attempts.filter((n) => n.shards[0]?.node_id === 2)).toEqual([]);
+  });
+
+  it('abort leaves one attached location, in a generation newer than any issued before', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    const issued = (await shard()).generation;
+    expect(await abortMigration(w.context, state)).toEqual({ attached: 1 });
+
+    const after = await shard();
+    expect(after.intent.attached).toBe(1);
+    expect(after.generation).toBeGreaterThan(issued);
+    expect(after.observed).toEqual({
+      '1': expect.objectContaining({ mode: 'AttachedSingle', generation: after.generation }),
+    });
+    expect(w.pageservers.held(2)).toEqual({});
+    expect(w.pageservers.held(1)[tsid]).toMatchObject({
+      mode: 'AttachedSingle',
+      generation: after.generation,
+    });
+    expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
+    expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+
+  it('abort keeps the attachment on the destination when the origin is Offline', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    const origin = (await w.nodes.get(1))!;
+    await w.nodes.update(1, origin.version, { availability: 'Offline' });
+    w.pageservers.down.add(1);
+    const issued = (await shard()).generation;
+    // The dead origin cannot be detached, which the abort reports (Transient) after settling
+    // everything it can; either way the result must be the same.
+    await abortMigration(w.context, state).catch((error: Error) => expect(error.name).toBe('Transient'));
+    const after = await shard();
+    expect(after.intent.attached).toBe(2);
+    expect(after.generation).toBeGreaterThan(issued);
+    expect(after.observed['2']).toMatchObject({ mode: 'AttachedSingle', generation: after.generation });
+    // What node 1 holds stays unknown, for a reconcile to detach when it is back.
+    expect(after.observed['1']).toBeNull();
+    expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
+  });
+});
+
+describe('live migration with a secondary policy', () => {
+  beforeEach(() => setup(1));
+
+  it('keeps the origin as a warm secondary', async () => {
+    await migrate(2);
+    const after = await shard();
+    expect(after.intent).toEqual({ attached: 2, secondary: [1] });
+    expect(after.observed['1']).toMatchObject({ mode: 'Secondary' });
+    expect(w.pageservers.held(1)[tsid]).toMatchObject({ mode: 'Secondary' });
+    expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+});
