@@ -1,0 +1,504 @@
+// One seeded chaos run: random steps against the local stack, remote-storage checks at every
+// pageserver call, then heal and check convergence. The steps depend only on the seed (the model
+// below changes when a step is launched, not when it ends), so a seed replays the same steps;
+// their timing, and so some outcomes, may differ between runs.
+import type { SafetyViolation } from '../../local/sim/remote-storage';
+import { type ChaosStack, type ChaosStackOptions, sleep, startChaosStack, waitUntil } from './chaos-stack';
+import { convergenceProblems } from './oracle';
+import { Prng } from './prng';
+
+export interface ChaosOptions extends ChaosStackOptions {
+  seed: number;
+  steps: number;
+  /** Steps running at once at most (others wait). */
+  maxInFlight?: number;
+  /** How long a step is given before the next one starts (it may go on in the background). */
+  paceMs?: number;
+  /**
+   * Stop launching steps after this long (the run still heals and checks). On a loaded machine
+   * fewer steps run; the report says how many. Absent: no limit.
+   */
+  budgetMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RecordedViolation {
+  step: number;
+  action: string;
+  inFlight: string[];
+  violation: SafetyViolation;
+}
+
+export interface ChaosReport {
+  seed: number;
+  steps: number;
+  /** Steps launched (fewer than `steps` if the time budget ran out). */
+  launched: number;
+  ms: number;
+  violations: RecordedViolation[];
+  convergence: string[];
+  /** Tenants whose timeline create failed after healing (liveness). */
+  stuck: string[];
+  /** Every step as launched, with its outcome. */
+  journal: string[];
+  outcomes: Record<string, Record<string, number>>;
+}
+
+interface ModelTenant {
+  id: string;
+  count: number;
+  timelines: string[];
+}
+
+interface Step {
+  name: string;
+  detail: string;
+  /** Runs in the foreground, alone (a controller restart). */
+  exclusive?: boolean;
+  run: () => Promise<string>;
+}
+
+const NODE_IDS = [1, 2, 3];
+const MAX_TENANTS = 6;
+const MAX_SHARDS = 20;
+
+const WEIGHTS = {
+  create: 8,
+  delete: 3,
+  timelineCreate: 6,
+  timelineDelete: 1,
+  migrate: 7,
+  split: 3,
+  policy: 4,
+  locationConfig: 3,
+  psRestart: 2,
+  ps503Restarting: 3,
+  psHang: 3,
+  ps500: 3,
+  psLostAnswer: 4,
+  hookFail: 3,
+  hookHang: 1,
+  nodeAvailability: 1,
+  controllerRestart: 1,
+  reconcileAll: 2,
+  flushDeletions: 1,
+};
+type StepKind = keyof typeof WEIGHTS;
+
+function shardIds(t: ModelTenant): string[] {
+  if (t.count === 0) return [t.id];
+  return Array.from(
+    { length: t.count },
+    (_, i) => `${t.id}-${i.toString(16).padStart(2, '0')}${t.count.toString(16).padStart(2, '0')}`,
+  );
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const rng = new Prng(options.seed);
+  const chaos = await startChaosStack(options);
+  const journal: string[] = [];
+  const violations: RecordedViolation[] = [];
+  const outcomes: Record<string, Record<string, number>> = {};
+  const inFlight = new Map<Promise<void>, string>();
+  let current = { step: 0, action: 'startup' };
+  chaos.fleet.storage.onViolation = (violation) => {
+    violations.push({ ...current, inFlight: [...inFlight.values()], violation });
+    log(`VIOLATION at step ${current.step} (${current.action}): ${violation.message}`);
+  };
+  const tenants: ModelTenant[] = [];
+  const deleted: string[] = [];
+  let launched = 0;
+  try {
+    for (let step = 1; step <= options.steps; step++) {
+      if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) {
+        log(`time budget of ${options.budgetMs} ms spent after ${launched} steps`);
+        break;
+      }
+      launched = step;
+      const s = nextStep(rng, chaos, tenants, deleted);
+      const label = `#${step} ${s.name} ${s.detail}`;
+      current = { step, action: label };
+      const began = Date.now();
+      const done = s
+        .run()
+        .catch((error: Error) => `threw ${error.message}`)
+        .then((outcome) => {
+          journal.push(`${label} → ${outcome} (${Date.now() - began} ms)`);
+          log(`${journal.at(-1)} [t=${Math.round((Date.now() - started) / 1000)}s]`);
+          outcomes[s.name] = outcomes[s.name] ?? {};
+          const kind = outcomes[s.name]!;
+          const key = outcome.split(' ')[0]!;
+          kind[key] = (kind[key] ?? 0) + 1;
+        });
+      if (s.exclusive) {
+        await done;
+        continue;
+      }
+      const tracked: Promise<void> = done.finally(() => inFlight.delete(tracked));
+      inFlight.set(tracked, label);
+      await Promise.race([tracked, sleep(options.paceMs ?? 80)]);
+      // Bounded: every step's calls end within the API's 30 s limit.
+      while (inFlight.size >= (options.maxInFlight ?? 6))
+        await Promise.race([...inFlight.keys(), sleep(1_000)]);
+    }
+    current = { step: options.steps, action: 'waiting for the last steps' };
+    await Promise.race([Promise.all(inFlight.keys()), sleep(40_000)]);
+    current = { step: options.steps + 1, action: 'heal' };
+    const convergence = await heal(chaos, deleted, log);
+    const stuck = convergence.length === 0 ? await livenessProbe(chaos, rng, log) : [];
+    return {
+      seed: options.seed,
+      steps: options.steps,
+      launched,
+      ms: Date.now() - started,
+      violations,
+      convergence,
+      stuck,
+      journal,
+      outcomes,
+    };
+  } finally {
+    chaos.clearFaults();
+    await chaos.stop();
+  }
+}
+
+/** Clears every fault, waits for restarts and workflows, then reconcile-all passes until converged (bounded). */
+async function heal(chaos: ChaosStack, deleted: string[], log: (line: string) => void): Promise<string[]> {
+  chaos.clearFaults();
+  for (const ps of chaos.fleet.pageservers) {
+    await waitUntil(() => !ps.isRestarting, 10_000);
+    if (!ps.isRunning) await ps.start();
+    await ps.waitUntilActive(15_000).catch(() => undefined);
+  }
+  for (const node of NODE_IDS)
+    await chaos.call('PUT', `/control/v1/node/${node}/config`, { node_id: node, availability: 'Active' });
+  await waitUntil(
+    async () => {
+      const res = await chaos.call('GET', '/debug/v1/workflows?status=RUNNING&limit=50', undefined, 5_000);
+      return res.status === 200 && (res.body as unknown[]).length === 0;
+    },
+    30_000,
+    200,
+  );
+  // The control plane retries a deletion that did not finish.
+  const known = new Set((await chaos.dump().catch(() => [])).map((s) => s.tenant_shard_id.slice(0, 32)));
+  for (const id of deleted.filter((d) => known.has(d))) await chaos.call('DELETE', `/v1/tenant/${id}`);
+  let problems: string[] = [];
+  const deadline = Date.now() + 45_000;
+  for (let pass = 1; pass <= 8 && Date.now() < deadline; pass++) {
+    await Promise.race([chaos.api.stack.reconcileAllNow(), sleep(20_000)]);
+    problems = await convergenceProblems(chaos);
+    log(`heal pass ${pass}: ${problems.length} problems`);
+    if (problems.length === 0) break;
+  }
+  return problems;
+}
+
+/** After healing, a timeline create must succeed on every attached tenant (none is wedged). */
+async function livenessProbe(chaos: ChaosStack, rng: Prng, log: (line: string) => void): Promise<string[]> {
+  const shards = await chaos.dump();
+  const attached = [
+    ...new Set(
+      shards
+        .filter((s) => s.policy !== 'Detached' && s.policy !== 'Secondary')
+        .map((s) => s.tenant_shard_id.slice(0, 32)),
+    ),
+  ];
+  const stuck: string[] = [];
+  for (const tenant of attached.slice(0, 8)) {
+    const res = await chaos.call(
+      'POST',
+      `/v1/tenant/${tenant}/timeline`,
+      { new_timeline_id: rng.hexId() },
+      15_000,
+    );
+    if (res.status !== 201)
+      stuck.push(`tenant ${tenant}: timeline create after healing answered ${res.status} ${res.text}`);
+  }
+  if (stuck.length > 0) log(`liveness: ${stuck.join('; ')}`);
+  return stuck;
+}
+
+function nextStep(rng: Prng, chaos: ChaosStack, tenants: ModelTenant[], deleted: string[]): Step {
+  const shardsNow = tenants.reduce((n, t) => n + Math.max(t.count, 1), 0);
+  let kind: StepKind = rng.weighted(WEIGHTS);
+  if (tenants.length === 0) kind = 'create';
+  if (kind === 'create' && (tenants.length >= MAX_TENANTS || shardsNow >= MAX_SHARDS)) kind = 'delete';
+  const call = chaos.call;
+  const status = async (p: ReturnType<typeof call>) => {
+    const r = await p;
+    return r.status === 0 ? `0 ${r.text}` : `${r.status}`;
+  };
+  const psAny = () => rng.pick(NODE_IDS);
+  switch (kind) {
+    case 'create': {
+      const count = rng.pick([0, 0, 1, 2, 4].filter((c) => shardsNow + Math.max(c, 1) <= MAX_SHARDS));
+      const t: ModelTenant = { id: rng.hexId(), count, timelines: [] };
+      const secondaries = rng.pick([0, 0, 1]);
+      tenants.push(t);
+      return {
+        name: 'create',
+        detail: `${t.id} count ${count} secondaries ${secondaries}`,
+        run: () =>
+          status(
+            call('POST', '/v1/tenant', {
+              new_tenant_id: t.id,
+              shard_parameters: { count, stripe_size: 32768 },
+              ...(secondaries ? { placement_policy: { Attached: secondaries } } : {}),
+            }),
+          ),
+      };
+    }
+    case 'delete': {
+      const t = tenants.splice(rng.int(0, tenants.length - 1), 1)[0]!;
+      deleted.push(t.id);
+      return { name: 'delete', detail: t.id, run: () => status(call('DELETE', `/v1/tenant/${t.id}`)) };
+    }
+    case 'timelineCreate': {
+      const t = rng.pick(tenants);
+      const timeline = rng.hexId();
+      const ancestor = t.timelines.length > 0 && rng.chance(0.3) ? rng.pick(t.timelines) : undefined;
+      t.timelines.push(timeline);
+      return {
+        name: 'timelineCreate',
+        detail: `${t.id}/${timeline}${ancestor ? ` from ${ancestor}` : ''}`,
+        run: () =>
+          status(
+            call('POST', `/v1/tenant/${t.id}/timeline`, {
+              new_timeline_id: timeline,
+              ...(ancestor ? { ancestor_timeline_id: ancestor } : {}),
+            }),
+          ),
+      };
+    }
+    case 'timelineDelete': {
+      const t = rng.pick(tenants);
+      if (t.timelines.length === 0) return nextStep(rng, chaos, tenants, deleted);
+      const timeline = t.timelines.splice(rng.int(0, t.timelines.length - 1), 1)[0]!;
+      return {
+        name: 'timelineDelete',
+        detail: `${t.id}/${timeline}`,
+        run: () => status(call('DELETE', `/v1/tenant/${t.id}/timeline/${timeline}`)),
+      };
+    }
+    case 'migrate': {
+      const t = rng.pick(tenants);
+      const shard = rng.pick(shardIds(t));
+      const node = psAny();
+      return {
+        name: 'migrate',
+        detail: `${shard} → ${node}`,
+        run: () =>
+          status(
+            call('PUT', `/control/v1/tenant/${shard}/migrate`, { tenant_shard_id: shard, node_id: node }),
+          ),
+      };
+    }
+    case 'split': {
+      const t = rng.pick(tenants);
+      const from = Math.max(t.count, 1);
+      if (from * 2 > 8 || shardsNow + from > MAX_SHARDS) return nextStep(rng, chaos, tenants, deleted);
+      t.count = from * 2;
+      return {
+        name: 'split',
+        detail: `${t.id} → ${t.count}`,
+        run: () =>
+          status(call('PUT', `/control/v1/tenant/${t.id}/shard_split`, { new_shard_count: t.count })),
+      };
+    }
+    case 'policy': {
+      const t = rng.pick(tenants);
+      const placement = rng.pick<unknown>([
+        { Attached: 0 },
+        { Attached: 0 },
+        { Attached: 1 },
+        'Detached',
+        'Secondary',
+      ]);
+      return {
+        name: 'policy',
+        detail: `${t.id} ${JSON.stringify(placement)}`,
+        run: () => status(call('PUT', `/control/v1/tenant/${t.id}/policy`, { placement })),
+      };
+    }
+    case 'locationConfig': {
+      // The cloud control plane: attach (or import a new tenant in a generation) or detach.
+      const importing = rng.chance(0.25) || tenants.length === 0;
+      const t: ModelTenant = importing ? { id: rng.hexId(), count: 0, timelines: [] } : rng.pick(tenants);
+      if (importing) tenants.push(t);
+      const mode = importing ? 'AttachedSingle' : rng.pick(['AttachedSingle', 'AttachedSingle', 'Detached']);
+      const generation = rng.int(1, 50);
+      return {
+        name: 'locationConfig',
+        detail: `${t.id} ${mode}${importing ? ` import@${generation}` : ''}`,
+        run: () =>
+          status(
+            call('PUT', `/v1/tenant/${t.id}/location_config`, {
+              tenant_id: t.id,
+              mode,
+              ...(mode === 'Detached' ? {} : { generation }),
+              tenant_conf: {},
+            }),
+          ),
+      };
+    }
+    case 'psRestart': {
+      const ps = chaos.pageserver(psAny());
+      const plan = { downMs: rng.int(0, 300), startingMs: rng.int(0, 500) };
+      return {
+        name: 'psRestart',
+        detail: `node ${ps.nodeId} ${JSON.stringify(plan)}`,
+        run: async () => {
+          await ps.restart(plan);
+          return 'restarted';
+        },
+      };
+    }
+    case 'ps503Restarting': {
+      const ps = chaos.pageserver(psAny());
+      const fault = {
+        path: rng.pick(['location_config', 'location_config', '/timeline$', 'shard_split']),
+        restart: { downMs: rng.int(0, 200), startingMs: rng.int(0, 400) },
+        count: 1,
+      };
+      return faultStep('ps503Restarting', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'psHang': {
+      const ps = chaos.pageserver(psAny());
+      const fault = {
+        path: rng.pick(['location_config', '/timeline', 'shard_split', '^/v1/tenant/[^/]+$']),
+        hang: true,
+        dropAfterMs: rng.int(100, 1_500),
+        count: rng.int(1, 2),
+      };
+      return faultStep('psHang', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'ps500': {
+      const ps = chaos.pageserver(psAny());
+      const fault = {
+        path: rng.pick(['location_config', '/timeline', 'shard_split', '^/v1/tenant/[^/]+$']),
+        status: 500,
+        count: rng.int(1, 3),
+      };
+      return faultStep('ps500', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'psLostAnswer': {
+      const ps = chaos.pageserver(psAny());
+      const fault = {
+        path: rng.pick([
+          'location_config',
+          'location_config',
+          '/timeline',
+          'shard_split',
+          '^/v1/tenant/[^/]+$',
+        ]),
+        applyThenDrop: true,
+        dropAfterMs: rng.pick([0, 0, rng.int(50, 1_000)]),
+        count: rng.int(1, 2),
+      };
+      return faultStep('psLostAnswer', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'hookFail': {
+      const fault = { status: rng.pick([404, 500, 503]), count: rng.int(1, 3) };
+      return faultStep('hookFail', 'hook', () => chaos.hook.faults.add(fault), fault);
+    }
+    case 'hookHang': {
+      const fault = rng.chance(0.5)
+        ? { hang: true, dropAfterMs: rng.int(100, 1_500), count: 1 }
+        : { applyThenDrop: true, count: 1 };
+      return faultStep('hookHang', 'hook', () => chaos.hook.faults.add(fault), fault);
+    }
+    case 'nodeAvailability': {
+      const node = psAny();
+      const availability = rng.pick(['Offline', 'Active', 'Active']);
+      return {
+        name: 'nodeAvailability',
+        detail: `node ${node} ${availability}`,
+        run: () => status(call('PUT', `/control/v1/node/${node}/config`, { node_id: node, availability })),
+      };
+    }
+    case 'controllerRestart':
+      return {
+        name: 'controllerRestart',
+        detail: 'kill and restart',
+        exclusive: true,
+        run: async () => {
+          await chaos.killController();
+          return 'restarted';
+        },
+      };
+    case 'reconcileAll':
+      return {
+        name: 'reconcileAll',
+        detail: '',
+        run: async () => {
+          await chaos.api.stack.reconcileAllNow();
+          return 'done';
+        },
+      };
+    case 'flushDeletions': {
+      const ps = chaos.pageserver(psAny());
+      return {
+        name: 'flushDeletions',
+        detail: `node ${ps.nodeId}`,
+        run: async () => {
+          const validated = await ps.flushDeletions();
+          return `validated ${validated.filter((v) => v.valid).length}/${validated.length}`;
+        },
+      };
+    }
+  }
+}
+
+function faultStep(name: string, where: string, add: () => void, fault: object): Step {
+  return {
+    name,
+    detail: `${where} ${JSON.stringify(fault)}`,
+    run: async () => {
+      add();
+      return 'armed';
+    },
+  };
+}
+
+/** The failure message: seed, first violating step, violations grouped, convergence problems. */
+export function describeReport(report: ChaosReport): string {
+  const lines = [
+    `chaos seed ${report.seed}, ${report.launched} of ${report.steps} steps run, ${Math.round(report.ms / 1000)} s`,
+    `replay: CHAOS_SEED=${report.seed} CHAOS_STEPS=${report.steps} npm run chaos`,
+  ];
+  if (report.violations.length > 0) {
+    const first = report.violations[0]!;
+    lines.push(
+      `${report.violations.length} safety violation(s); first at step ${first.step} (${first.action}), in flight: ${first.inFlight.join(' | ') || 'nothing'}`,
+    );
+    const seen = new Set<string>();
+    for (const v of report.violations) {
+      const key = `${v.violation.kind}:${v.violation.message.replace(/[0-9a-f]{32}(-[0-9a-f]{4})?/g, 'S')}`;
+      if (seen.has(key) && seen.size > 25) continue;
+      seen.add(key);
+      lines.push(`  step ${v.step} [${v.violation.kind}] ${v.violation.message}`);
+      lines.push(`    during: ${[v.action, ...v.inFlight].join(' | ')}`);
+      if (lines.length > 120) break;
+    }
+  }
+  if (report.convergence.length > 0) {
+    lines.push(`${report.convergence.length} convergence problem(s) after healing:`);
+    for (const p of report.convergence.slice(0, 40)) lines.push(`  ${p}`);
+  }
+  if (report.stuck.length > 0) {
+    lines.push('wedged after healing:');
+    for (const p of report.stuck) lines.push(`  ${p}`);
+  }
+  lines.push(`outcomes: ${JSON.stringify(report.outcomes)}`);
+  return lines.join('\n');
+}
+
+/** The journal lines around a step (what ran just before it). */
+export function journalAround(report: ChaosReport, step: number, before = 15): string[] {
+  const idx = report.journal.findIndex((line) => line.startsWith(`#${step} `));
+  return idx < 0 ? report.journal.slice(-before) : report.journal.slice(Math.max(0, idx - before), idx + 3);
+}
