@@ -189,15 +189,27 @@ describe('reconcileShard', () => {
     expect(await w.leases.holder(shard.id.tenantId, shardLease(shard.id))).toBeUndefined();
   });
 
-  it('answers busy, touching nothing, while someone else holds the shard lease', async () => {
+  it('answers busy, touching nothing, while another reconciler holds the shard lease', async () => {
     const shard = await shardOn(1);
-    expect(await w.leases.acquireShard(shard.id, 'migration', 60_000)).toBe(true);
+    // Reconciler owners are `<request>/<shard>`: short-lived, never reclaimed, left to expire.
+    expect(await w.leases.acquireShard(shard.id, `api-req/${formatTenantShardId(shard.id)}`, 60_000)).toBe(
+      true,
+    );
     expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
     expect(w.pageservers.calls).toEqual([]);
     expect(await w.tenants.getShard(shard.id)).toEqual(shard);
     // Once the holder's lease expires, reconciling proceeds.
     w.advance(60_001);
     expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+  });
+
+  it('answers busy while a running migration holds the shard', async () => {
+    const shard = await shardOn(1);
+    w.workflows.initialStatus = 'RUNNING';
+    await w.workflows.start('migrate', 'migrate-7', {});
+    expect(await w.leases.acquireShard(shard.id, 'migrate-7', 60_000)).toBe(true);
+    expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
+    expect(w.pageservers.calls).toEqual([]);
   });
 
   it('stays out while a tenant operation runs, unless it runs on the operation’s behalf', async () => {
