@@ -119,3 +119,149 @@ describe('shard split stripe size', () => {
     await expectConsistent(api);
   });
 });
+
+describe('tenant delete and orphans', () => {
+  it('answers 503, not 500, when a pageserver cannot be reached, and deletes once it is back', async () => {
+    api = await startTestApi({ pageservers: 1, pageserverTimeoutMs: 1_000 });
+    const t = randomTenantId();
+    await create(t);
+    const ps = api.stack.fleet.byId(1);
+    await ps.stop();
+    const refused = await api.call('DELETE', `/v1/tenant/${t}`);
+    expect(refused.status, refused.text).toBe(503);
+    expect((await api.call('GET', `/control/v1/tenant/${t}`)).status).toBe(200);
+    await ps.start();
+    await ps.waitUntilActive();
+    const deleted = await api.call('DELETE', `/v1/tenant/${t}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(ps.locations()).toEqual([]);
+    await expectConsistent(api);
+  });
+
+  it('leaves no location behind: secondaries and locations not in the intent are detached too', async () => {
+    api = await startTestApi({ pageservers: 3 });
+    const t = randomTenantId();
+    await create(t, { placement_policy: { Attached: 1 } });
+    // A location the controller knows of (observed) but no longer intends: a migration away
+    // leaves the origin a secondary; lowering the policy while that node fails leaves it behind.
+    const before = await describeTenant(t);
+    const secondary = before.shards[0]!.node_secondary[0]!;
+    api.stack.fleet.byId(secondary).faults.add({ path: 'location_config', status: 500, count: 100 });
+    const lowered = await api.call('PUT', `/control/v1/tenant/${t}/policy`, {
+      body: { placement: { Attached: 0 } },
+    });
+    expect(lowered.status, lowered.text).toBe(200);
+    expect(
+      api.stack.fleet
+        .byId(secondary)
+        .locations()
+        .map((l) => l.shard),
+    ).toEqual([t]);
+    // While that node refuses, the delete cannot finish: it says so instead of leaving it.
+    const busy = await api.call('DELETE', `/v1/tenant/${t}`);
+    expect(busy.status, busy.text).toBe(503);
+    api.stack.fleet.byId(secondary).faults.clear();
+    const deleted = await api.call('DELETE', `/v1/tenant/${t}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    for (const ps of api.stack.fleet.pageservers) expect(ps.locations(), `node ${ps.nodeId}`).toEqual([]);
+    await expectConsistent(api);
+  });
+
+  it('reports a location no tenant has as an orphan in the consistency check', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const stray = randomTenantId();
+    const ps = api.stack.fleet.byId(1);
+    const res = await fetch(`${ps.baseUrl}/v1/tenant/${stray}/location_config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        tenant_id: stray,
+        mode: 'Secondary',
+        generation: null,
+        secondary_conf: { warm: true },
+        shard_number: 0,
+        shard_count: 0,
+        shard_stripe_size: 32768,
+        tenant_conf: {},
+      }),
+    });
+    expect(res.status).toBe(200);
+    const check = await api.call('POST', '/debug/v1/consistency_check');
+    expect(check.status).toBe(500);
+    expect((check.body as { msg: string }).msg).toContain(`node 1 holds ${stray}`);
+  });
+});
+
+describe('concurrent mutations', () => {
+  it('keeps every 2xx outcome of 50 concurrent mutating requests on one tenant', {
+    timeout: 180_000,
+  }, async () => {
+    api = await startTestApi({ pageservers: 3 });
+    const t = randomTenantId();
+    await create(t, {
+      shard_parameters: { count: 2, stripe_size: 32768 },
+      placement_policy: { Attached: 1 },
+    });
+    const policies = [{ Attached: 0 }, { Attached: 1 }];
+    const requests = Array.from({ length: 50 }, (_, i) => {
+      switch (i % 4) {
+        case 0:
+          return {
+            kind: 'policy',
+            i,
+            send: () =>
+              api.call('PUT', `/control/v1/tenant/${t}/policy`, { body: { placement: policies[i % 2] } }),
+          };
+        case 1:
+          return {
+            kind: 'location',
+            i,
+            send: () =>
+              api.call('PUT', `/v1/tenant/${t}/location_config`, {
+                body: { tenant_id: t, mode: 'AttachedSingle', generation: 1, tenant_conf: {} },
+              }),
+          };
+        case 2:
+          return {
+            kind: 'timeline',
+            i,
+            timeline: `${String(i).padStart(2, '0')}${'0'.repeat(30)}`,
+            send() {
+              return api.call('POST', `/v1/tenant/${t}/timeline`, {
+                body: { new_timeline_id: this.timeline },
+              });
+            },
+          };
+        default:
+          return {
+            kind: 'migrate',
+            i,
+            send: () =>
+              api.call('PUT', `/control/v1/tenant/${t}-${i % 2 === 0 ? '0002' : '0102'}/migrate`, {
+                body: { node_id: (i % 3) + 1 },
+              }),
+          };
+      }
+    });
+    const answers = await Promise.all(requests.map(async (r) => ({ ...r, res: await r.send() })));
+    for (const a of answers) {
+      // Refusals are honest ones (busy, retry later, conflict), never a server error.
+      expect([200, 201, 202, 409, 503], `${a.kind} #${a.i}: ${a.res.text}`).toContain(a.res.status);
+    }
+    await api.stack.reconcileAllNow();
+    await api.stack.reconcileAllNow();
+    const timelines = (await api.call('GET', `/v1/tenant/${t}/timeline`)).body as Array<{
+      timeline_id: string;
+    }>;
+    const have = new Set(timelines.map((tl) => tl.timeline_id));
+    for (const a of answers.filter((x) => x.kind === 'timeline' && x.res.status === 201))
+      expect(have.has((a as { timeline: string }).timeline), `timeline #${a.i}`).toBe(true);
+    const accepted = answers.filter((a) => a.kind === 'policy' && a.res.status === 200);
+    expect(accepted.length).toBeGreaterThan(0);
+    // The final policy is one that some acknowledged request set (location_config keeps it).
+    expect(accepted.map((a) => JSON.stringify(policies[a.i % 2]))).toContain(
+      JSON.stringify((await describeTenant(t)).policy),
+    );
+    await expectConsistent(api);
+  });
+});
