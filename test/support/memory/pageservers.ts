@@ -154,7 +154,8 @@ export class FakePageservers implements PageserverApi {
     const timeline: PageserverTimeline = {
       tenant_id: id.tenantId,
       timeline_id: String(request.new_timeline_id),
-      ancestor_lsn: null,
+      // A branch without a given LSN branches where the pageserver chooses (here 0/1000).
+      ancestor_lsn: request.ancestor_timeline_id ? String(request.ancestor_start_lsn ?? '0/1000') : null,
       last_record_lsn: '0/16B5A50',
     };
     const key = `${node}/${formatTenantShardId(id)}`;
