@@ -3,6 +3,7 @@
 import { NotFoundError } from '../core/errors';
 import { DEFAULT_STRIPE_SIZE, type TenantShardId } from '../core/ids';
 import { attachedConf } from '../core/model/location-config';
+import { newTenant } from '../core/model/tenant';
 import { newShard, shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
@@ -28,15 +29,13 @@ export async function attachHook(
         await stores.tenants.saveShards([{ before: null, after: fresh }]);
       else {
         await stores.tenants.createTenant(
-          {
+          newTenant({
             tenantId: id.tenantId,
             shardCount: id.count,
             stripeSize: fresh.stripeSize,
             policy: fresh.policy,
-            schedulingPolicy: 'Active',
             config: {},
-            lastComputeNotification: null,
-          },
+          }),
           [fresh],
         );
       }

@@ -5,6 +5,7 @@ import { ConflictError, VersionConflictError } from '../core/errors';
 import { shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
 import type { PlacementPolicy } from '../core/model/placement-policy';
+import { newTenant } from '../core/model/tenant';
 import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
@@ -58,15 +59,13 @@ export async function createTenant(
   }
   try {
     await stores.tenants.createTenant(
-      {
+      newTenant({
         tenantId: request.tenantId,
         shardCount: request.shardCount,
         stripeSize: request.stripeSize,
         policy: request.policy,
-        schedulingPolicy: 'Active',
         config: request.config,
-        lastComputeNotification: null,
-      },
+      }),
       shards,
     );
   } catch (error) {

@@ -14,3 +14,10 @@ export interface Tenant {
   lastComputeNotification: string | null;
   version: number;
 }
+
+/** A tenant as first written: scheduling Active, nothing notified yet. */
+export function newTenant(
+  fields: Pick<Tenant, 'tenantId' | 'shardCount' | 'stripeSize' | 'policy' | 'config'>,
+): Omit<Tenant, 'version'> {
+  return { ...fields, schedulingPolicy: 'Active', lastComputeNotification: null };
+}
