@@ -7,6 +7,7 @@ import { shardLease, TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../lambdas/core/reconcile-plan';
+import { reAttach } from '../../lambdas/nodes/re-attach';
 import {
   type ReconcileOutcome,
   reconcileDeps,
@@ -151,6 +152,27 @@ describe('reconcileShard', () => {
     const after = (await w.tenants.getShard(shard.id))!;
     expect(after).toMatchObject({ generation: 5, generationPageserver: 1 });
     expect(Object.keys(after.observed)).toEqual(['1']);
+  });
+
+  it('never sends an attach whose generation a re-attach superseded meanwhile', async () => {
+    // Node 1 held the shard in generation 4 and the attach there is redone (observed unknown).
+    const shard = await shardOn(1, [], (s) => ({ ...heldBy(s, 1), observed: { '1': null } }));
+    const put = w.pageservers.putLocationConfig.bind(w.pageservers);
+    let reattached: Array<{ id: string; gen: number }> = [];
+    // The node restarts and re-attaches after the reconciler persisted generation 5, before it sent it.
+    w.pageservers.putLocationConfig = async (node, id, conf, options) => {
+      if (reattached.length === 0) reattached = await reAttach(w.context, 1);
+      return put(node, id, conf, options);
+    };
+    const outcome = await reconcile(shard.id);
+    expect(reattached).toEqual([{ id: formatTenantShardId(shard.id), gen: 6 }]);
+    expect(outcome.status).toBe('error');
+    // Generation 5 never reached the pageserver: it was abandoned, not sent after 6.
+    expect(w.pageservers.abandoned.map((a) => a.conf.generation)).toEqual([5]);
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toEqual([]);
+    // A later reconcile attaches in a generation newer than both.
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(w.pageservers.held(1)[formatTenantShardId(shard.id)]).toMatchObject({ generation: 7 });
   });
 
   it('does not call an Offline node to attach; the shard stays dirty', async () => {
