@@ -1,49 +1,18 @@
-// A simulated pageserver: a real HTTP server implementing the management API the controller
-// calls (reference/wire-formats.md §4, §5), the re-attach contract on start, a "disk" that
-// survives restarts, fault injection, and a shared remote storage that records generations.
-//
-// It is no kinder than a real pageserver: it obeys whatever generation it is told (refusing a
-// lower one only when asked to, as newer pageservers do), a restart takes time and tenant calls
-// meanwhile get 503, and faults can apply a call and lose its answer or hang and then drop.
+// A simulated pageserver: a real HTTP server with the management API the controller calls
+// (reference/wire-formats.md §4, §5; tenant endpoints in pageserver-tenant-api.ts), re-attach on
+// start, a disk that survives restarts (pageserver-state.ts), faults, and shared remote storage.
+// It is no kinder than a real pageserver: it obeys any generation it is told (refusing a lower one
+// only when asked to), a restart takes time (503 meanwhile), and an answer can be lost.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import * as z from 'zod';
-import {
-  formatLsn,
-  formatTenantShardId,
-  parseLsn,
-  parseTenantShardId,
-  shardCountOf,
-  splitChildren,
-} from '../../lambdas/core/ids';
-import { LOCATION_MODES, type LocationConfig } from '../../lambdas/core/model/location-config';
+import { formatLsn, parseTenantShardId } from '../../lambdas/core/ids';
+import type { LocationConfig } from '../../lambdas/core/model/location-config';
 import { type Fault, FaultInjector, faultSchema, type RestartPlan } from './faults';
 import { close, HttpError, listen, readJson, sendJson } from './http-util';
-import type { SimRemoteStorage, StoredTimeline } from './remote-storage';
+import { isAttached, NodeState, SimDisk } from './pageserver-state';
+import { TenantApi, zodMessage } from './pageserver-tenant-api';
+import type { SimRemoteStorage } from './remote-storage';
 
-/** A deletion a node accepted: in which generation, and when (remote storage's logical clock). */
-export interface RunningDeletion {
-  generation: number;
-  acceptedAt: number;
-}
-
-export interface SimTimeline extends StoredTimeline {
-  /** Set while a deletion runs: the time it completes. */
-  deletingUntil?: number;
-  deletion?: RunningDeletion;
-}
-
-export interface SimLocation {
-  conf: LocationConfig;
-  timelines: Map<string, SimTimeline>;
-  /** Set while a tenant deletion runs: the time it completes. */
-  deletingUntil?: number;
-  deletion?: RunningDeletion;
-}
-
-/** What survives a restart. */
-export class SimDisk {
-  readonly locations = new Map<string, SimLocation>();
-}
+export { type RunningDeletion, SimDisk, type SimLocation, type SimTimeline } from './pageserver-state';
 
 export interface PageserverSimOptions {
   nodeId: number;
@@ -76,50 +45,12 @@ export interface PageserverSimOptions {
   log?: (message: string) => void;
 }
 
-const INITDB_LSN = 0x169ad58n;
-
-const locationBody = z
-  .object({
-    tenant_id: z.string(),
-    mode: z.enum(LOCATION_MODES),
-    generation: z.number().int().nonnegative().nullish(),
-    secondary_conf: z.object({ warm: z.boolean() }).nullish(),
-    shard_number: z.number().int().min(0).max(255).default(0),
-    shard_count: z.number().int().min(0).max(255).default(0),
-    shard_stripe_size: z.number().int().nonnegative().default(0),
-    tenant_conf: z.record(z.string(), z.unknown()),
-  })
-  .strict();
-
-const timelineCreateBody = z.object({
-  new_timeline_id: z.string().regex(/^[0-9a-f]{32}$/),
-  ancestor_timeline_id: z
-    .string()
-    .regex(/^[0-9a-f]{32}$/)
-    .nullish(),
-  ancestor_start_lsn: z.string().nullish(),
-  pg_version: z.number().int().nullish(),
-  existing_initdb_timeline_id: z.string().nullish(),
-});
-
-function zodMessage(error: z.ZodError): string {
-  return error.issues
-    .map((i) =>
-      i.code === 'unrecognized_keys'
-        ? `unknown field ${i.keys.join(', ')}`
-        : `${i.path.join('.')}: ${i.message}`,
-    )
-    .join('; ');
-}
-
-function isAttached(mode: string): boolean {
-  return mode === 'AttachedSingle' || mode === 'AttachedMulti' || mode === 'AttachedStale';
-}
-
 export class PageserverSim {
   readonly nodeId: number;
   readonly disk: SimDisk;
   readonly faults = new FaultInjector();
+  private readonly state: NodeState;
+  private readonly tenantApi: TenantApi;
   private server: Server | undefined;
   private boundPort: number;
   private readonly host: string;
@@ -140,6 +71,8 @@ export class PageserverSim {
     this.disk = options.disk ?? new SimDisk();
     this.host = options.host ?? '127.0.0.1';
     this.boundPort = options.port ?? 0;
+    this.state = new NodeState(options.nodeId, this.disk, options.storage);
+    this.tenantApi = new TenantApi(this.state, options, this.faults, (ms) => this.scheduleFinish(ms));
   }
 
   get port(): number {
@@ -239,7 +172,12 @@ export class PageserverSim {
 
   /** Current locations: shard id → its config (what GET /v1/location_config reports). */
   locations(): Array<{ shard: string; conf: LocationConfig }> {
-    return [...this.disk.locations].map(([shard, loc]) => ({ shard, conf: loc.conf }));
+    return this.state.locations();
+  }
+
+  /** Ingest: moves a timeline's last_record_lsn forward (recorded as a remote write). */
+  advanceLsn(shard: string, timelineId: string, by = 0x1000n): bigint {
+    return this.state.advanceLsn(shard, timelineId, by);
   }
 
   private upcallUrl(name: string): string {
@@ -271,7 +209,7 @@ export class PageserverSim {
         if (res.ok) {
           const body = (await res.json()) as { tenants: Array<{ id: string; gen: number }> };
           if (this.stopped) return;
-          this.applyReAttach(body.tenants);
+          this.state.applyReAttach(body.tenants);
           this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);
           await this.becomeActive();
           return;
@@ -285,65 +223,6 @@ export class PageserverSim {
       while (!this.stopped && Date.now() < until)
         await new Promise((r) => setTimeout(r, Math.min(50, pause)));
     }
-  }
-
-  /** The pageserver contract: listed shards attached in their new generation, other attached ones dropped, secondaries kept. */
-  private applyReAttach(tenants: Array<{ id: string; gen: number }>): void {
-    const listed = new Map(tenants.map((t) => [t.id, t.gen]));
-    for (const [shard, loc] of [...this.disk.locations]) {
-      const gen = listed.get(shard);
-      if (gen !== undefined) {
-        loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
-        this.options.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
-      } else if (isAttached(loc.conf.mode)) {
-        this.disk.locations.delete(shard);
-      }
-    }
-    for (const [shard, gen] of listed) {
-      if (this.disk.locations.has(shard)) continue;
-      // Listed but not on local disk: attach from remote storage with default parameters.
-      const id = parseTenantShardId(shard);
-      this.disk.locations.set(shard, {
-        conf: {
-          mode: 'AttachedSingle',
-          generation: gen,
-          secondary_conf: null,
-          shard_number: id.number,
-          shard_count: id.count,
-          shard_stripe_size: 32768,
-          tenant_conf: {},
-        },
-        timelines: this.download(shard),
-      });
-      this.options.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
-    }
-  }
-
-  /** An attached location uploads its timelines; a secondary or stale one does not. */
-  private upload(shard: string): void {
-    const loc = this.disk.locations.get(shard);
-    if (!loc || (loc.conf.mode !== 'AttachedSingle' && loc.conf.mode !== 'AttachedMulti')) return;
-    this.options.storage.uploadTimelines(
-      shard,
-      [...loc.timelines.values()].filter((t) => t.deletingUntil === undefined),
-    );
-  }
-
-  /** A new attachment or a secondary download brings the timelines from remote storage. */
-  private download(shard: string): Map<string, SimTimeline> {
-    return new Map(this.options.storage.downloadTimelines(shard).map((t) => [t.timeline_id, t]));
-  }
-
-  /** Ingest: moves a timeline's last_record_lsn forward (recorded as a remote write). */
-  advanceLsn(shard: string, timelineId: string, by = 0x1000n): bigint {
-    const loc = this.disk.locations.get(shard);
-    const tl = loc?.timelines.get(timelineId);
-    if (!loc || !tl) throw new HttpError(404, `NotFound: timeline ${timelineId} of ${shard}`);
-    tl.last_record_lsn += by;
-    if (loc.conf.generation !== null)
-      this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'ingest');
-    this.upload(shard);
-    return tl.last_record_lsn;
   }
 
   /** Runs queued deletions for attached shards, after asking the controller to validate their generations. */
@@ -366,37 +245,10 @@ export class PageserverSim {
     return body.tenants;
   }
 
-  private finishDeletions(now = Date.now()): void {
-    const storage = this.options.storage;
-    for (const [shard, loc] of [...this.disk.locations]) {
-      if (loc.deletingUntil !== undefined && loc.deletingUntil <= now) {
-        this.disk.locations.delete(shard);
-        if (loc.deletion)
-          storage.recordDeletion(shard, loc.deletion.generation, this.nodeId, {
-            validatedAt: loc.deletion.acceptedAt,
-            untilWall: loc.deletingUntil,
-            what: 'tenant',
-          });
-        continue;
-      }
-      for (const [id, tl] of [...loc.timelines]) {
-        if (tl.deletingUntil !== undefined && tl.deletingUntil <= now) {
-          loc.timelines.delete(id);
-          if (tl.deletion)
-            storage.recordDeletion(shard, tl.deletion.generation, this.nodeId, {
-              validatedAt: tl.deletion.acceptedAt,
-              untilWall: tl.deletingUntil,
-              what: `timeline ${id}`,
-            });
-        }
-      }
-    }
-  }
-
   /** Deletions complete on time, not only when the next request comes. */
   private scheduleFinish(ms: number): void {
     setTimeout(() => {
-      if (!this.stopped) this.finishDeletions();
+      if (!this.stopped) this.state.finishDeletions();
     }, ms + 1).unref();
   }
 
@@ -435,19 +287,9 @@ export class PageserverSim {
       );
   }
 
-  private attachedLocation(shard: string): SimLocation {
-    const loc = this.disk.locations.get(shard);
-    if (!loc || !isAttached(loc.conf.mode) || loc.deletingUntil !== undefined) {
-      throw new HttpError(404, `NotFound: tenant ${shard} is not attached here`);
-    }
-    return loc;
-  }
-
   /** Tells remote storage which shards this node now serves in AttachedSingle. */
   private reportHolder(): void {
-    const singles = this.active
-      ? [...this.disk.locations].filter(([, l]) => l.conf.mode === 'AttachedSingle').map(([shard]) => shard)
-      : [];
+    const singles = this.active ? this.state.attachedSingles() : [];
     this.options.storage.reportHolder(this.nodeId, singles);
   }
 
@@ -479,7 +321,7 @@ export class PageserverSim {
       }
     }
     this.checkAuth(req, path);
-    this.finishDeletions();
+    this.state.finishDeletions();
     const body = method === 'GET' ? null : await readJson(req);
     const reply = (status: number, value: unknown) => this.send(req, res, status, value);
     if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
@@ -506,268 +348,9 @@ export class PageserverSim {
         throw new HttpError(400, `failed to parse tenant_shard_id: ${(error as Error).message}`);
       }
       this.requireActive();
-      return this.handleTenant(method, shard, rest, url.searchParams, body, reply);
+      return this.tenantApi.handle(method, shard, rest, url.searchParams, body, reply);
     }
     throw new HttpError(404, `NotFound: no route ${method} ${path}`);
-  }
-
-  private handleTenant(
-    method: string,
-    shard: string,
-    rest: string,
-    query: URLSearchParams,
-    body: unknown,
-    reply: (status: number, value: unknown) => void,
-  ): void {
-    const storage = this.options.storage;
-    if (method === 'PUT' && rest === '/location_config') return this.putLocationConfig(shard, body, reply);
-    if (method === 'GET' && rest === '') {
-      const loc = this.attachedLocation(shard);
-      return reply(200, {
-        id: shard,
-        state: { slug: 'Active' },
-        current_physical_size: loc.timelines.size * 8192,
-        attachment_status: { slug: 'attached' },
-        ...(loc.conf.generation === null ? {} : { generation: loc.conf.generation }),
-        walredo: null,
-        timelines: [...loc.timelines.keys()],
-      });
-    }
-    if (method === 'DELETE' && rest === '') {
-      const loc = this.disk.locations.get(shard);
-      if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(404, `NotFound: tenant ${shard}`);
-      if (loc.deletingUntil !== undefined) throw new HttpError(409, 'Conflict: deletion already in progress');
-      loc.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
-      this.scheduleFinish(this.options.deletionMs ?? 100);
-      if (loc.conf.generation !== null) {
-        storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-tenant');
-        loc.deletion = { generation: loc.conf.generation, acceptedAt: storage.now() };
-      }
-      return reply(202, null);
-    }
-    if (method === 'PUT' && rest === '/shard_split') return this.shardSplit(shard, body, reply);
-    if (method === 'POST' && rest === '/timeline') return this.createTimeline(shard, body, reply);
-    if (method === 'GET' && rest === '/timeline') {
-      const loc = this.attachedLocation(shard);
-      return reply(
-        200,
-        [...loc.timelines.values()].map((tl) => this.timelineInfo(shard, tl)),
-      );
-    }
-    const m = /^\/timeline\/([0-9a-f]{32})$/.exec(rest);
-    if (m) {
-      const loc = this.attachedLocation(shard);
-      const tl = loc.timelines.get(m[1]!);
-      if (method === 'GET') {
-        if (!tl) throw new HttpError(404, `NotFound: timeline ${m[1]}`);
-        return reply(200, this.timelineInfo(shard, tl));
-      }
-      if (method === 'DELETE') {
-        if (!tl) throw new HttpError(404, `NotFound: timeline ${m[1]}`);
-        if (tl.deletingUntil !== undefined)
-          throw new HttpError(409, 'Conflict: timeline deletion already in progress');
-        const children = [...loc.timelines.values()].some((t) => t.ancestor_timeline_id === m![1]);
-        if (children) throw new HttpError(412, 'Precondition failed: timeline has child timelines');
-        tl.deletingUntil = Date.now() + (this.options.deletionMs ?? 100);
-        this.scheduleFinish(this.options.deletionMs ?? 100);
-        if (loc.conf.generation !== null) {
-          storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'delete-timeline');
-          tl.deletion = { generation: loc.conf.generation, acceptedAt: storage.now() };
-        }
-        return reply(202, null);
-      }
-    }
-    if (method === 'PUT' && rest === '/time_travel_remote_storage') {
-      const travelTo = query.get('travel_to');
-      const doneIfAfter = query.get('done_if_after');
-      const to = travelTo ? Date.parse(travelTo) : Number.NaN;
-      const after = doneIfAfter ? Date.parse(doneIfAfter) : Number.NaN;
-      if (Number.isNaN(to)) throw new HttpError(400, `Invalid time for travel_to: ${travelTo}`);
-      if (Number.isNaN(after)) throw new HttpError(400, `Invalid time for done_if_after: ${doneIfAfter}`);
-      if (to > after) throw new HttpError(400, 'travel_to must not be later than done_if_after');
-      if (this.disk.locations.has(shard))
-        throw new HttpError(400, `tenant ${shard} is managed on this pageserver`);
-      storage.recordWrite(shard, -1, this.nodeId, `time-travel ${travelTo}`);
-      return reply(200, null);
-    }
-    if (method === 'POST' && rest === '/secondary/download') {
-      const loc = this.disk.locations.get(shard);
-      if (loc?.conf.mode !== 'Secondary') throw new HttpError(500, `tenant ${shard} is not a secondary here`);
-      loc.timelines = this.download(shard);
-      return reply(200, null);
-    }
-    throw new HttpError(404, `NotFound: no route ${method} /v1/tenant/${shard}${rest}`);
-  }
-
-  private putLocationConfig(
-    shard: string,
-    body: unknown,
-    reply: (status: number, value: unknown) => void,
-  ): void {
-    const parsed = locationBody.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
-    const req = parsed.data;
-    const generation = req.generation ?? null;
-    if (isAttached(req.mode) && generation === null)
-      throw new HttpError(400, 'Generation must be set when attaching');
-    if (req.mode === 'Secondary' && generation !== null)
-      throw new HttpError(400, 'Secondary locations have no generation');
-    if (req.shard_count > 0 && (req.shard_number >= req.shard_count || req.shard_stripe_size === 0)) {
-      throw new HttpError(400, 'invalid shard parameters');
-    }
-    const existing = this.disk.locations.get(shard);
-    if (req.mode === 'Detached') {
-      this.disk.locations.delete(shard);
-      return reply(200, null);
-    }
-    if (
-      existing &&
-      isAttached(existing.conf.mode) &&
-      existing.conf.generation !== null &&
-      generation !== null &&
-      generation < existing.conf.generation &&
-      (this.options.refuseLowerGeneration ||
-        this.faults.refuseLowerGeneration('PUT', `/v1/tenant/${shard}/location_config`))
-    ) {
-      throw new HttpError(400, `Generation ${generation} is less than existing ${existing.conf.generation}`);
-    }
-    const conf: LocationConfig = {
-      mode: req.mode,
-      generation,
-      secondary_conf: req.mode === 'Secondary' ? (req.secondary_conf ?? { warm: false }) : null,
-      shard_number: req.shard_number,
-      shard_count: req.shard_count,
-      shard_stripe_size: req.shard_stripe_size,
-      tenant_conf: req.tenant_conf,
-    };
-    const fresh = !existing || (existing.conf.mode === 'Secondary' && isAttached(req.mode));
-    const timelines = fresh ? this.download(shard) : existing.timelines;
-    if (existing && fresh)
-      for (const [id, tl] of existing.timelines) if (!timelines.has(id)) timelines.set(id, tl);
-    this.disk.locations.set(shard, { conf, timelines });
-    this.upload(shard);
-    if (generation !== null) {
-      this.options.storage.recordIssued(shard, generation, this.nodeId, req.mode);
-      if (req.mode !== 'AttachedStale')
-        this.options.storage.recordWrite(shard, generation, this.nodeId, 'attach');
-    }
-    return reply(200, { shards: isAttached(req.mode) ? [{ shard_id: shard, node_id: this.nodeId }] : [] });
-  }
-
-  private shardSplit(shard: string, body: unknown, reply: (status: number, value: unknown) => void): void {
-    const parsed = z
-      .object({
-        new_shard_count: z.number().int().min(1).max(255),
-        new_stripe_size: z.number().int().positive().nullish(),
-      })
-      .safeParse(body);
-    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
-    const loc = this.disk.locations.get(shard);
-    if (!loc || !isAttached(loc.conf.mode)) throw new HttpError(500, `tenant ${shard} is not attached here`);
-    const parent = parseTenantShardId(shard);
-    const oldCount = shardCountOf(parent.count);
-    const newCount = parsed.data.new_shard_count;
-    const ratio = newCount / oldCount;
-    if (newCount <= oldCount || !Number.isInteger(ratio) || (ratio & (ratio - 1)) !== 0) {
-      throw new HttpError(500, `cannot split ${shard} from ${oldCount} to ${newCount} shards`);
-    }
-    const children = splitChildren(parent, newCount).map(formatTenantShardId);
-    for (const child of children) {
-      const id = parseTenantShardId(child);
-      const timelines = new Map([...loc.timelines].map(([k, tl]) => [k, { ...tl }]));
-      this.disk.locations.set(child, {
-        conf: {
-          ...loc.conf,
-          mode: 'AttachedSingle',
-          shard_number: id.number,
-          shard_count: id.count,
-          shard_stripe_size: parsed.data.new_stripe_size ?? loc.conf.shard_stripe_size,
-        },
-        timelines,
-      });
-      if (loc.conf.generation !== null) {
-        this.options.storage.recordIssued(child, loc.conf.generation, this.nodeId, 'AttachedSingle');
-        this.options.storage.recordWrite(child, loc.conf.generation, this.nodeId, 'split');
-      }
-      this.upload(child);
-    }
-    this.disk.locations.delete(shard);
-    return reply(200, { new_shards: children });
-  }
-
-  private createTimeline(
-    shard: string,
-    body: unknown,
-    reply: (status: number, value: unknown) => void,
-  ): void {
-    const loc = this.attachedLocation(shard);
-    const parsed = timelineCreateBody.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
-    const req = parsed.data;
-    const ancestorId = req.ancestor_timeline_id ?? null;
-    let ancestorLsn: bigint | null = null;
-    if (ancestorId) {
-      const ancestor = loc.timelines.get(ancestorId);
-      if (!ancestor) throw new HttpError(500, `ancestor timeline ${ancestorId} not found`);
-      try {
-        ancestorLsn = req.ancestor_start_lsn ? parseLsn(req.ancestor_start_lsn) : ancestor.last_record_lsn;
-      } catch (error) {
-        throw new HttpError(400, (error as Error).message);
-      }
-      if (ancestorLsn > ancestor.last_record_lsn) throw new HttpError(406, 'ancestor LSN not reached yet');
-    }
-    const pgVersion = req.pg_version ?? 15;
-    const existing = loc.timelines.get(req.new_timeline_id);
-    if (existing) {
-      const same =
-        existing.ancestor_timeline_id === ancestorId &&
-        existing.pg_version === pgVersion &&
-        (!req.ancestor_start_lsn || existing.ancestor_lsn === ancestorLsn);
-      if (!same || existing.deletingUntil !== undefined) throw new HttpError(409, 'timeline exists', null);
-      return reply(201, this.timelineInfo(shard, existing));
-    }
-    const tl: SimTimeline = {
-      timeline_id: req.new_timeline_id,
-      ancestor_timeline_id: ancestorId,
-      ancestor_lsn: ancestorLsn,
-      last_record_lsn: ancestorLsn ?? INITDB_LSN,
-      initdb_lsn: INITDB_LSN,
-      pg_version: pgVersion,
-    };
-    loc.timelines.set(tl.timeline_id, tl);
-    if (loc.conf.generation !== null)
-      this.options.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'timeline-create');
-    this.upload(shard);
-    return reply(201, this.timelineInfo(shard, tl));
-  }
-
-  private timelineInfo(shard: string, tl: SimTimeline) {
-    const lsn = formatLsn(tl.last_record_lsn);
-    return {
-      tenant_id: shard,
-      timeline_id: tl.timeline_id,
-      ancestor_timeline_id: tl.ancestor_timeline_id,
-      ancestor_lsn: tl.ancestor_lsn === null || tl.ancestor_lsn === 0n ? null : formatLsn(tl.ancestor_lsn),
-      last_record_lsn: lsn,
-      prev_record_lsn: lsn,
-      latest_gc_cutoff_lsn: formatLsn(tl.initdb_lsn),
-      disk_consistent_lsn: lsn,
-      remote_consistent_lsn: lsn,
-      remote_consistent_lsn_visible: lsn,
-      initdb_lsn: formatLsn(tl.initdb_lsn),
-      current_logical_size: 8192,
-      current_logical_size_is_accurate: true,
-      directory_entries_counts: [0, 0, 0, 0, 0, 0, 0],
-      current_physical_size: 8192,
-      current_logical_size_non_incremental: null,
-      timeline_dir_layer_file_size_sum: null,
-      wal_source_connstr: null,
-      last_received_msg_lsn: null,
-      last_received_msg_ts: null,
-      pg_version: tl.pg_version,
-      state: tl.deletingUntil === undefined ? 'Active' : 'Stopping',
-      walreceiver_status: 'Not active',
-    };
   }
 
   private async handleControl(

@@ -1,0 +1,147 @@
+// What a simulated pageserver holds: its "disk" (locations and their timelines, surviving
+// restarts) and the operations on it that touch remote storage: the re-attach contract, upload
+// and download, ingest, and deletions that complete (checked against newer generations).
+import { parseTenantShardId } from '../../lambdas/core/ids';
+import type { LocationConfig } from '../../lambdas/core/model/location-config';
+import { HttpError } from './http-util';
+import type { SimRemoteStorage, StoredTimeline } from './remote-storage';
+
+export const INITDB_LSN = 0x169ad58n;
+
+/** A deletion a node accepted: in which generation, and when (remote storage's logical clock). */
+export interface RunningDeletion {
+  generation: number;
+  acceptedAt: number;
+}
+
+export interface SimTimeline extends StoredTimeline {
+  /** Set while a deletion runs: the time it completes. */
+  deletingUntil?: number;
+  deletion?: RunningDeletion;
+}
+
+export interface SimLocation {
+  conf: LocationConfig;
+  timelines: Map<string, SimTimeline>;
+  /** Set while a tenant deletion runs: the time it completes. */
+  deletingUntil?: number;
+  deletion?: RunningDeletion;
+}
+
+/** What survives a restart. */
+export class SimDisk {
+  readonly locations = new Map<string, SimLocation>();
+}
+
+export function isAttached(mode: string): boolean {
+  return mode === 'AttachedSingle' || mode === 'AttachedMulti' || mode === 'AttachedStale';
+}
+
+/** One node's disk and its dealings with remote storage. */
+export class NodeState {
+  constructor(
+    readonly nodeId: number,
+    readonly disk: SimDisk,
+    readonly storage: SimRemoteStorage,
+  ) {}
+
+  /** The pageserver contract: listed shards attached in their new generation, other attached ones dropped, secondaries kept. */
+  applyReAttach(tenants: Array<{ id: string; gen: number }>): void {
+    const listed = new Map(tenants.map((t) => [t.id, t.gen]));
+    for (const [shard, loc] of [...this.disk.locations]) {
+      const gen = listed.get(shard);
+      if (gen !== undefined) {
+        loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
+        this.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
+      } else if (isAttached(loc.conf.mode)) {
+        this.disk.locations.delete(shard);
+      }
+    }
+    for (const [shard, gen] of listed) {
+      if (this.disk.locations.has(shard)) continue;
+      // Listed but not on local disk: attach from remote storage with default parameters.
+      const id = parseTenantShardId(shard);
+      this.disk.locations.set(shard, {
+        conf: {
+          mode: 'AttachedSingle',
+          generation: gen,
+          secondary_conf: null,
+          shard_number: id.number,
+          shard_count: id.count,
+          shard_stripe_size: 32768,
+          tenant_conf: {},
+        },
+        timelines: this.download(shard),
+      });
+      this.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
+    }
+  }
+  /** An attached location uploads its timelines; a secondary or stale one does not. */
+  upload(shard: string): void {
+    const loc = this.disk.locations.get(shard);
+    if (!loc || (loc.conf.mode !== 'AttachedSingle' && loc.conf.mode !== 'AttachedMulti')) return;
+    this.storage.uploadTimelines(
+      shard,
+      [...loc.timelines.values()].filter((t) => t.deletingUntil === undefined),
+    );
+  }
+  /** A new attachment or a secondary download brings the timelines from remote storage. */
+  download(shard: string): Map<string, SimTimeline> {
+    return new Map(this.storage.downloadTimelines(shard).map((t) => [t.timeline_id, t]));
+  }
+  finishDeletions(now = Date.now()): void {
+    const storage = this.storage;
+    for (const [shard, loc] of [...this.disk.locations]) {
+      if (loc.deletingUntil !== undefined && loc.deletingUntil <= now) {
+        this.disk.locations.delete(shard);
+        if (loc.deletion)
+          storage.recordDeletion(shard, loc.deletion.generation, this.nodeId, {
+            validatedAt: loc.deletion.acceptedAt,
+            untilWall: loc.deletingUntil,
+            what: 'tenant',
+          });
+        continue;
+      }
+      for (const [id, tl] of [...loc.timelines]) {
+        if (tl.deletingUntil !== undefined && tl.deletingUntil <= now) {
+          loc.timelines.delete(id);
+          if (tl.deletion)
+            storage.recordDeletion(shard, tl.deletion.generation, this.nodeId, {
+              validatedAt: tl.deletion.acceptedAt,
+              untilWall: tl.deletingUntil,
+              what: `timeline ${id}`,
+            });
+        }
+      }
+    }
+  }
+  attachedLocation(shard: string): SimLocation {
+    const loc = this.disk.locations.get(shard);
+    if (!loc || !isAttached(loc.conf.mode) || loc.deletingUntil !== undefined) {
+      throw new HttpError(404, `NotFound: tenant ${shard} is not attached here`);
+    }
+    return loc;
+  }
+  /** Ingest: moves a timeline's last_record_lsn forward (recorded as a remote write). */
+  advanceLsn(shard: string, timelineId: string, by = 0x1000n): bigint {
+    const loc = this.disk.locations.get(shard);
+    const tl = loc?.timelines.get(timelineId);
+    if (!loc || !tl) throw new HttpError(404, `NotFound: timeline ${timelineId} of ${shard}`);
+    tl.last_record_lsn += by;
+    if (loc.conf.generation !== null)
+      this.storage.recordWrite(shard, loc.conf.generation, this.nodeId, 'ingest');
+    this.upload(shard);
+    return tl.last_record_lsn;
+  }
+
+  /** Shards held in AttachedSingle. */
+  attachedSingles(): string[] {
+    return [...this.disk.locations]
+      .filter(([, l]) => l.conf.mode === 'AttachedSingle')
+      .map(([shard]) => shard);
+  }
+
+  locations(): Array<{ shard: string; conf: LocationConfig }> {
+    return [...this.disk.locations].map(([shard, loc]) => ({ shard, conf: loc.conf }));
+  }
+}
