@@ -265,3 +265,43 @@ describe('concurrent mutations', () => {
     await expectConsistent(api);
   });
 });
+
+describe('secondaries are kept', () => {
+  it('gives the children of an Attached(1) split their secondaries, and leaves no parent location behind', async () => {
+    api = await startTestApi({ pageservers: 3 });
+    const t = randomTenantId();
+    await create(t, { placement_policy: { Attached: 1 } });
+    const split = await api.call('PUT', `/control/v1/tenant/${t}/shard_split`, {
+      body: { new_shard_count: 2 },
+    });
+    expect(split.status, split.text).toBe(200);
+    await api.stack.reconcileAllNow();
+    const after = await describeTenant(t);
+    expect(after.shards).toHaveLength(2);
+    for (const shard of after.shards) expect(shard.node_secondary, shard.tenant_shard_id).toHaveLength(1);
+    const held = api.stack.fleet.pageservers.flatMap((p) => p.locations().map((l) => l.shard));
+    expect(held).not.toContain(t);
+    expect(held.sort()).toEqual([`${t}-0002`, `${t}-0002`, `${t}-0102`, `${t}-0102`]);
+    await expectConsistent(api);
+  });
+
+  it('keeps the secondary of an Attached(1) shard when its migration aborts', async () => {
+    api = await startTestApi({ pageservers: 3, pageserverTimeoutMs: 1_000 });
+    const t = randomTenantId();
+    await create(t, { placement_policy: { Attached: 1 } });
+    const before = (await describeTenant(t)).shards[0]!;
+    const target = [1, 2, 3].find((n) => n !== before.node_attached && !before.node_secondary.includes(n))!;
+    // The destination refuses the attach: the migration aborts.
+    api.stack.fleet.byId(target).faults.add({ path: 'location_config', status: 400, count: 100 });
+    const migrated = await api.call('PUT', `/control/v1/tenant/${t}/migrate`, { body: { node_id: target } });
+    expect(migrated.status, migrated.text).toBe(409);
+    api.stack.fleet.byId(target).faults.clear();
+    await api.stack.reconcileAllNow();
+    const after = (await describeTenant(t)).shards[0]!;
+    expect(after.node_attached).not.toBeNull();
+    expect(after.node_secondary).toHaveLength(1);
+    const holders = api.stack.fleet.pageservers.filter((p) => p.locations().some((l) => l.shard === t));
+    expect(holders).toHaveLength(2);
+    await expectConsistent(api);
+  });
+});

@@ -250,11 +250,9 @@ export async function abortMigration(
     const other = chosen === state.node_id ? state.origin : state.node_id;
     const observed = { ...shard.observed };
     for (const n of [chosen, other]) if (n !== null && String(n) in observed) observed[String(n)] = null;
-    // The other node already has the data: it is the natural secondary when the policy wants
-    // one. The scheduler then trims or fills the secondaries to what the policy asks for.
+    // The policy's secondaries are kept: the scheduler refills what the migration took (the
+    // other node may well be the one that failed, so it gets no preference).
     const secondary = shard.intent.secondary.filter((n) => n !== chosen && n !== other);
-    if (other !== null && shard.policy.kind === 'Attached' && shard.policy.secondaries > 0)
-      secondary.unshift(other);
     let intent: Intent = { attached: chosen, secondary };
     try {
       const nodes = await context.nodes.list();
@@ -270,10 +268,27 @@ export async function abortMigration(
     reconcileDeps(context, state.execution),
     Date.now() + 30_000,
   );
-  if (outcome.status !== 'ok' && outcome.status !== 'busy') {
+  // The abort is done once one location is attached in the newest generation; a secondary that
+  // could not be made yet is reconcile-all's to finish.
+  if (
+    outcome.status !== 'ok' &&
+    outcome.status !== 'busy' &&
+    !(await attachmentSettled(context, state.shard))
+  ) {
     throw new TransientError(
       `abort could not settle ${state.shard}: ${'message' in outcome ? outcome.message : outcome.status}`,
     );
   }
   return { attached: chosen };
+}
+
+/** Exactly one observed attached location, the intended one, in the shard's newest generation. */
+async function attachmentSettled(context: AppContext, shardText: string): Promise<boolean> {
+  const shard = await context.tenants.getShard(parseTenantShardId(shardText));
+  if (!shard || shard.intent.attached === null) return false;
+  const attached = Object.entries(shard.observed).filter(
+    ([, conf]) => conf && conf.mode !== 'Secondary' && conf.mode !== 'Detached',
+  );
+  const mine = shard.observed[String(shard.intent.attached)];
+  return attached.length === 1 && mine?.mode === 'AttachedSingle' && mine.generation === shard.generation;
 }
