@@ -19,8 +19,10 @@ export type ReconcileAction =
  * Actions in order: attach (and notify), secondaries, then detaches, so that the old location is
  * only dropped once the new one is confirmed. Before an attach, every other location observed in
  * AttachedSingle is demoted to AttachedStale, so that two pageservers never both act as the sole
- * holder (the old one keeps serving reads but stops uploading and deleting). An attach on an Offline node is still planned:
- * the executor fails it, which keeps the shard dirty until the node returns or moves.
+ * holder (the old one keeps serving reads but stops uploading and deleting), and every other
+ * location in an unknown state is made what the intent wants there (secondary or detached). An
+ * attach on an Offline node is still planned: the executor fails it, which keeps the shard dirty
+ * until the node returns or moves.
  */
 export function planReconcile(
   shard: TenantShard,
@@ -35,8 +37,14 @@ export function planReconcile(
     const current = shard.observed[String(attached)];
     if (shard.generationPageserver !== attached || !sameLocation(current, wanted)) {
       for (const [key, conf] of Object.entries(shard.observed)) {
-        if (Number(key) !== attached && conf?.mode === 'AttachedSingle')
-          actions.push({ kind: 'stale', node: Number(key) });
+        const node = Number(key);
+        if (node === attached) continue;
+        if (conf?.mode === 'AttachedSingle') actions.push({ kind: 'stale', node });
+        // A location in an unknown state may be a live sole holder (an aborted migration, a node
+        // that was marked Offline but still runs): settle it first, so that the new attachment
+        // never overlaps it. If it does not answer, the new generation fences it instead.
+        else if (conf === null)
+          actions.push({ kind: secondary.includes(node) ? 'secondary' : 'detach', node });
       }
       actions.push({ kind: 'attach', node: attached }, { kind: 'notify' });
     } else if (shard.pendingComputeNotification) {
@@ -56,7 +64,6 @@ export function planReconcile(
   return actions;
 }
 
-/** Observed differs from intent, or a compute notification is owed. */
 /**
  * Needs reconcile-all's attention: something to do, or a split in progress (so that a split whose
  * execution died is found and finished or aborted rather than left flagged for good).

@@ -67,11 +67,14 @@ export async function notifyTenant(
       };
     }
     deps.metrics?.computeNotification('ok');
-    // Remember what was delivered and clear every owed flag it satisfied, together.
+    // Remember what was delivered and clear the owed flags, together, but only if the placement
+    // is still the one delivered: a shard moved meanwhile still owes the control plane its news.
     await retryOnConflict(async () => {
       const latest = await deps.tenants.getTenantWithShards(tenantId);
       if (!latest) return;
-      const owed = latest.shards.filter((s) => s.pendingComputeNotification);
+      const now = buildComputeNotification(tenantId, latest.shards, nodes);
+      const current = now !== null && notificationFingerprint(now) === fingerprint;
+      const owed = current ? latest.shards.filter((s) => s.pendingComputeNotification) : [];
       await deps.tenants.saveShards(
         owed.map((before) => ({ before, after: { ...before, pendingComputeNotification: false } })),
         { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: fingerprint } },
