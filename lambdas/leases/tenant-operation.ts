@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context';
 import { UnavailableError } from '../core/errors';
 import { TENANT_OPERATION_LEASE } from '../core/leases';
 import type { LeaseStore } from '../core/ports';
+import { releaseIfHolderDead } from './dead-holders';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,16 +51,22 @@ export interface TenantOperationOptions {
 
 /** Runs `run` as the tenant's only operation; 503 (retry) if the tenant stays busy for `waitMs`. */
 export async function withTenantOperation<T>(
-  context: Pick<AppContext, 'leases'>,
+  context: Pick<AppContext, 'leases' | 'workflows' | 'log'>,
   tenantId: string,
   owner: string,
   run: () => Promise<T>,
   { waitMs = 10_000, ttlMs = 60_000 }: TenantOperationOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + waitMs;
+  let checkedHolder = false;
   for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
     const remaining = deadline - Date.now();
     if (await acquireTenantOperation(context.leases, tenantId, owner, ttlMs, Math.max(0, remaining))) break;
+    // Held by a workflow that died (a crash, a stopped execution)? Then nobody will release it.
+    if (!checkedHolder) {
+      checkedHolder = true;
+      if (await releaseIfHolderDead(context, tenantId, TENANT_OPERATION_LEASE)) continue;
+    }
     if (Date.now() + pause > deadline)
       throw new UnavailableError(`Tenant ${tenantId} is busy with another operation`, 1);
     await sleep(pause);
@@ -69,4 +76,17 @@ export async function withTenantOperation<T>(
   } finally {
     await releaseTenantOperation(context.leases, tenantId, owner);
   }
+}
+
+/**
+ * A workflow's tasks act on a tenant only while its execution still holds the tenant: after a
+ * crash, recovery may have taken the tenant over, and a task still running for the dead execution
+ * (a zombie) must then do nothing.
+ */
+export async function holdsTenantOperation(
+  leases: LeaseStore,
+  tenantId: string,
+  owner: string,
+): Promise<boolean> {
+  return (await leases.holder(tenantId, TENANT_OPERATION_LEASE))?.owner === owner;
 }

@@ -1,7 +1,6 @@
 // What a simulated pageserver holds: its "disk" (locations and their timelines, surviving
 // restarts) and the operations on it that touch remote storage: the re-attach contract, upload
 // and download, ingest, and deletions that complete (checked against newer generations).
-import { parseTenantShardId } from '../../lambdas/core/ids';
 import type { LocationConfig } from '../../lambdas/core/model/location-config';
 import { HttpError } from './http-util';
 import type { SimRemoteStorage, StoredTimeline } from './remote-storage';
@@ -57,24 +56,9 @@ export class NodeState {
         this.disk.locations.delete(shard);
       }
     }
-    for (const [shard, gen] of listed) {
-      if (this.disk.locations.has(shard)) continue;
-      // Listed but not on local disk: attach from remote storage with default parameters.
-      const id = parseTenantShardId(shard);
-      this.disk.locations.set(shard, {
-        conf: {
-          mode: 'AttachedSingle',
-          generation: gen,
-          secondary_conf: null,
-          shard_number: id.number,
-          shard_count: id.count,
-          shard_stripe_size: 32768,
-          tenant_conf: {},
-        },
-        timelines: this.download(shard),
-      });
-      this.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
-    }
+    // A listed shard with no local location is ignored, as a real pageserver does: it only loads
+    // tenants it has on disk (it would not even know their stripe size). The controller attaches
+    // such a shard with a location_config call when it reconciles.
   }
   /** An attached location uploads its timelines; a secondary or stale one does not. */
   upload(shard: string): void {

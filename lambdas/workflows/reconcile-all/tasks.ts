@@ -30,7 +30,10 @@ export const reconcileAllTasks = [
       const shard = await context.tenants.getShard(id);
       if (shard?.splitting) {
         const recovery = await recoverInterruptedSplit(context, id.tenantId, input.execution);
-        return { shard: input.shard, status: recovery === 'aborted' ? 'ok' : 'busy' };
+        return {
+          shard: input.shard,
+          status: recovery === 'aborted' || recovery === 'finished' ? 'ok' : 'busy',
+        };
       }
       const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), Date.now() + 50_000);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.

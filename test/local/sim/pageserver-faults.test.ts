@@ -59,6 +59,14 @@ afterEach(async () => {
 });
 
 describe('generations', () => {
+  it('ignores a listed shard it has no location for, as a real pageserver does', async () => {
+    const unknown = '4f359dd625e519a1a4e8d7509690f6fc';
+    controller.reAttachTenants = [{ id: unknown, gen: 3 }];
+    await sim.restart();
+    await sim.waitUntilActive();
+    expect((await call('GET', '/v1/location_config')).body.tenant_shards).toEqual([]);
+  });
+
   it('obeys a lower generation by default, and remote storage records the decrease', async () => {
     expect((await call('PUT', `/v1/tenant/${T}/location_config`, attached(5))).status).toBe(200);
     expect((await call('PUT', `/v1/tenant/${T}/location_config`, attached(4))).status).toBe(200);

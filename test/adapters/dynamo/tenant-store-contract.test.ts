@@ -1,120 +1,15 @@
-// The in-memory stores (test/support/memory) and the DynamoDB ones must behave alike: the same
-// assertions run against both, so a use-case test on the fakes means something on DynamoDB.
+// The tenant store's contract: in memory and on DynamoDB Local alike.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoControllerMetaStore } from '../../../lambdas/adapters/dynamo/controller-meta-store';
-import { DynamoLeaseStore } from '../../../lambdas/adapters/dynamo/lease-store';
-import { DynamoNodeStore } from '../../../lambdas/adapters/dynamo/node-store';
-import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { VersionConflictError } from '../../../lambdas/core/errors';
-import { formatTenantShardId, shardsOfCount, type TenantShardId } from '../../../lambdas/core/ids';
-import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
-import { attachedConf, secondaryConf } from '../../../lambdas/core/model/location-config';
-import { newNode } from '../../../lambdas/core/model/node';
-import type { Tenant } from '../../../lambdas/core/model/tenant';
-import { newShard, shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
-import type { ControllerMetaStore, LeaseStore, NodeStore, TenantStore } from '../../../lambdas/core/ports';
+import { formatTenantShardId, shardsOfCount } from '../../../lambdas/core/ids';
+import { attachedConf } from '../../../lambdas/core/model/location-config';
+import { shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../../lambdas/core/reconcile-plan';
-import { createTestTable, type TestTable } from '../../support/dynamo';
-import {
-  MemoryControllerMetaStore,
-  MemoryLeaseStore,
-  MemoryNodeStore,
-  MemoryTenantStore,
-  newTenantId,
-  testNodeAddress,
-} from '../../support/memory';
+import { newTenantId } from '../../support/memory';
 
-interface Stores {
-  tenants: TenantStore;
-  nodes: NodeStore;
-  leases: LeaseStore;
-  meta: ControllerMetaStore;
-  /** Moves the lease clock. */
-  advance(ms: number): void;
-  close(): Promise<void>;
-}
+import { addNodes, counts, STORE_KINDS, type Stores, settled, shardOf, tenantOf } from './store-contract';
 
-async function memoryStores(): Promise<Stores> {
-  let offset = 0;
-  const nodes = new MemoryNodeStore();
-  return {
-    nodes,
-    tenants: new MemoryTenantStore(nodes),
-    leases: new MemoryLeaseStore(() => 1_000_000 + offset),
-    meta: new MemoryControllerMetaStore(),
-    advance: (ms) => {
-      offset += ms;
-    },
-    close: async () => undefined,
-  };
-}
-
-async function dynamoStores(): Promise<Stores> {
-  let offset = 0;
-  const t: TestTable = await createTestTable();
-  return {
-    nodes: new DynamoNodeStore(t.table),
-    tenants: new DynamoTenantStore(t.table),
-    leases: new DynamoLeaseStore(t.table, () => 1_000_000 + offset),
-    meta: new DynamoControllerMetaStore(t.table),
-    advance: (ms) => {
-      offset += ms;
-    },
-    close: () => t.drop(),
-  };
-}
-
-function tenantOf(tenantId: string, count: number): Omit<Tenant, 'version'> {
-  return {
-    tenantId,
-    shardCount: count,
-    stripeSize: 32768,
-    policy: { kind: 'Attached', secondaries: 1 },
-    schedulingPolicy: 'Active',
-    config: { gc_period: '1h' },
-    lastComputeNotification: null,
-  };
-}
-
-function shardOf(id: TenantShardId, attached: number | null, secondary: number[] = []): TenantShard {
-  return newShard({
-    id,
-    stripeSize: 32768,
-    generation: 1,
-    policy: { kind: 'Attached', secondaries: secondary.length },
-    config: { gc_period: '1h' },
-    intent: { attached, secondary },
-  });
-}
-
-/** Observed exactly as intended: nothing to reconcile. */
-function settled(shard: TenantShard): TenantShard {
-  const observed: TenantShard['observed'] = {};
-  if (shard.intent.attached !== null)
-    observed[String(shard.intent.attached)] = attachedConf(
-      shardIdentity(shard),
-      shard.config,
-      shard.generation,
-    );
-  for (const n of shard.intent.secondary)
-    observed[String(n)] = secondaryConf(shardIdentity(shard), shard.config);
-  return { ...shard, generationPageserver: shard.intent.attached, observed };
-}
-
-async function addNodes(nodes: NodeStore, ids: number[]) {
-  for (const id of ids) await nodes.create(newNode({ id, availabilityZoneId: null, ...testNodeAddress(id) }));
-}
-
-async function counts(nodes: NodeStore) {
-  return Object.fromEntries(
-    (await nodes.list()).map((n) => [n.id, [n.attachedCount, n.secondaryCount] as const]),
-  );
-}
-
-describe.each([
-  ['in memory', memoryStores],
-  ['on DynamoDB Local', dynamoStores],
-])('stores %s', (_name, open) => {
+describe.each(STORE_KINDS)('stores %s', (_name, open) => {
   let s: Stores;
   beforeEach(async () => {
     s = await open();
@@ -363,89 +258,6 @@ describe.each([
       read.intent.secondary.push(5);
       read.observed['1'] = null;
       expect(await s.tenants.getShard(id)).toEqual({ ...shardOf(id, 1), version: 1 });
-    });
-  });
-
-  describe('NodeStore', () => {
-    it('creates once, updates from the current version only, lists by id', async () => {
-      await addNodes(s.nodes, [3, 1]);
-      await expect(addNodes(s.nodes, [1])).rejects.toBeInstanceOf(VersionConflictError);
-      expect((await s.nodes.list()).map((n) => [n.id, n.version])).toEqual([
-        [1, 1],
-        [3, 1],
-      ]);
-      const updated = await s.nodes.update(1, 1, { availability: 'Offline' });
-      expect(updated).toMatchObject({ id: 1, availability: 'Offline', version: 2 });
-      await expect(s.nodes.update(1, 1, { scheduling: 'Pause' })).rejects.toBeInstanceOf(
-        VersionConflictError,
-      );
-      await expect(s.nodes.update(9, 1, { scheduling: 'Pause' })).rejects.toBeInstanceOf(
-        VersionConflictError,
-      );
-      await s.nodes.delete(3);
-      expect(await s.nodes.get(3)).toBeUndefined();
-      expect(await s.nodes.get(1)).toMatchObject({ availability: 'Offline', scheduling: 'Filling' });
-    });
-  });
-
-  describe('LeaseStore', () => {
-    it('admits one owner until release or expiry; the owner may renew', async () => {
-      const t = newTenantId();
-      expect(await s.leases.holder(t, 'L')).toBeUndefined();
-      expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
-      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
-      expect(await s.leases.holder(t, 'L')).toEqual({ name: 'L', owner: 'a', expiresAt: 1_001_000 });
-      // Another lease name of the same tenant is independent.
-      expect(await s.leases.acquire(t, 'M', 'b', 1000)).toBe(true);
-      expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
-      // Releasing someone else's lease does nothing.
-      await s.leases.release(t, 'L', 'b');
-      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
-      s.advance(1001);
-      expect(await s.leases.holder(t, 'L')).toBeUndefined();
-      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(true);
-      // a's lease expired and b holds it: a's late release must not free it.
-      await s.leases.release(t, 'L', 'a');
-      expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(false);
-      await s.leases.release(t, 'L', 'b');
-      expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(true);
-    });
-  });
-
-  describe('LeaseStore: shard leases under tenant operations', () => {
-    it('refuses a shard lease while another owner runs a tenant operation', async () => {
-      const t = newTenantId();
-      const [a, b] = shardsOfCount(t, 2) as [TenantShardId, TenantShardId];
-      expect(await s.leases.acquireShard(a, 'reconciler', 1000)).toBe(true);
-      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'split', 5000)).toBe(true);
-      expect(await s.leases.acquireShard(b, 'reconciler', 1000)).toBe(false);
-      // Work on behalf of the operation itself may take the shard.
-      expect(await s.leases.acquireShard(b, 'split-step', 1000, 'split')).toBe(true);
-      expect(await s.leases.acquireShard(a, 'other', 1000, 'split')).toBe(false);
-      expect((await s.leases.shardHolders(t)).map((h) => [h.name, h.owner])).toEqual([
-        [shardLease(a), 'reconciler'],
-        [shardLease(b), 'split-step'],
-      ]);
-      // Expired leases are not holders, and the expired operation no longer blocks.
-      s.advance(1001);
-      expect(await s.leases.shardHolders(t)).toEqual([]);
-      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(false);
-      s.advance(5000);
-      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(true);
-      expect(await s.leases.shardHolders(t)).toEqual([
-        { name: shardLease(a), owner: 'x', expiresAt: expect.any(Number) },
-      ]);
-    });
-  });
-
-  describe('ControllerMetaStore', () => {
-    it('is ready only once the current startup epoch is marked ready', async () => {
-      expect(await s.meta.get()).toEqual({ startupEpoch: null, readyEpoch: null, version: 0 });
-      await s.meta.beginStartup('e1');
-      await s.meta.markReady('e1');
-      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'e1', readyEpoch: 'e1' });
-      await s.meta.beginStartup('e2');
-      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'e2', readyEpoch: null });
     });
   });
 });

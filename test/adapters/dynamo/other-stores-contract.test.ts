@@ -1,0 +1,101 @@
+// The node, lease and controller-meta stores' contract: in memory and on DynamoDB Local alike.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VersionConflictError } from '../../../lambdas/core/errors';
+import { shardsOfCount, type TenantShardId } from '../../../lambdas/core/ids';
+import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
+import { newTenantId } from '../../support/memory';
+
+import { addNodes, STORE_KINDS, type Stores } from './store-contract';
+
+describe.each(STORE_KINDS)('stores %s', (_name, open) => {
+  let s: Stores;
+  beforeEach(async () => {
+    s = await open();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  describe('NodeStore', () => {
+    it('creates once, updates from the current version only, lists by id', async () => {
+      await addNodes(s.nodes, [3, 1]);
+      await expect(addNodes(s.nodes, [1])).rejects.toBeInstanceOf(VersionConflictError);
+      expect((await s.nodes.list()).map((n) => [n.id, n.version])).toEqual([
+        [1, 1],
+        [3, 1],
+      ]);
+      const updated = await s.nodes.update(1, 1, { availability: 'Offline' });
+      expect(updated).toMatchObject({ id: 1, availability: 'Offline', version: 2 });
+      await expect(s.nodes.update(1, 1, { scheduling: 'Pause' })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      await expect(s.nodes.update(9, 1, { scheduling: 'Pause' })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      await s.nodes.delete(3);
+      expect(await s.nodes.get(3)).toBeUndefined();
+      expect(await s.nodes.get(1)).toMatchObject({ availability: 'Offline', scheduling: 'Filling' });
+    });
+  });
+
+  describe('LeaseStore', () => {
+    it('admits one owner until release or expiry; the owner may renew', async () => {
+      const t = newTenantId();
+      expect(await s.leases.holder(t, 'L')).toBeUndefined();
+      expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
+      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
+      expect(await s.leases.holder(t, 'L')).toEqual({ name: 'L', owner: 'a', expiresAt: 1_001_000 });
+      // Another lease name of the same tenant is independent.
+      expect(await s.leases.acquire(t, 'M', 'b', 1000)).toBe(true);
+      expect(await s.leases.acquire(t, 'L', 'a', 1000)).toBe(true);
+      // Releasing someone else's lease does nothing.
+      await s.leases.release(t, 'L', 'b');
+      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(false);
+      s.advance(1001);
+      expect(await s.leases.holder(t, 'L')).toBeUndefined();
+      expect(await s.leases.acquire(t, 'L', 'b', 1000)).toBe(true);
+      // a's lease expired and b holds it: a's late release must not free it.
+      await s.leases.release(t, 'L', 'a');
+      expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(false);
+      await s.leases.release(t, 'L', 'b');
+      expect(await s.leases.acquire(t, 'L', 'c', 1000)).toBe(true);
+    });
+  });
+
+  describe('LeaseStore: shard leases under tenant operations', () => {
+    it('refuses a shard lease while another owner runs a tenant operation', async () => {
+      const t = newTenantId();
+      const [a, b] = shardsOfCount(t, 2) as [TenantShardId, TenantShardId];
+      expect(await s.leases.acquireShard(a, 'reconciler', 1000)).toBe(true);
+      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'split', 5000)).toBe(true);
+      expect(await s.leases.acquireShard(b, 'reconciler', 1000)).toBe(false);
+      // Work on behalf of the operation itself may take the shard.
+      expect(await s.leases.acquireShard(b, 'split-step', 1000, 'split')).toBe(true);
+      expect(await s.leases.acquireShard(a, 'other', 1000, 'split')).toBe(false);
+      expect((await s.leases.shardHolders(t)).map((h) => [h.name, h.owner])).toEqual([
+        [shardLease(a), 'reconciler'],
+        [shardLease(b), 'split-step'],
+      ]);
+      // Expired leases are not holders, and the expired operation no longer blocks.
+      s.advance(1001);
+      expect(await s.leases.shardHolders(t)).toEqual([]);
+      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(false);
+      s.advance(5000);
+      expect(await s.leases.acquireShard(a, 'x', 10_000)).toBe(true);
+      expect(await s.leases.shardHolders(t)).toEqual([
+        { name: shardLease(a), owner: 'x', expiresAt: expect.any(Number) },
+      ]);
+    });
+  });
+
+  describe('ControllerMetaStore', () => {
+    it('is ready only once the current startup epoch is marked ready', async () => {
+      expect(await s.meta.get()).toEqual({ startupEpoch: null, readyEpoch: null, version: 0 });
+      await s.meta.beginStartup('e1');
+      await s.meta.markReady('e1');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'e1', readyEpoch: 'e1' });
+      await s.meta.beginStartup('e2');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'e2', readyEpoch: null });
+    });
+  });
+});
