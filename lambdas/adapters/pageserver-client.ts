@@ -173,6 +173,7 @@ export class PageserverClient implements PageserverApi {
     id: TenantShardId,
     newShardCount: number,
     newStripeSize?: number | null,
+    stillCurrent?: () => Promise<boolean>,
   ): Promise<string[]> {
     const { text } = await this.request(
       node,
@@ -180,6 +181,8 @@ export class PageserverClient implements PageserverApi {
       `/v1/tenant/${formatTenantShardId(id)}/shard_split`,
       { new_shard_count: newShardCount, new_stripe_size: newStripeSize ?? null },
       (s) => s === 200,
+      undefined,
+      stillCurrent,
     );
     return (JSON.parse(text) as { new_shards: string[] }).new_shards;
   }

@@ -120,6 +120,8 @@ export interface PageserverApi {
     id: TenantShardId,
     newShardCount: number,
     newStripeSize?: number | null,
+    /** Asked before every attempt; false abandons the call (SupersededError). */
+    stillCurrent?: () => Promise<boolean>,
   ): Promise<string[]>;
   timeTravel(node: NodeAddress, id: TenantShardId, travelTo: string, doneIfAfter: string): Promise<void>;
   secondaryDownload(node: NodeAddress, id: TenantShardId): Promise<void>;

@@ -3,6 +3,7 @@
 // for a migration is many minutes: whoever finds such a lease may release it on the dead holder's
 // behalf and carry on, since nothing runs under it any more.
 import type { AppContext } from '../app/context';
+import { isExecutionOwner } from '../core/leases';
 
 /** Whether a workflow execution with this name is running now. */
 export async function executionRunning(
@@ -15,8 +16,8 @@ export async function executionRunning(
 
 /**
  * Releases the lease if its holder is an execution that no longer runs; true if the lease is
- * free now (or was already). Holders that are not executions (API requests, reconciles, whose
- * owner names carry a `/`) are left to expire: their leases are short.
+ * free now (or was already). Other holders (API requests, reconciles) are left to expire: their
+ * leases are short.
  */
 export async function releaseIfHolderDead(
   context: Pick<AppContext, 'workflows' | 'leases' | 'log'>,
@@ -25,7 +26,7 @@ export async function releaseIfHolderDead(
 ): Promise<boolean> {
   const holder = await context.leases.holder(tenantId, leaseName);
   if (!holder) return true;
-  if (holder.owner.includes('/') || holder.owner.startsWith('api-')) return false;
+  if (!isExecutionOwner(holder.owner)) return false;
   if (await executionRunning(context, holder.owner)) return false;
   await context.leases.release(tenantId, leaseName, holder.owner);
   context.log.warn('released the lease of an execution that no longer runs', {

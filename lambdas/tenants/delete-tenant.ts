@@ -33,9 +33,15 @@ async function deleteAsOperation(
   tenantId: string,
   owner: string,
 ): Promise<'in-progress' | 'done'> {
-  let attached: Awaited<ReturnType<typeof ensureAttached>>;
+  const placed = await context.tenants.getTenantWithShards(tenantId);
+  if (!placed) return 'done';
+  // A tenant that is not attached anywhere by policy (Secondary, Detached) has no pageserver to
+  // delete it through: its locations are detached and its records removed. Its remote data stays
+  // in storage (the original refuses such a delete altogether).
+  const attachedByPolicy = placed.shards.some((s) => s.intent.attached !== null);
+  let attached: Awaited<ReturnType<typeof ensureAttached>> = { tenant: placed.tenant, shards: [] };
   try {
-    attached = await ensureAttached(context, tenantId, owner, owner);
+    if (attachedByPolicy) attached = await ensureAttached(context, tenantId, owner, owner);
   } catch (error) {
     if (error instanceof NotFoundError) return 'done';
     throw error;

@@ -89,6 +89,8 @@ export async function splitParent(
   context: AppContext,
   target: SplitTarget,
   newShardCount: number,
+  /** Asked before every attempt at the pageserver: false if the split was taken over. */
+  stillCurrent?: () => Promise<boolean>,
 ): Promise<void> {
   const node = await context.nodes.get(target.node);
   if (!node) throw new RejectedError(`node ${target.node} is not registered`);
@@ -105,6 +107,7 @@ export async function splitParent(
       parseTenantShardId(target.parent),
       newShardCount,
       newStripeSize,
+      stillCurrent,
     );
     if (JSON.stringify(got) !== JSON.stringify(target.children)) {
       throw new RejectedError(

@@ -45,8 +45,12 @@ export const splitTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      await fence(context, parseTenantShardId(input.target.parent).tenantId, input.execution);
-      await splitParent(context, input.target, input.new_shard_count);
+      const tenantId = parseTenantShardId(input.target.parent).tenantId;
+      await fence(context, tenantId, input.execution);
+      // Checked again before every attempt: a retry must not split what recovery took over.
+      await splitParent(context, input.target, input.new_shard_count, () =>
+        holdsTenantOperation(context.leases, tenantId, input.execution),
+      );
       return null;
     },
   }),

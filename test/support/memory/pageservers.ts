@@ -2,7 +2,7 @@
 // timelines) so that reads agree with earlier writes, records every call in order, and fails
 // calls on request: a whole node down, the next matching calls, or an interceptor that may throw
 // (or inspect the store) at the moment of the call.
-import { PageserverError } from '../../../lambdas/core/errors';
+import { PageserverError, SupersededError } from '../../../lambdas/core/errors';
 import { formatTenantShardId, splitChildren, type TenantShardId } from '../../../lambdas/core/ids';
 import type { LocationConfig } from '../../../lambdas/core/model/location-config';
 import type { NodeAddress } from '../../../lambdas/core/model/node';
@@ -190,7 +190,10 @@ export class FakePageservers implements PageserverApi {
     id: TenantShardId,
     newShardCount: number,
     newStripeSize?: number | null,
+    stillCurrent?: () => Promise<boolean>,
   ): Promise<string[]> {
+    if (stillCurrent && !(await stillCurrent()))
+      throw new SupersededError(`shard_split of ${formatTenantShardId(id)}: superseded before it was sent`);
     const node = await this.enter('shardSplit', address, id, [newShardCount, newStripeSize ?? null]);
     const held = this.holdings(node);
     const parent = formatTenantShardId(id);
