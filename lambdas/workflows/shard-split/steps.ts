@@ -6,7 +6,7 @@
 import type { AppContext } from '../../app/context';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, splitChildren } from '../../core/ids';
-import { attachedConf, detachConf } from '../../core/model/location-config';
+import { detachConf, type LocationConfig } from '../../core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
 import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
@@ -19,6 +19,8 @@ import { TENANT_WRITE_ATTEMPTS } from '../../tenants/reschedule-tenant';
 
 /** A parent's secondary that does not answer this quickly is left (the startup scan cleans it). */
 const PARENT_DETACH_TIMEOUT_MS = 3_000;
+/** How long a child's node gets to report what it holds at commit. */
+const LISTING_TIMEOUT_MS = 5_000;
 
 export interface BeginSplitInput {
   tenant_id: string;
@@ -140,6 +142,10 @@ export async function commitSplit(
     context,
     before.shards.filter((s) => s.id.count !== input.new_shard_count),
   );
+  const held = await childLocations(
+    context,
+    before.shards.filter((s) => s.id.count === input.new_shard_count),
+  );
   return retryOnConflict(async () => {
     const current = await context.tenants.getTenantWithShards(input.tenant_id);
     if (!current) throw new RejectedError(`Tenant ${input.tenant_id} not found`);
@@ -165,13 +171,9 @@ export async function commitSplit(
           after: withSecondaries({
             ...before,
             splitting: false,
-            observed: {
-              [String(before.intent.attached)]: attachedConf(
-                shardIdentity(before),
-                before.config,
-                before.generation,
-              ),
-            },
+            // What the pageserver reports, not what we expect: a re-attach during the split may
+            // have moved the generation on; an unknown location is reconciled.
+            observed: { [String(before.intent.attached)]: held.get(formatTenantShardId(before.id)) ?? null },
           }),
         })),
     ];
@@ -187,6 +189,25 @@ export async function commitSplit(
     );
     return { new_shards: children.map((c) => formatTenantShardId(c.id)) };
   }, TENANT_WRITE_ATTEMPTS);
+}
+
+/** What each child's node reports for it (absent: not reported, or the node did not answer). */
+async function childLocations(
+  context: AppContext,
+  children: TenantShard[],
+): Promise<Map<string, LocationConfig>> {
+  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
+  const held = new Map<string, LocationConfig>();
+  const nodeIds = [...new Set(children.map((c) => c.intent.attached).filter((n) => n !== null))];
+  await Promise.all(
+    nodeIds.map(async (nodeId) => {
+      const node = nodes.get(nodeId);
+      if (!node) return;
+      const listed = await context.pageservers.listLocationConfigs(node, LISTING_TIMEOUT_MS).catch(() => []);
+      for (const [id, conf] of listed) if (conf) held.set(id, conf);
+    }),
+  );
+  return held;
 }
 
 /** Best effort, briefly: a parent location elsewhere than its attached node is detached. */
