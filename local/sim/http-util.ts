@@ -49,3 +49,19 @@ export async function close(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** The shard a `PUT /v1/tenant/<shard>/location_config` is for; undefined for any other request. */
+export function locationConfigTarget(req: { method?: string; url?: string }): string | undefined {
+  if (req.method !== 'PUT') return undefined;
+  return /^\/v1\/tenant\/([^/?]+)\/location_config/.exec(req.url ?? '')?.[1];
+}
+
+/** POSTs an upcall (`re-attach`, `validate`) to the controller's control-plane API. */
+export function postUpcall(base: string, name: string, body: unknown, token?: string): Promise<Response> {
+  return fetch(`${base.endsWith('/') ? base : `${base}/`}${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+}

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { formatLsn, parseTenantShardId } from '../../lambdas/core/ids';
 import type { LocationConfig } from '../../lambdas/core/model/location-config';
 import { type Fault, FaultInjector, faultSchema, type RestartPlan } from './faults';
-import { close, HttpError, listen, readJson, sendJson } from './http-util';
+import { close, HttpError, listen, locationConfigTarget, postUpcall, readJson, sendJson } from './http-util';
 import { isAttached, NodeState, SimDisk } from './pageserver-state';
 import { TenantApi, zodMessage } from './pageserver-tenant-api';
 import type { SimRemoteStorage } from './remote-storage';
@@ -180,23 +180,8 @@ export class PageserverSim {
     return this.state.advanceLsn(shard, timelineId, by);
   }
 
-  private upcallUrl(name: string): string {
-    const base = this.options.controlPlaneApi!;
-    return `${base.endsWith('/') ? base : `${base}/`}${name}`;
-  }
-
-  private async upcall(name: string, body: unknown): Promise<Response> {
-    return fetch(this.upcallUrl(name), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(this.options.controlPlaneToken
-          ? { authorization: `Bearer ${this.options.controlPlaneToken}` }
-          : {}),
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+  private upcall(name: string, body: unknown): Promise<Response> {
+    return postUpcall(this.options.controlPlaneApi!, name, body, this.options.controlPlaneToken);
   }
 
   /** Asks the controller which shards to run attached, retrying until it answers (404 until registered). */
@@ -296,9 +281,18 @@ export class PageserverSim {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await this.handleRequest(req, res);
+    } catch (error) {
+      this.noteRefusal(req);
+      throw error;
     } finally {
       this.reportHolder();
     }
+  }
+
+  /** A location_config this node did not serve (refused, hung, restarting) is told to storage. */
+  private noteRefusal(req: IncomingMessage): void {
+    const shard = locationConfigTarget(req);
+    if (shard) this.options.storage.recordRefused(this.nodeId, shard);
   }
 
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -307,7 +301,10 @@ export class PageserverSim {
     const method = req.method ?? 'GET';
     if (!path.startsWith('/sim/')) {
       const decision = this.faults.decide(method, path);
-      if (decision.kind === 'hang') return this.holdThenDrop(res, decision.dropAfterMs);
+      if (decision.kind === 'hang') {
+        this.noteRefusal(req);
+        return this.holdThenDrop(res, decision.dropAfterMs);
+      }
       if (decision.kind === 'fail')
         throw new HttpError(decision.status, `injected fault: ${decision.status}`);
       if (decision.kind === 'delay') await new Promise((r) => setTimeout(r, decision.ms));

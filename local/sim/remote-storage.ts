@@ -82,6 +82,8 @@ export class SimRemoteStorage {
   readonly deletions: ExecutedDeletion[] = [];
   /** Every broken rule, in the order the calls happened. */
   readonly violations: SafetyViolation[] = [];
+  /** `node/shard` pairs where the node refused or hung on a location_config since it became sole holder. */
+  private readonly refused = new Set<string>();
   /** Shards each live node holds in AttachedSingle, as last reported. */
   private readonly singles = new Map<number, Set<string>>();
   /** Every moment two live nodes held one shard in AttachedSingle, as it happened. */
@@ -218,13 +220,24 @@ export class SimRemoteStorage {
     this.singles.set(node, now);
     for (const shard of now) {
       if (before?.has(shard)) continue;
-      const others = [...this.singles].filter(([n, held]) => n !== node && held.has(shard)).map(([n]) => n);
+      // A fresh sole holder: any earlier refusal of a demotion here is history.
+      this.refused.delete(`${node}/${shard}`);
+      // An old holder that refused (or hung on) a location_config for the shard could not be
+      // demoted: the controller may then attach elsewhere, and the newer generation fences it.
+      const others = [...this.singles]
+        .filter(([n, held]) => n !== node && held.has(shard) && !this.refused.has(`${n}/${shard}`))
+        .map(([n]) => n);
       if (others.length > 0) {
         const message = `shard ${shard} became AttachedSingle on node ${node} while live on ${others.join(', ')}`;
         this.overlaps.push(message);
         this.violate('double-attached-single', shard, node, message, this.tick());
       }
     }
+  }
+
+  /** A node did not serve a location_config for the shard (injected failure, hang, restart). */
+  recordRefused(node: number, shard: string): void {
+    this.refused.add(`${node}/${shard}`);
   }
 
   /** Every violation recorded so far, as messages, in the order they happened. */

@@ -305,3 +305,23 @@ describe('secondaries are kept', () => {
     await expectConsistent(api);
   });
 });
+
+describe('startup scan', () => {
+  it('keeps a node that answers its listing with an error Active: only silence makes a node Offline', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    await create(t);
+    const holder = (await describeTenant(t)).shards[0]!.node_attached!;
+    api.stack.fleet.byId(holder).faults.add({ method: 'GET', path: 'location_config', status: 500 });
+    await api.stack.restartController();
+    expect(api.stack.startup.offline).toEqual([]);
+    const nodes = (await api.call('GET', '/control/v1/node')).body as Array<{
+      id: number;
+      availability: string;
+    }>;
+    expect(nodes.find((n) => n.id === holder)?.availability).toBe('Active');
+    expect((await describeTenant(t)).shards[0]?.node_attached).toBe(holder);
+    api.stack.fleet.byId(holder).faults.clear();
+    await expectConsistent(api);
+  });
+});

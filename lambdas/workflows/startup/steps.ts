@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../app/context';
 import { forEachLimited } from '../../core/concurrency';
+import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
 import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
 import type { PageserverNode } from '../../core/model/node';
@@ -29,18 +30,25 @@ export interface StartupResult {
   notifyFailed: number;
 }
 
-/** Step 1: list every node's locations concurrently; null for a node that did not answer. */
+/** What a node's listing gave: its locations, `null` (no answer), or 'refused' (an HTTP error). */
+export type ScanReport = Array<[string, LocationConfig | null]> | null | 'refused';
+
+/** Step 1: list every node's locations concurrently. */
 export async function scanNodes(
   context: AppContext,
   nodes: PageserverNode[],
   timeoutMs: number,
-): Promise<Map<number, Array<[string, LocationConfig | null]> | null>> {
+): Promise<Map<number, ScanReport>> {
   const results = await Promise.all(
-    nodes.map(async (node) => {
+    nodes.map(async (node): Promise<readonly [number, ScanReport]> => {
       try {
         return [node.id, await context.pageservers.listLocationConfigs(node, timeoutMs)] as const;
-      } catch {
-        return [node.id, null] as const;
+      } catch (error) {
+        // A node that answers, even with an error, is alive: only silence makes it Offline.
+        return [
+          node.id,
+          error instanceof PageserverError && error.status !== null ? 'refused' : null,
+        ] as const;
       }
     }),
   );
@@ -50,7 +58,7 @@ export async function scanNodes(
 /** Step 2: availability from the scan, and observed state merged per node (every node's report counts). */
 export async function applyScan(
   context: AppContext,
-  scan: Map<number, Array<[string, LocationConfig | null]> | null>,
+  scan: Map<number, ScanReport>,
 ): Promise<Pick<StartupResult, 'responsive' | 'offline' | 'unknown'>> {
   const result: Pick<StartupResult, 'responsive' | 'offline' | 'unknown'> = {
     responsive: [],
@@ -68,6 +76,8 @@ export async function applyScan(
     }
     result.responsive.push(nodeId);
     await setAvailability(context.nodes, nodeId, 'Active');
+    // Alive but its listing failed: what it holds stays as last observed (reconciles converge it).
+    if (reports === 'refused') continue;
     const key = String(nodeId);
     const reported = new Map<string, LocationConfig | null>(reports);
     const ids = new Map<string, TenantShardId>();
