@@ -106,9 +106,8 @@ async function detachFrom(
       timeoutMs: offline ? OFFLINE_TIMEOUT_MS : undefined,
     });
   } catch (error) {
-    // An Offline node that does not answer is left to the startup scan, which detaches locations
-    // the controller does not know; a node that should answer makes the caller retry.
-    if (offline) return;
+    // Done means no location left: a node that may still hold one and does not answer (Offline
+    // or not) makes the caller retry; once the node is back, or deleted, the delete finishes.
     throw new UnavailableError(
       `Could not detach ${formatTenantShardId(shard.id)} from node ${node.id}: ${(error as Error).message}`,
       5,

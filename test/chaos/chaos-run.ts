@@ -149,6 +149,9 @@ async function heal(chaos: ChaosStack, deleted: string[], log: (line: string) =>
   return problems;
 }
 
+/** The longest a lease of a crashed holder outlives it (API operations, split recovery), plus margin. */
+const LEASE_EXPIRY_MS = 75_000;
+
 /** After healing, a timeline create must succeed on every attached tenant (none is wedged). */
 async function livenessProbe(chaos: ChaosStack, rng: Prng, log: (line: string) => void): Promise<string[]> {
   const shards = await chaos.dump();
@@ -160,15 +163,24 @@ async function livenessProbe(chaos: ChaosStack, rng: Prng, log: (line: string) =
     ),
   ];
   const stuck: string[] = [];
+  // 503 is "retry later": a lease left by a killed controller's request or recovery expires
+  // within a minute, so a tenant is wedged only if it still refuses after that.
+  const deadline = Date.now() + LEASE_EXPIRY_MS;
   for (const tenant of attached.slice(0, 8)) {
-    const res = await chaos.call(
-      'POST',
-      `/v1/tenant/${tenant}/timeline`,
-      { new_timeline_id: rng.hexId() },
-      15_000,
-    );
-    if (res.status !== 201)
-      stuck.push(`tenant ${tenant}: timeline create after healing answered ${res.status} ${res.text}`);
+    for (;;) {
+      const res = await chaos.call(
+        'POST',
+        `/v1/tenant/${tenant}/timeline`,
+        { new_timeline_id: rng.hexId() },
+        15_000,
+      );
+      if (res.status === 201) break;
+      if (res.status !== 503 || Date.now() > deadline) {
+        stuck.push(`tenant ${tenant}: timeline create after healing answered ${res.status} ${res.text}`);
+        break;
+      }
+      await sleep(1_000);
+    }
   }
   if (stuck.length > 0) log(`liveness: ${stuck.join('; ')}`);
   return stuck;

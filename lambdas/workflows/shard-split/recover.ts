@@ -14,7 +14,8 @@ import { abortSplit, commitSplit } from './steps';
 
 export type SplitRecovery = 'none' | 'running' | 'busy' | 'aborted' | 'finished';
 
-const LEASE_MS = 5 * 60_000;
+/** Recovery is one task's work; a crash during it frees the tenant within a minute. */
+const LEASE_MS = 60_000;
 const DRAIN_MS = 5_000;
 const LISTING_TIMEOUT_MS = 5_000;
 
