@@ -26,8 +26,11 @@ export function sendLocationConfig(
       : async () => {
           const shard = await context.tenants.getShard(id);
           if (!shard) return false;
-          // Only the node the newest generation went to can have been given a newer one.
-          return shard.generationPageserver !== node.id || shard.generation === generation;
+          // The newest generation belongs to the node it was issued to, and only there; any other
+          // node may only be told an older one (AttachedStale in the generation it holds).
+          return shard.generationPageserver === node.id
+            ? shard.generation === generation
+            : generation < shard.generation;
         };
   return context.pageservers.putLocationConfig(node, id, conf, { ...options, stillCurrent });
 }

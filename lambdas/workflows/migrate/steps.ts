@@ -115,7 +115,14 @@ export async function staleOrigin(
   if (state.origin === null) return { baseline: {} };
   const shard = await shardOf(context, state.shard);
   const origin = await nodeOf(context, state.origin);
-  const conf = attachedConf(shardIdentity(shard), shard.config, shard.generation, 'AttachedStale');
+  // The origin is demoted in the generation it holds: the shard's newest only if it was issued
+  // there (a concurrent change may have issued it elsewhere, and a generation goes to one node).
+  const held =
+    shard.generationPageserver === origin.id
+      ? shard.generation
+      : shard.observed[String(origin.id)]?.generation;
+  if (held === null || held === undefined) return { baseline: {} };
+  const conf = attachedConf(shardIdentity(shard), shard.config, held, 'AttachedStale');
   // A node marked Offline may still be alive (an operator evacuating it): use it if it answers.
   const timeoutMs = origin.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined;
   try {
