@@ -75,7 +75,9 @@ describe('bad URLs', () => {
       expect(res.status, `${length}`).toBe(414);
       expect((res.body as { msg: string }).msg).toMatch(/^URI Too Long: the request URL is /);
       expect(res.headers.get('content-type')).toBe('application/json');
-      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(res.headers.get('x-request-id')).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
     }
     expect(events).toHaveLength(0);
   });
