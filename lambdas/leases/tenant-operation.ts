@@ -5,7 +5,7 @@
 import type { AppContext } from '../app/context';
 import { UnavailableError } from '../core/errors';
 import { TENANT_OPERATION_LEASE } from '../core/leases';
-import type { LeaseStore } from '../core/ports';
+import type { LeaseHolder, LeaseStore } from '../core/ports';
 import { releaseIfHolderDead } from './dead-holders';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,7 +17,8 @@ function foreign(owner: string) {
 
 /**
  * Takes the OPERATION lease and waits up to `drainMs` for other shard leases to go; if they do not,
- * gives the lease back and answers false.
+ * gives the lease back and answers false. `reclaim`, if given, is shown the blocking holders once
+ * (to release those whose workflow died: a migration's lease would otherwise last many minutes).
  */
 export async function acquireTenantOperation(
   leases: LeaseStore,
@@ -25,17 +26,35 @@ export async function acquireTenantOperation(
   owner: string,
   ttlMs: number,
   drainMs: number,
+  reclaim?: (holders: LeaseHolder[]) => Promise<void>,
 ): Promise<boolean> {
   if (!(await leases.acquire(tenantId, TENANT_OPERATION_LEASE, owner, ttlMs))) return false;
   const deadline = Date.now() + drainMs;
+  let reclaimed = false;
   for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-    if ((await leases.shardHolders(tenantId)).filter(foreign(owner)).length === 0) return true;
+    const blocking = (await leases.shardHolders(tenantId)).filter(foreign(owner));
+    if (blocking.length === 0) return true;
+    if (reclaim && !reclaimed) {
+      reclaimed = true;
+      await reclaim(blocking);
+      continue;
+    }
     if (Date.now() + pause > deadline) {
       await leases.release(tenantId, TENANT_OPERATION_LEASE, owner);
       return false;
     }
     await sleep(pause);
   }
+}
+
+/** Releases, among the holders blocking a tenant operation, those whose workflow no longer runs. */
+export function reclaimDeadHolders(
+  context: Pick<AppContext, 'leases' | 'workflows' | 'log'>,
+  tenantId: string,
+): (holders: LeaseHolder[]) => Promise<void> {
+  return async (holders) => {
+    for (const holder of holders) await releaseIfHolderDead(context, tenantId, holder.name);
+  };
 }
 
 export function releaseTenantOperation(leases: LeaseStore, tenantId: string, owner: string): Promise<void> {
@@ -61,7 +80,17 @@ export async function withTenantOperation<T>(
   let checkedHolder = false;
   for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
     const remaining = deadline - Date.now();
-    if (await acquireTenantOperation(context.leases, tenantId, owner, ttlMs, Math.max(0, remaining))) break;
+    if (
+      await acquireTenantOperation(
+        context.leases,
+        tenantId,
+        owner,
+        ttlMs,
+        Math.max(0, remaining),
+        reclaimDeadHolders(context, tenantId),
+      )
+    )
+      break;
     // Held by a workflow that died (a crash, a stopped execution)? Then nobody will release it.
     if (!checkedHolder) {
       checkedHolder = true;

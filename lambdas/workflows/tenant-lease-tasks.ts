@@ -2,8 +2,14 @@
 // failure.
 import * as z from 'zod';
 import { defineTask } from '../app/task';
+import { TENANT_OPERATION_LEASE } from '../core/leases';
 import { LeaseBusyError, WORKFLOW_ERRORS, WorkflowFailure } from '../core/workflow-errors';
-import { acquireTenantOperation, releaseTenantOperation } from '../leases/tenant-operation';
+import { releaseIfHolderDead } from '../leases/dead-holders';
+import {
+  acquireTenantOperation,
+  reclaimDeadHolders,
+  releaseTenantOperation,
+} from '../leases/tenant-operation';
 
 /**
  * How long one attempt waits for the shards' reconciles to drain. The state machine retries
@@ -21,13 +27,19 @@ export const commonTasks = [
     run: async (input, context) => {
       // Waits (briefly) for reconciles of the tenant's shards to finish; a migration in flight
       // keeps its shard for longer, and the split is refused rather than run beside it.
-      const acquired = await acquireTenantOperation(
-        context.leases,
-        input.tenant_id,
-        input.owner,
-        input.ttl_seconds * 1000,
-        DRAIN_MS,
-      );
+      const acquire = () =>
+        acquireTenantOperation(
+          context.leases,
+          input.tenant_id,
+          input.owner,
+          input.ttl_seconds * 1000,
+          DRAIN_MS,
+          reclaimDeadHolders(context, input.tenant_id),
+        );
+      // A holder whose workflow died would keep the tenant until its lease expires.
+      const acquired =
+        (await acquire()) ||
+        ((await releaseIfHolderDead(context, input.tenant_id, TENANT_OPERATION_LEASE)) && (await acquire()));
       if (!acquired)
         throw new LeaseBusyError(`tenant ${input.tenant_id} is busy with another operation or a migration`);
       return null;

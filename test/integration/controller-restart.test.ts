@@ -112,6 +112,24 @@ describe('controller restart', () => {
     api.stack.fleet.byId(1).faults.clear();
   }, 30_000);
 
+  it('asks a node again before marking it Offline: lost listing answers and short hangs move nothing', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    const holder = api.stack.fleet.pageservers.find((p) => p.locations().some((l) => l.shard === t))!;
+    // More silent answers than one call's retries absorb, within the scan's 5 s.
+    holder.faults.add({ path: 'location_config', applyThenDrop: true, count: 2 });
+    holder.faults.add({ path: 'location_config', hang: true, dropAfterMs: 300, count: 2 });
+    await api.stack.restartController();
+    expect(api.stack.startup.offline).toEqual([]);
+    const located = (await api.call('GET', `/control/v1/tenant/${t}/locate`)).body as {
+      shards: Array<{ node_id: number }>;
+    };
+    expect(located.shards[0]?.node_id).toBe(holder.nodeId);
+    expect(api.stack.fleet.safetyViolations()).toEqual([]);
+    await expectConsistent(api);
+  });
+
   it('runs startup reconciliation on demand without losing readiness', async () => {
     api = await startTestApi({ pageservers: 1 });
     const res = await api.call('POST', '/debug/v1/startup_reconcile');

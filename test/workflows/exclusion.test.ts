@@ -2,6 +2,7 @@
 // operations on its shards (reconcile, migration), and the reverse; what a crash interrupts is
 // finished or aborted by the next start, and a stop does not wait for running workflows.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalWorkflowRunner } from '../../local/workflow-runner';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
 import { taskHooks } from '../support/task-hooks';
 
@@ -147,6 +148,50 @@ describe('interrupted workflows', () => {
       p.locations().some((l) => l.shard === t && l.conf.mode === 'AttachedSingle'),
     );
     expect(attached).toHaveLength(1);
+    await expectConsistent(api);
+  });
+
+  it('a timeline create frees the shard of a migration whose execution was stopped (no wait for its lease)', async () => {
+    await start(2);
+    const t = await create();
+    const held = gate('CheckCatchUp');
+    const migrating = migrate(t, 2).catch(() => null);
+    await held.entered;
+    // On AWS an execution can end without its abort path (a timeout, a manual stop): no restart,
+    // no reconcile runs, and the migration's lease would last 20 minutes. The create must find
+    // its holder dead rather than answer 503 until then.
+    (api.stack.services.workflows as LocalWorkflowRunner).abortAll();
+    await migrating;
+    const timeline = await api.call('POST', `/v1/tenant/${t}/timeline`, {
+      body: { new_timeline_id: '0f1a2b3c4d5e6f708192a3b4c5d6e7f8' },
+    });
+    expect(timeline.status, timeline.text).toBe(201);
+  });
+
+  it('a task of a migration taken over after a crash does nothing (a zombie does not demote the holder)', async () => {
+    await start(2);
+    const t = await create();
+    const held = gate('FinishMigration');
+    const migrating = migrate(t, 2).catch(() => null);
+    await held.entered;
+    await api.stack.restartController();
+    await migrating;
+    delete hooks.FinishMigration;
+    // The next start takes the shard over, and a new migration moves it back to node 1.
+    await api.stack.reconcileAllNow();
+    const back = await migrate(t, 1);
+    expect(back.status, back.text).toBe(200);
+    // The zombie's FinishMigration runs now, for the dead execution: it would demote node 1.
+    held.release();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const modes = api.stack.fleet.pageservers.map((p) => [
+      p.nodeId,
+      p.locations().find((l) => l.shard === t)?.conf.mode ?? 'none',
+    ]);
+    expect(modes).toEqual([
+      [1, 'AttachedSingle'],
+      [2, 'none'],
+    ]);
     await expectConsistent(api);
   });
 });

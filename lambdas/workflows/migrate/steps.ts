@@ -88,6 +88,7 @@ export async function beginMigration(context: AppContext, input: MigrationInput)
   if (!(await context.leases.acquireShard(id, input.execution, LEASE_MS))) {
     throw new LeaseBusyError(`shard ${input.shard} is being reconciled, migrated or split`);
   }
+  // A refusal ends the execution (no abort path runs): the lease goes with it.
   return retryOnConflict(async () => {
     const shard = await shardOf(context, input.shard);
     await nodeOf(context, input.node_id);
@@ -104,7 +105,10 @@ export async function beginMigration(context: AppContext, input: MigrationInput)
       await context.tenants.saveShards([{ before: shard, after: { ...shard, intent } }]);
     }
     return { ...input, origin: origin === input.node_id ? null : origin, noop };
-  }, 20);
+  }, 20).catch(async (error: unknown) => {
+    if (error instanceof RejectedError) await releaseMigration(context, input);
+    throw error;
+  });
 }
 
 /** The origin stops uploading and deleting (same generation), then reports its timelines' LSNs. */

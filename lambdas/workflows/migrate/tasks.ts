@@ -1,6 +1,10 @@
 // Workflow tasks of a live migration: thin wrappers over its steps.
 import * as z from 'zod';
+import type { AppContext } from '../../app/context';
 import { defineTask } from '../../app/task';
+import { parseTenantShardId } from '../../core/ids';
+import { shardLease } from '../../core/leases';
+import { RejectedError } from '../../core/workflow-errors';
 import {
   abortMigration,
   attachDestination,
@@ -11,6 +15,24 @@ import {
   releaseMigration,
   staleOrigin,
 } from './steps';
+
+/**
+ * Refuses to act for an execution that no longer holds its shard: after a crash a reconcile (or
+ * another migration) may have released the dead execution's lease and taken the shard, and a task
+ * still running for it (a zombie) must then leave the shard alone.
+ */
+async function fence(context: AppContext, shard: string, execution: string): Promise<void> {
+  const id = parseTenantShardId(shard);
+  const holder = await context.leases.holder(id.tenantId, shardLease(id));
+  if (holder?.owner !== execution)
+    throw new RejectedError(`migration ${execution} no longer holds shard ${shard}; it was taken over`);
+}
+
+/** Whether the execution still holds its shard (an abort of a taken-over migration does nothing). */
+async function holdsShard(context: AppContext, shard: string, execution: string): Promise<boolean> {
+  const id = parseTenantShardId(shard);
+  return (await context.leases.holder(id.tenantId, shardLease(id)))?.owner === execution;
+}
 
 const migrationInput = z.looseObject({ shard: z.string(), node_id: z.number().int(), execution: z.string() });
 const migrationState = migrationInput.extend({ origin: z.number().int().nullable(), noop: z.boolean() });
@@ -28,14 +50,20 @@ export const migrateTasks = [
     input: migrationState,
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => staleOrigin(context, input),
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution);
+      return staleOrigin(context, input);
+    },
   }),
   defineTask({
     name: 'AttachDestination',
     input: migrationState,
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => attachDestination(context, input),
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution);
+      return attachDestination(context, input);
+    },
   }),
   defineTask({
     name: 'CheckCatchUp',
@@ -49,14 +77,20 @@ export const migrateTasks = [
     input: migrationState,
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => notifyMigration(context, input),
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution);
+      return notifyMigration(context, input);
+    },
   }),
   defineTask({
     name: 'FinishMigration',
     input: migrationState,
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => finishMigration(context, input),
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution);
+      return finishMigration(context, input);
+    },
   }),
   defineTask({
     name: 'ReleaseMigration',
@@ -70,6 +104,9 @@ export const migrateTasks = [
     input: migrationState,
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => abortMigration(context, input),
+    run: async (input, context) =>
+      (await holdsShard(context, input.shard, input.execution))
+        ? abortMigration(context, input)
+        : { attached: null },
   }),
 ];

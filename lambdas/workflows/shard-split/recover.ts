@@ -8,7 +8,11 @@ import { formatTenantShardId, splitChildren } from '../../core/ids';
 import { TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { TenantShard } from '../../core/model/tenant-shard';
 import { releaseIfHolderDead } from '../../leases/dead-holders';
-import { acquireTenantOperation, releaseTenantOperation } from '../../leases/tenant-operation';
+import {
+  acquireTenantOperation,
+  reclaimDeadHolders,
+  releaseTenantOperation,
+} from '../../leases/tenant-operation';
 import { markNotificationPending } from '../../notifications/mark-pending';
 import { abortSplit, commitSplit } from './steps';
 
@@ -31,7 +35,9 @@ export async function recoverInterruptedSplit(
   const holder = await context.leases.holder(tenantId, TENANT_OPERATION_LEASE);
   if (holder?.owner === owner) return 'busy';
   if (!(await releaseIfHolderDead(context, tenantId, TENANT_OPERATION_LEASE))) return 'running';
-  if (!(await acquireTenantOperation(context.leases, tenantId, owner, LEASE_MS, DRAIN_MS))) return 'busy';
+  const reclaim = reclaimDeadHolders(context, tenantId);
+  if (!(await acquireTenantOperation(context.leases, tenantId, owner, LEASE_MS, DRAIN_MS, reclaim)))
+    return 'busy';
   try {
     const latest = await context.tenants.getTenantWithShards(tenantId);
     if (!latest?.shards.some((s) => s.splitting)) return 'none';

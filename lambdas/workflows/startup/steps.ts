@@ -33,22 +33,35 @@ export interface StartupResult {
 /** What a node's listing gave: its locations, `null` (no answer), or 'refused' (an HTTP error). */
 export type ScanReport = Array<[string, LocationConfig | null]> | null | 'refused';
 
-/** Step 1: list every node's locations concurrently. */
+/** A silent node is asked again after this pause, for as long as the scan's deadline allows. */
+const SCAN_RETRY_PAUSE_MS = 500;
+
+/**
+ * Step 1: list every node's locations concurrently. Only a node silent for the whole `timeoutMs`
+ * counts as silent: one restarting, or whose answer was lost, must not be marked Offline (its
+ * shards would be attached elsewhere while it still holds them).
+ */
 export async function scanNodes(
   context: AppContext,
   nodes: PageserverNode[],
   timeoutMs: number,
 ): Promise<Map<number, ScanReport>> {
+  const deadline = Date.now() + timeoutMs;
   const results = await Promise.all(
     nodes.map(async (node): Promise<readonly [number, ScanReport]> => {
-      try {
-        return [node.id, await context.pageservers.listLocationConfigs(node, timeoutMs)] as const;
-      } catch (error) {
-        // A node that answers, even with an error, is alive: only silence makes it Offline.
-        return [
-          node.id,
-          error instanceof PageserverError && error.status !== null ? 'refused' : null,
-        ] as const;
+      for (;;) {
+        const remaining = deadline - Date.now();
+        try {
+          return [
+            node.id,
+            await context.pageservers.listLocationConfigs(node, Math.max(1, remaining)),
+          ] as const;
+        } catch (error) {
+          // A node that answers, even with an error, is alive: only silence makes it Offline.
+          if (error instanceof PageserverError && error.status !== null) return [node.id, 'refused'] as const;
+          if (deadline - Date.now() < SCAN_RETRY_PAUSE_MS * 2) return [node.id, null] as const;
+          await new Promise((r) => setTimeout(r, SCAN_RETRY_PAUSE_MS));
+        }
       }
     }),
   );
