@@ -285,6 +285,22 @@ describe('secondaries are kept', () => {
     await expectConsistent(api);
   });
 
+  it('leaves no parent secondary behind when detaching it fails at first (the split retries it)', async () => {
+    api = await startTestApi({ pageservers: 3 });
+    const t = randomTenantId();
+    await create(t, { placement_policy: { Attached: 1 } });
+    const secondary = (await describeTenant(t)).shards[0]!.node_secondary[0]!;
+    api.stack.fleet.byId(secondary).faults.add({ path: 'location_config', status: 500, count: 2 });
+    const split = await api.call('PUT', `/control/v1/tenant/${t}/shard_split`, {
+      body: { new_shard_count: 2 },
+    });
+    expect(split.status, split.text).toBe(200);
+    await api.stack.reconcileAllNow();
+    const held = api.stack.fleet.pageservers.flatMap((p) => p.locations().map((l) => l.shard));
+    expect(held).not.toContain(t);
+    await expectConsistent(api);
+  });
+
   it('keeps the secondary of an Attached(1) shard when its migration aborts', async () => {
     api = await startTestApi({ pageservers: 3, pageserverTimeoutMs: 1_000 });
     const t = randomTenantId();

@@ -15,6 +15,7 @@ import { RejectedError, TransientError, taskErrorFromPageserver } from '../../co
 import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { sendLocationConfig } from '../../reconciler/send-location-config';
+import { recordObserved } from '../../reconciler/shard-update';
 import { TENANT_WRITE_ATTEMPTS } from '../../tenants/reschedule-tenant';
 
 /** A parent's secondary that does not answer this quickly is left (the startup scan cleans it). */
@@ -103,6 +104,7 @@ export async function splitParent(
     context.tenants.getShard(parseTenantShardId(target.children[0]!)),
   ]);
   const newStripeSize = child && parent && child.stripeSize !== parent.stripeSize ? child.stripeSize : null;
+  if (parent) await detachParentSecondaries(context, parent);
   try {
     const got = await context.pageservers.shardSplit(
       node,
@@ -208,6 +210,32 @@ async function childLocations(
     }),
   );
   return held;
+}
+
+/**
+ * Before a parent splits, its locations elsewhere than its attached node (secondaries) go: once
+ * the split commits the parent leaves the table and nothing would remove them. A reachable node
+ * that fails is retried (the task fails, the state machine retries it, and the split aborts with
+ * nothing split if it keeps failing); a node marked Offline is left to commit's last attempt and
+ * the startup scan. The parent's intent keeps them, so an aborted split gets them back.
+ */
+async function detachParentSecondaries(context: AppContext, parent: TenantShard): Promise<void> {
+  const elsewhere = new Set([...parent.intent.secondary, ...Object.keys(parent.observed).map(Number)]);
+  if (parent.intent.attached !== null) elsewhere.delete(parent.intent.attached);
+  for (const nodeId of elsewhere) {
+    const node = await context.nodes.get(nodeId);
+    if (!node || node.availability === 'Offline') continue;
+    try {
+      await sendLocationConfig(context, node, parent.id, detachConf(shardIdentity(parent), parent.config), {
+        timeoutMs: PARENT_DETACH_TIMEOUT_MS,
+      });
+    } catch (error) {
+      throw new TransientError(
+        `could not detach split parent ${formatTenantShardId(parent.id)} from node ${nodeId}: ${(error as Error).message}`,
+      );
+    }
+    await recordObserved(context.tenants, parent.id, nodeId, null);
+  }
 }
 
 /** Best effort, briefly: a parent location elsewhere than its attached node is detached. */
