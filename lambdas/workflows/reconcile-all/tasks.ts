@@ -3,12 +3,21 @@ import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
+import { findUnknownLocations } from '../../reconciler/unknown-locations';
 import { recoverInterruptedSplit } from '../shard-split/recover';
 
 /** Page size of the dirty index: keeps each Map's input far below Step Functions' 256 KiB. */
 const DIRTY_PAGE = 100;
 
 export const reconcileAllTasks = [
+  /** Locations the pageservers hold that the table does not know: learned or detached. */
+  defineTask({
+    name: 'FindUnknownLocations',
+    input: z.looseObject({ execution: z.string() }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: (input, context) => findUnknownLocations(context, input.execution),
+  }),
   defineTask({
     name: 'ListDirty',
     input: z.looseObject({ cursor: z.string().nullish() }),

@@ -1,0 +1,75 @@
+// Reconcile-all finds what pageservers hold that the table does not know: a location of a shard
+// no tenant has is detached; one of a known shard on a node outside its intent is learned and
+// then reconciled away. Either way the fleet ends with no orphan.
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+
+let api: TestApi;
+afterEach(async () => {
+  await api?.stop();
+});
+
+/** Puts a Secondary location straight onto a pageserver, behind the controller's back. */
+async function plantSecondary(nodeId: number, shard: string): Promise<void> {
+  const res = await fetch(`${api.stack.fleet.byId(nodeId).baseUrl}/v1/tenant/${shard}/location_config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      tenant_id: shard,
+      mode: 'Secondary',
+      generation: null,
+      secondary_conf: { warm: true },
+      shard_number: 0,
+      shard_count: 0,
+      shard_stripe_size: 32768,
+      tenant_conf: {},
+    }),
+  });
+  expect(res.status).toBe(200);
+}
+
+const held = (nodeId: number) =>
+  api.stack.fleet
+    .byId(nodeId)
+    .locations()
+    .map((l) => l.shard);
+
+describe('locations the controller does not know', () => {
+  it('detaches a location of a shard no tenant has at the next reconcile-all', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const stray = randomTenantId();
+    await plantSecondary(2, stray);
+    expect((await api.call('POST', '/debug/v1/consistency_check')).status).toBe(500);
+    await api.stack.reconcileAllNow();
+    expect(held(2)).not.toContain(stray);
+    await expectConsistent(api);
+  });
+
+  it('learns a location of a known shard outside its intent, and the reconcile removes it', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    const created = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    expect(created.status, created.text).toBe(201);
+    const attached = api.stack.fleet.pageservers.find((p) => p.locations().some((l) => l.shard === t))!;
+    const other = attached.nodeId === 1 ? 2 : 1;
+    await plantSecondary(other, t);
+    await api.stack.reconcileAllNow(); // learns it (the dirty index may show it next pass)
+    await api.stack.reconcileAllNow();
+    expect(held(other)).not.toContain(t);
+    expect(held(attached.nodeId)).toContain(t);
+    await expectConsistent(api);
+  });
+
+  it('leaves alone a tenant whose operation is running (its split owns the locations)', async () => {
+    api = await startTestApi({ pageservers: 1 });
+    const stray = randomTenantId();
+    await plantSecondary(1, stray);
+    // Held by a live operation: the stray location waits for the next pass.
+    expect(await api.stack.services.leases.acquire(stray, 'OPERATION', 'api-someone', 60_000)).toBe(true);
+    await api.stack.reconcileAllNow();
+    expect(held(1)).toContain(stray);
+    await api.stack.services.leases.release(stray, 'OPERATION', 'api-someone');
+    await api.stack.reconcileAllNow();
+    expect(held(1)).not.toContain(stray);
+  });
+});
