@@ -52,6 +52,11 @@ export class NodeState {
       if (gen !== undefined) {
         loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
         this.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
+        // A deletion cut short by the restart resumes after it, in the generation the node now
+        // holds (as a pageserver resumes a marked deletion once it has re-attached).
+        const resumed = () => ({ generation: gen, acceptedAt: this.storage.now() });
+        if (loc.deletion) loc.deletion = resumed();
+        for (const tl of loc.timelines.values()) if (tl.deletion) tl.deletion = resumed();
       } else if (isAttached(loc.conf.mode)) {
         this.disk.locations.delete(shard);
       }

@@ -139,6 +139,23 @@ describe('generations', () => {
       `shard ${T}: node 2 deleted (tenant) in generation 1 after generation 2 was issued`,
     );
   });
+  it('resumes a tenant deletion cut short by a restart in the generation it re-attached with', async () => {
+    const slow = await startPageserverSim({
+      nodeId: 2,
+      storage,
+      deletionMs: 400,
+      controlPlaneApi: controller.url,
+      reAttachBackoffMs: () => 20,
+    });
+    extra.push(slow);
+    await slow.waitUntilActive();
+    await callOn(slow, 'PUT', `/v1/tenant/${T}/location_config`, attached(1));
+    expect((await callOn(slow, 'DELETE', `/v1/tenant/${T}`)).status).toBe(202);
+    controller.reAttachTenants = [{ id: T, gen: 2 }];
+    await slow.restart({ downMs: 10, startingMs: 0 });
+    await expect.poll(() => slow.locations().length, { timeout: 3_000 }).toBe(0);
+    expect(storage.violations).toEqual([]);
+  });
 });
 
 describe('restarts take time', () => {
