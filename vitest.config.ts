@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The black-box suite needs a running controller: `npm run test:deployed -- --url URL`.
+    exclude: [...configDefaults.exclude, 'test/deployed/**'],
     // One DynamoDB Local for the whole run; each test file makes its own table.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
