@@ -61,6 +61,10 @@ export function planReconcile(
     const node = Number(key);
     if (!intended.has(node)) actions.push({ kind: 'detach', node });
   }
+  // Owed from an earlier attachment, but the policy now attaches nowhere: the notifier has
+  // nothing to announce and settles the debt (the next attach owes a fresh one). Last, so that
+  // a notifier busy elsewhere does not hold up the detaches.
+  if (attached === null && shard.pendingComputeNotification) actions.push({ kind: 'notify' });
   return actions;
 }
 

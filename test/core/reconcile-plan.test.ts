@@ -97,6 +97,13 @@ describe('reconcile planning', () => {
     expect(planReconcile({ ...s, observed: { '1': conf(s) } })).toEqual([{ kind: 'notify' }]);
   });
 
+  it('settles a notification still owed once the policy attaches nowhere (Secondary, Detached)', () => {
+    const s = shard({ intent: { attached: null, secondary: [2] }, pendingComputeNotification: true });
+    const wanted = secondaryConf(shardIdentity(s), s.config);
+    expect(planReconcile({ ...s, observed: { '2': wanted } })).toEqual([{ kind: 'notify' }]);
+    expect(isDirty({ ...s, observed: { '2': wanted } })).toBe(true);
+  });
+
   it('re-attaches when the location is unknown or the generation went elsewhere', () => {
     const s = shard({ generation: 2, generationPageserver: 1 });
     expect(isDirty({ ...s, observed: { '1': null } })).toBe(true);
