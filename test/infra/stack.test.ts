@@ -193,7 +193,7 @@ describe('the stack', () => {
     });
   });
 
-  it('scopes table access: the probes read only, RaiseFailure has none, API groups and tasks read and write', () => {
+  it('scopes table access: the probes read only, API groups and tasks read and write', () => {
     const policyFor = (fragment: string) =>
       resources('AWS::IAM::Policy')
         .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(fragment))
@@ -201,7 +201,6 @@ describe('the stack', () => {
         .join('');
     expect(policyFor('Apistatus')).toContain('dynamodb:GetItem');
     expect(policyFor('Apistatus')).not.toContain('dynamodb:PutItem');
-    expect(policyFor('TaskRaiseFailure')).not.toContain('dynamodb:');
     for (const fragment of ['TaskListDirty', 'TaskListNodes', 'TaskCheckCatchUp']) {
       expect(policyFor(fragment), fragment).toContain('dynamodb:Query');
       expect(policyFor(fragment), fragment).not.toContain('dynamodb:PutItem');

@@ -1,7 +1,10 @@
 // Routes that wait for a workflow answer by their request's deadline, readiness wait included: 202
-// with the execution (and where to follow it) while it runs on.
+// with the execution (and where to follow it) while it runs on; a failed workflow's message is
+// the error's message, never a Lambda trace.
 import { afterEach, describe, expect, it } from 'vitest';
+import { PageserverRefusedError } from '../../lambdas/core/workflow-errors';
 import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { lambdaShaped } from '../support/lambda-errors';
 import { taskHooks } from '../support/task-hooks';
 
 let api: TestApi;
@@ -19,7 +22,11 @@ async function start(options: { readinessWaitMs?: number } = {}) {
     pageserverTimeoutMs: 1000,
     requestBudgetMs: 1_500,
     ...options,
-    workflowOptions: { retryIntervalMs: 10, wrapTask },
+    // Task errors reach the runner as Lambda's reach Step Functions: a JSON cause with a trace.
+    workflowOptions: {
+      retryIntervalMs: 10,
+      wrapTask: (task, handler) => lambdaShaped(wrapTask(task, handler)),
+    },
   });
 }
 
@@ -111,5 +118,31 @@ describe('a route whose workflow outlasts the request budget', () => {
     const all = (await api.call('GET', '/debug/v1/workflows')).body as Array<{ workflow: string }>;
     expect(started).toEqual([]);
     expect(all.filter((e) => e.workflow === 'shard-split')).toEqual([]);
+  });
+});
+
+describe('a failed workflow', () => {
+  it("answers a migration's failure with the error's message, without a trace", async () => {
+    await start();
+    const t = await create();
+    hooks.AttachDestination = async () => {
+      throw new PageserverRefusedError('location_config AttachedMulti on node 2: 409 conflict');
+    };
+    const res = await migrate(t, 2);
+    expect(res.status, res.text).toBe(409);
+    expect(res.body).toEqual({
+      msg: `Conflict: Migration of ${t} to node 2 failed and was rolled back: location_config AttachedMulti on node 2: 409 conflict`,
+    });
+  });
+
+  it("answers a split's failure with the error's message, without a trace", async () => {
+    await start();
+    const t = await create();
+    hooks.SplitParent = async () => {
+      throw new PageserverRefusedError('split on node 1: 400 bad stripe');
+    };
+    const res = await split(t, 2);
+    expect(res.status, res.text).toBe(409);
+    expect(res.body).toEqual({ msg: 'Conflict: split on node 1: 400 bad stripe' });
   });
 });

@@ -10,7 +10,7 @@ import { executionIdOut, shardSplitOut, workflowDetailOut, workflowExecutionOut 
 import { json, stillRunning } from '../responses';
 import { defineRoute, ok } from '../route';
 import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
-import { awaitExecution, stillRunningReply } from '../workflow-reply';
+import { awaitExecution, executionFailure, stillRunningReply } from '../workflow-reply';
 
 export const shardSplitRoute = defineRoute({
   method: 'PUT',
@@ -47,8 +47,7 @@ export const shardSplitRoute = defineRoute({
     const execution = await awaitExecution(services, id);
     if (execution?.status === 'SUCCEEDED') return ok(execution.output);
     if (execution?.status === 'RUNNING') return stillRunningReply(id);
-    const cause = execution?.error?.cause ?? 'unknown failure';
-    const error = execution?.error?.error;
+    const { error, message: cause } = executionFailure(execution);
     if (error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
     if (error === WORKFLOW_ERRORS.LeaseBusy || error === WORKFLOW_ERRORS.PageserverRefused) {
       throw new ConflictError(cause);
@@ -96,8 +95,8 @@ export const migrateRoute = defineRoute({
     const execution = await awaitExecution(services, id);
     if (execution?.status === 'SUCCEEDED') return ok({});
     if (execution?.status === 'RUNNING') return stillRunningReply(id);
-    const cause = execution?.error?.cause ?? 'unknown failure';
-    if (execution?.error?.error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
+    const { error, message: cause } = executionFailure(execution);
+    if (error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
     throw new ConflictError(`Migration of ${tsid} to node ${node.id} failed and was rolled back: ${cause}`);
   },
 });
