@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   dynamodbEndpoint?: string;
   tableName: string;
   readinessWaitMs?: number;
+  /** Each request's code budget in ms, in place of its route group's (tests keep it short). */
+  requestBudgetMs?: number;
   /** Deadline of one pageserver call, retries included (default 10 s). */
   pageserverTimeoutMs?: number;
   /** Retry pacing and task wrapping for the local workflow runner (tests). */
@@ -129,6 +131,7 @@ async function startController(
     computeHookUrl,
     controlPlaneJwtToken: options.controlPlaneJwtToken,
     readinessWaitMs: options.readinessWaitMs,
+    requestBudgetMs: options.requestBudgetMs,
     pageserverTimeoutMs: options.pageserverTimeoutMs,
   });
   const epoch = randomUUID();

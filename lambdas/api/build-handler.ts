@@ -27,10 +27,12 @@ export function buildGroupHandler(
       method: route.method,
       path: route.path,
       handler: async (event: APIGatewayProxyEventV2, context: Context) => {
+        // The Lambda's timeout runs from here, a cold start's config load included.
+        const receivedAt = Date.now();
         services ??= await getServices();
         const requestId =
           (context as Context & { requestIdFromMiddleware?: string }).requestIdFromMiddleware ?? '';
-        return invokeRoute(route, event, services, requestId);
+        return invokeRoute(route, event, services, requestId, receivedAt);
       },
     })),
     notFoundResponse: ({ method, path }: { method: string; path: string }) => {

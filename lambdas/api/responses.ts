@@ -27,4 +27,7 @@ export const text = (mediaType: string, description: string): ResponseSpec => ({
 export const passthrough = (description: string): ResponseSpec => ({ kind: 'passthrough', description });
 
 /** 202 while a workflow still runs: the execution to look up under /debug/v1/workflows. */
-export const stillRunning = json(executionIdOut, 'Still running: the workflow execution to follow.');
+export const stillRunning = json(
+  executionIdOut,
+  'Still running when the request had to answer: the workflow execution, which Location shows.',
+);

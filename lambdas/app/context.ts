@@ -30,6 +30,21 @@ export interface AppContext {
   log: LogPort;
   /** Budget for reconciling inline before an API call answers (ms). */
   inlineReconcileMs: number;
+  /**
+   * Epoch ms by which the current invocation (an API request, a task run) must answer; every wait
+   * ends by it. Infinite in the composition root's own context, outside any invocation.
+   */
+  deadline: number;
+}
+
+/** The context of one invocation that must answer by `deadline` (or the outer one's, if sooner). */
+export function withDeadline<C extends AppContext>(context: C, deadline: number): C {
+  return { ...context, deadline: Math.min(deadline, context.deadline) };
+}
+
+/** `ms` from now, or the invocation's deadline if that comes first. */
+export function within(context: Pick<AppContext, 'deadline'>, ms: number): number {
+  return Math.min(Date.now() + ms, context.deadline);
 }
 
 export const quietLog: LogPort = { info: () => undefined, warn: () => undefined };

@@ -3,8 +3,9 @@
 // function's timeout and grants from it; both runtimes validate the input with the same schema.
 import * as z from 'zod';
 import type { WorkflowName } from '../core/ports';
+import { timeoutChain } from '../core/timeouts';
 import { RejectedError } from '../core/workflow-errors';
-import type { AppContext } from './context';
+import { type AppContext, withDeadline } from './context';
 
 /** What the task does to the table: the grant its function gets. */
 export type TableAccess = 'none' | 'read' | 'write';
@@ -14,7 +15,10 @@ export interface TaskDef<I = unknown> {
   name: string;
   /** The input as the state machine passes it; extra fields are kept (tasks pass their input on). */
   input: z.ZodType<I>;
-  /** Seconds the task may run: its Lambda timeout. Deadlines inside the code stay below it. */
+  /**
+   * Seconds the task may run: its Lambda timeout, from which its code deadline (`context.deadline`)
+   * and its Task states' least TimeoutSeconds follow (core/timeouts.ts).
+   */
   budgetSeconds: number;
   table: TableAccess;
   /** Workflows the task starts executions of. */
@@ -29,11 +33,20 @@ export function defineTask<I>(task: TaskDef<I>): AnyTask {
   return task as unknown as AnyTask;
 }
 
-/** Validates the input against the task's schema, then runs it. */
-export async function runTask(task: AnyTask, input: unknown, context: AppContext): Promise<unknown> {
+/**
+ * Validates the input against the task's schema, then runs it with a context whose deadline is
+ * the task's code budget from `startedAt` (when the invocation began).
+ */
+export async function runTask(
+  task: AnyTask,
+  input: unknown,
+  context: AppContext,
+  startedAt = Date.now(),
+): Promise<unknown> {
+  const deadline = startedAt + timeoutChain('task', task.budgetSeconds).codeBudgetMs;
   const parsed = (task.input as z.ZodType).safeParse(input);
   // A malformed input will not improve on retry: Rejected is never retried.
   if (!parsed.success)
     throw new RejectedError(`${task.name}: invalid input: ${z.prettifyError(parsed.error)}`);
-  return task.run(parsed.data as never, context);
+  return task.run(parsed.data as never, withDeadline(context, deadline));
 }

@@ -15,8 +15,6 @@ export const WORKFLOW_ERRORS = {
   PageserverRefused: 'PageserverRefused',
   /** A migration's destination did not catch up before its deadline. */
   CatchUpTimeout: 'CatchUpTimeout',
-  /** The name RaiseFailure uses when the caught error had none. */
-  Failed: 'Failed',
 } as const;
 export type WorkflowErrorName = (typeof WORKFLOW_ERRORS)[keyof typeof WORKFLOW_ERRORS];
 
@@ -40,14 +38,29 @@ export class CatchUpTimeoutError extends Error {
   override name = WORKFLOW_ERRORS.CatchUpTimeout;
 }
 
-/** Rebuilds a failure reported by a workflow (error name and cause) as a task error. */
-export class WorkflowFailure extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * The message of a failure's cause, for a caller: on AWS the cause of a Lambda task's error is the
+ * runtime's JSON `{errorType, errorMessage, trace}` (nested once more if something re-threw it);
+ * what a caller sees is the innermost errorMessage, never the trace. Any other cause is kept, up
+ * to the first stack frame it may carry.
+ */
+export function failureMessage(cause: string): string {
+  let text = cause;
+  for (let depth = 0; depth < 5; depth++) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      break;
+    }
+    if (typeof parsed !== 'object' || parsed === null) break;
+    const { errorMessage, errorType } = parsed as { errorMessage?: unknown; errorType?: unknown };
+    if (typeof errorMessage === 'string') text = errorMessage;
+    else if (typeof errorType === 'string') return errorType;
+    else break;
   }
+  const frame = text.search(/\n\s+at /);
+  return frame === -1 ? text : text.slice(0, frame);
 }
 
 /** A failed pageserver call as a task error: transient ones are retried, refusals are not. */

@@ -25,6 +25,8 @@ export interface ContextConfig {
   /** Token sent to the compute hook. */
   controlPlaneJwtToken?: string;
   readinessWaitMs?: number;
+  /** Overrides every request's code budget (tests). */
+  requestBudgetMs?: number;
   inlineReconcileMs?: number;
   pageserverTimeoutMs?: number;
   metrics?: MetricsRegistry;
@@ -54,5 +56,8 @@ export function createApiContext(config: ContextConfig): ApiContext {
     metrics: config.metrics ?? new MetricsRegistry(),
     readinessWaitMs: config.readinessWaitMs ?? 25_000,
     inlineReconcileMs: config.inlineReconcileMs ?? 10_000,
+    // Each request and task run gets its own (api/invoke-route.ts, app/task.ts).
+    deadline: Number.POSITIVE_INFINITY,
+    ...(config.requestBudgetMs === undefined ? {} : { requestBudgetMs: config.requestBudgetMs }),
   };
 }

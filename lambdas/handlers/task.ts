@@ -5,11 +5,13 @@ import { awsServices } from './aws-services';
 import { logger } from './powertools-logger';
 
 export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {
+  // The Lambda's timeout runs from here, a cold start's config load included.
+  const startedAt = Date.now();
   const name = process.env.TASK_NAME ?? '';
   const task = taskHandler(name);
   if (!task) throw new Error(`unknown task ${name}`);
   try {
-    return await task(event, await awsServices());
+    return await task(event, await awsServices(), startedAt);
   } catch (error) {
     // The error's name is what the state machine's Retry and Catch match on: rethrow it as is.
     logger.warn('task failed', {

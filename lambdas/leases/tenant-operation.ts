@@ -2,7 +2,7 @@
 // OPERATION lease, held only once every shard lease taken before it (reconciles, migrations) has
 // drained. New shard leases are refused while it is held (LeaseStore.acquireShard checks it in
 // the same transaction), so the operation and any shard operation never overlap.
-import type { AppContext } from '../app/context';
+import { type AppContext, within } from '../app/context';
 import { UnavailableError } from '../core/errors';
 import { TENANT_OPERATION_LEASE } from '../core/leases';
 import type { LeaseHolder, LeaseStore } from '../core/ports';
@@ -70,13 +70,13 @@ export interface TenantOperationOptions {
 
 /** Runs `run` as the tenant's only operation; 503 (retry) if the tenant stays busy for `waitMs`. */
 export async function withTenantOperation<T>(
-  context: Pick<AppContext, 'leases' | 'workflows' | 'log'>,
+  context: Pick<AppContext, 'leases' | 'workflows' | 'log' | 'deadline'>,
   tenantId: string,
   owner: string,
   run: () => Promise<T>,
   { waitMs = 10_000, ttlMs = 60_000 }: TenantOperationOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + waitMs;
+  const deadline = within(context, waitMs);
   let checkedHolder = false;
   for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
     const remaining = deadline - Date.now();

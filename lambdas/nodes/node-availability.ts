@@ -1,7 +1,7 @@
 // What follows a node going Offline or coming back. Offline: what it holds becomes unknown and
 // its attached shards move (a schedulable secondary is promoted first). Active: shards whose
 // state there is unknown are reconciled. Nothing moves back by itself.
-import type { AppContext } from '../app/context';
+import { type AppContext, within } from '../app/context';
 import { forEachLimited } from '../core/concurrency';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { retryOnConflict } from '../core/retry';
@@ -82,7 +82,7 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
       );
       started.push(execution);
     }
-    const deadline = Date.now() + context.inlineReconcileMs;
+    const deadline = within(context, context.inlineReconcileMs);
     await Promise.all(
       started.map((execution) =>
         waitForExecution(context.workflows, execution, Math.max(0, deadline - Date.now())),
@@ -91,7 +91,7 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
   }
   // Whatever is still on the node (all of it, if the node is dead) becomes unknown and moves now.
   const moved = await evacuateNode(context, nodeId);
-  await reconcileInline(moved, reconcileDeps(context, owner), Date.now() + context.inlineReconcileMs);
+  await reconcileInline(moved, reconcileDeps(context, owner), within(context, context.inlineReconcileMs));
 }
 
 export async function nodeCameBack(context: AppContext, nodeId: number, owner: string): Promise<void> {
@@ -103,5 +103,5 @@ export async function nodeCameBack(context: AppContext, nodeId: number, owner: s
     const shard = await context.tenants.getShard(id);
     if (shard && shard.observed[key] === null) unknown.push(id);
   }
-  await reconcileInline(unknown, reconcileDeps(context, owner), Date.now() + context.inlineReconcileMs);
+  await reconcileInline(unknown, reconcileDeps(context, owner), within(context, context.inlineReconcileMs));
 }

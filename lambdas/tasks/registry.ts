@@ -18,10 +18,13 @@ export const TASK_LIST: AnyTask[] = [
 
 export const TASKS: Record<string, AnyTask> = Object.fromEntries(TASK_LIST.map((t) => [t.name, t]));
 
-/** A task as something to call: validates its input, then runs it. */
-export type TaskHandler = (input: unknown, context: AppContext) => Promise<unknown>;
+/**
+ * A task as something to call: validates its input, then runs it by its deadline (from
+ * `startedAt`, when the invocation began: now if not given).
+ */
+export type TaskHandler = (input: unknown, context: AppContext, startedAt?: number) => Promise<unknown>;
 
 export function taskHandler(name: string): TaskHandler | undefined {
   const task = TASKS[name];
-  return task && ((input, context) => runTask(task, input, context));
+  return task && ((input, context, startedAt) => runTask(task, input, context, startedAt));
 }

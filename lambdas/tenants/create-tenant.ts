@@ -1,6 +1,6 @@
 // Tenant create: schedule every shard, persist tenant, shards, memberships and node counters in
 // one write, then reconcile inline. Nothing is persisted if scheduling is impossible.
-import type { AppContext } from '../app/context';
+import { type AppContext, within } from '../app/context';
 import { ConflictError, VersionConflictError } from '../core/errors';
 import { shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
@@ -93,7 +93,7 @@ export async function createAndPlaceTenant(
   await reconcileInline(
     shards.map((s) => s.id),
     reconcileDeps(context, owner),
-    Date.now() + context.inlineReconcileMs,
+    within(context, context.inlineReconcileMs),
   );
   return (await context.tenants.getTenantWithShards(request.tenantId))?.shards ?? shards;
 }

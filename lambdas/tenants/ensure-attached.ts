@@ -1,6 +1,6 @@
 // Timeline and tenant operations need every shard attached somewhere known. Shards that are
 // not there yet are reconciled inline; if that does not finish, the caller is told to retry.
-import type { AppContext } from '../app/context';
+import { type AppContext, within } from '../app/context';
 import { placedNode } from '../core/compute-notification';
 import { ConflictError, NotFoundError, UnavailableError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
@@ -44,7 +44,7 @@ export async function ensureAttached(
     await reconcileInline(
       dirty.map((s) => s.id),
       { ...reconcileDeps(context, owner), under },
-      Date.now() + ENSURE_ATTACHED_MS,
+      within(context, ENSURE_ATTACHED_MS),
     );
     current = await context.tenants.getTenantWithShards(tenantId);
     if (!current) throw new NotFoundError('Tenant not found');

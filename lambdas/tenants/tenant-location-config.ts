@@ -1,7 +1,7 @@
 // location_config on the virtual pageserver: the control plane imports a tenant (with the
 // generation it last used), attaches it, makes it secondary or detaches it. The resulting policy
 // is persisted (the original kept it in memory only).
-import type { AppContext } from '../app/context';
+import { type AppContext, within } from '../app/context';
 import { BadRequestError } from '../core/errors';
 import { DEFAULT_STRIPE_SIZE } from '../core/ids';
 import { isAttachedMode, type LocationMode, type TenantConfig } from '../core/model/location-config';
@@ -68,7 +68,7 @@ export async function tenantLocationConfig(
   await reconcileInline(
     shards.map((s) => s.id),
     reconcileDeps(context, request.owner),
-    Date.now() + Math.min(WAIT_MS, context.inlineReconcileMs),
+    within(context, Math.min(WAIT_MS, context.inlineReconcileMs)),
   );
   return (await context.tenants.getTenantWithShards(tenantId))?.shards ?? shards;
 }

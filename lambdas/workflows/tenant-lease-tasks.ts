@@ -1,9 +1,9 @@
-// Tasks shared by workflows: the tenant operation lease, and turning a caught error back into a
-// failure.
+// Tasks shared by workflows: the tenant operation lease. (A caught error ends an execution in a
+// Fail state, which takes its name and cause from the state's input: no task needed.)
 import * as z from 'zod';
 import { defineTask } from '../app/task';
 import { TENANT_OPERATION_LEASE } from '../core/leases';
-import { LeaseBusyError, WORKFLOW_ERRORS, WorkflowFailure } from '../core/workflow-errors';
+import { LeaseBusyError } from '../core/workflow-errors';
 import { releaseIfHolderDead } from '../leases/dead-holders';
 import {
   acquireTenantOperation,
@@ -53,21 +53,6 @@ export const commonTasks = [
     run: async (input, context) => {
       await releaseTenantOperation(context.leases, input.tenant_id, input.owner);
       return null;
-    },
-  }),
-  /** Ends an execution that took its Catch path with the error it caught. */
-  defineTask({
-    name: 'RaiseFailure',
-    input: z.looseObject({
-      error: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-    }),
-    budgetSeconds: 25,
-    table: 'none',
-    run: async (input) => {
-      throw new WorkflowFailure(
-        input.error?.Error ?? WORKFLOW_ERRORS.Failed,
-        input.error?.Cause ?? 'the workflow failed',
-      );
     },
   }),
 ];

@@ -2,11 +2,13 @@
 import { join } from 'node:path';
 import {
   aws_apigatewayv2 as apigw,
+  Duration,
   aws_apigatewayv2_integrations as integrations,
   aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../../lambdas/api/route';
+import { routeTimeouts } from '../../lambdas/api/route-budgets';
 import { ROUTES } from '../../lambdas/api/route-table';
 import type { StageSettings } from '../stage';
 import { ControllerFunction } from './controller-function';
@@ -45,6 +47,8 @@ export class ControllerApi extends Construct {
       const fn = new ControllerFunction(this, `Api-${group}`, {
         entry: join(ROOT, 'lambdas', 'handlers', `${group}.ts`),
         environment: props.environment,
+        // From the group's budget: below API Gateway's integration timeout (core/timeouts.ts).
+        timeout: Duration.seconds(routeTimeouts(group).lambdaTimeoutSeconds),
         removalPolicy: props.settings.removalPolicy,
       });
       this.functions.set(group, fn);

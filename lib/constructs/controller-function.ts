@@ -1,7 +1,7 @@
 // Our defaults for every Lambda: Node 22 on arm64, minified ESM-free bundle with source maps,
 // active tracing, explicit memory and timeout, and its own log group.
 import {
-  Duration,
+  type Duration,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_lambda_nodejs as nodejs,
@@ -13,7 +13,8 @@ export interface ControllerFunctionProps {
   /** Entry file under lambdas/handlers. */
   entry: string;
   environment: Record<string, string>;
-  timeout?: Duration;
+  /** From the function's budget (core/timeouts.ts): no default, so none is forgotten. */
+  timeout: Duration;
   removalPolicy: RemovalPolicy;
 }
 
@@ -32,7 +33,7 @@ export class ControllerFunction extends nodejs.NodejsFunction {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
-      timeout: props.timeout ?? Duration.seconds(29),
+      timeout: props.timeout,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       environment: {

@@ -1,8 +1,9 @@
 // One state machine per statemachines/*.asl.json, its `${Task}` placeholders substituted with the
 // ARNs of one task function each. Each function is derived from its entry in the task registry:
 // timeout from the budget, table grant from the declared access, StartExecution on the workflows
-// it starts. State machine names are fixed per stage so that functions can be told the ARNs
-// without a dependency cycle.
+// it starts. A Task state whose TimeoutSeconds does not cover its function's timeout (plus a cold
+// start) is refused (core/timeouts.ts). State machine names are fixed per stage so that functions
+// can be told the ARNs without a dependency cycle.
 import { join } from 'node:path';
 import {
   ArnFormat,
@@ -15,8 +16,9 @@ import {
 import { Construct } from 'constructs';
 import type { AnyTask } from '../../lambdas/app/task';
 import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
+import { chainProblems, timeoutChain } from '../../lambdas/core/timeouts';
 import { TASKS } from '../../lambdas/tasks/registry';
-import { loadWorkflow } from '../../statemachines/asl';
+import { loadWorkflow, type Workflow, walkStates } from '../../statemachines/asl';
 import type { StageSettings } from '../stage';
 import { ControllerFunction } from './controller-function';
 import type { ControllerTable } from './controller-table';
@@ -60,7 +62,9 @@ export class Workflows extends Construct {
 
     const tasks = props.tasks ?? TASKS;
     for (const workflow of WORKFLOWS) {
-      const { text, placeholders } = loadWorkflow(workflow);
+      const file = loadWorkflow(workflow);
+      const { text, placeholders } = file;
+      checkTaskTimeouts(file, tasks);
       const substitutions: Record<string, string> = {};
       for (const name of placeholders) {
         const task = tasks[name];
@@ -92,8 +96,8 @@ export class Workflows extends Construct {
     const fn = new ControllerFunction(this, `Task${task.name}`, {
       entry: join(ROOT, 'lambdas', 'handlers', 'task.ts'),
       environment: { ...environment, TASK_NAME: task.name },
-      // The task's time budget, stated once in its registry entry.
-      timeout: Duration.seconds(task.budgetSeconds),
+      // From the task's time budget, stated once in its registry entry.
+      timeout: Duration.seconds(timeoutChain('task', task.budgetSeconds).lambdaTimeoutSeconds),
       removalPolicy: props.settings.removalPolicy,
     });
     props.store.grant(fn, task.table);
@@ -107,5 +111,19 @@ export class Workflows extends Construct {
     }
     this.taskFunctions.set(task.name, fn);
     return fn;
+  }
+}
+
+/** Refuses a Task state that could time out while its Lambda still runs (a retry beside a zombie). */
+function checkTaskTimeouts(file: Workflow, tasks: Readonly<Record<string, AnyTask>>): void {
+  for (const { path, state, task } of walkStates(file.definition)) {
+    const budget = task === undefined ? undefined : tasks[task]?.budgetSeconds;
+    if (budget === undefined) continue;
+    const chain = timeoutChain('task', budget);
+    const problems = chainProblems({ ...chain, outerTimeoutSeconds: state.TimeoutSeconds ?? 0 });
+    if (problems.length > 0)
+      throw new Error(
+        `statemachines/${file.name}.asl.json: ${path.join('.')} (${task}): ${problems.join('; ')}`,
+      );
   }
 }

@@ -1,10 +1,11 @@
 // runTask validates a task's input before running it: a malformed input becomes a Rejected error
 // (never retried) that names the task and the field; a good one reaches the task with any extra
-// fields the state machine passes along.
+// fields the state machine passes along, and a context whose deadline its budget gives.
 
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { defineTask, runTask } from '../../lambdas/app/task';
+import { timeoutChain } from '../../lambdas/core/timeouts';
 import { RejectedError, WORKFLOW_ERRORS } from '../../lambdas/core/workflow-errors';
 import { TASK_LIST } from '../../lambdas/tasks/registry';
 import { memoryWorld } from '../support/memory';
@@ -13,11 +14,11 @@ function echoTask(seen: unknown[]) {
   return defineTask({
     name: 'EchoTask',
     input: z.looseObject({ tenant_id: z.string(), count: z.number().int() }),
-    budgetSeconds: 5,
+    budgetSeconds: 15,
     table: 'none',
-    run: async (input) => {
+    run: async (input, context) => {
       seen.push(input);
-      return { got: input.count };
+      return { got: input.count, deadline: context.deadline };
     },
   });
 }
@@ -40,8 +41,20 @@ describe('runTask', () => {
   it('runs a good input and passes extra fields through', async () => {
     const seen: unknown[] = [];
     const input = { tenant_id: 't', count: 2, execution: 'exec-1', extra: { nested: true } };
-    expect(await runTask(echoTask(seen), input, memoryWorld().context)).toEqual({ got: 2 });
+    expect(await runTask(echoTask(seen), input, memoryWorld().context)).toMatchObject({ got: 2 });
     expect(seen).toEqual([input]);
+  });
+
+  it('gives the task a deadline: its code budget from the start of the invocation, below its Lambda timeout', async () => {
+    const startedAt = Date.now() - 3_000;
+    const { deadline } = (await runTask(
+      echoTask([]),
+      { tenant_id: 't', count: 1 },
+      memoryWorld().context,
+      startedAt,
+    )) as { deadline: number };
+    expect(deadline).toBe(startedAt + timeoutChain('task', 15).codeBudgetMs);
+    expect(deadline).toBeLessThan(startedAt + 15_000);
   });
 
   it('rejects an empty input to every registered task that has required fields', async () => {

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { PageserverError } from '../../lambdas/core/errors';
 import {
   CatchUpTimeoutError,
+  failureMessage,
   LeaseBusyError,
   PageserverRefusedError,
   RejectedError,
   TransientError,
   taskErrorFromPageserver,
   WORKFLOW_ERRORS,
-  WorkflowFailure,
 } from '../../lambdas/core/workflow-errors';
 
 describe('taskErrorFromPageserver', () => {
@@ -44,9 +44,39 @@ describe('workflow error names', () => {
     expect(new PageserverRefusedError('').name).toBe('PageserverRefused');
     expect(new CatchUpTimeoutError('').name).toBe('CatchUpTimeout');
   });
+});
 
-  it('rebuilds a reported failure with its name and cause', () => {
-    const failure = new WorkflowFailure('LeaseBusy', 'tenant busy');
-    expect([failure.name, failure.message]).toEqual(['LeaseBusy', 'tenant busy']);
+/** The cause Step Functions records for an error a Lambda task threw (the Node runtime's shape). */
+function lambdaCause(error: Error): string {
+  return JSON.stringify({
+    errorType: error.name,
+    errorMessage: error.message,
+    trace: (error.stack ?? '').split('\n'),
+  });
+}
+
+describe('failureMessage', () => {
+  it("is a Lambda error's message, without its trace", () => {
+    const cause = lambdaCause(new PageserverRefusedError('attach on node 2: 409 conflict'));
+    expect(cause).toContain('    at ');
+    expect(failureMessage(cause)).toBe('attach on node 2: 409 conflict');
+  });
+
+  it('unwraps a Lambda error whose message is itself one (re-thrown by another task)', () => {
+    const inner = lambdaCause(new LeaseBusyError('tenant busy'));
+    expect(failureMessage(lambdaCause(new Error(inner)))).toBe('tenant busy');
+  });
+
+  it('keeps a plain cause, up to a stack frame it carries', () => {
+    expect(failureMessage('destination did not catch up in time')).toBe(
+      'destination did not catch up in time',
+    );
+    expect(failureMessage('')).toBe('');
+    expect(failureMessage('{"some":"json"}')).toBe('{"some":"json"}');
+    expect(failureMessage('Error: boom\n    at run (task.ts:1:1)')).toBe('Error: boom');
+  });
+
+  it('falls back to the error type when the message is missing', () => {
+    expect(failureMessage('{"errorType":"Sandbox.Timedout"}')).toBe('Sandbox.Timedout');
   });
 });

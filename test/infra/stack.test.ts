@@ -193,7 +193,7 @@ describe('the stack', () => {
     });
   });
 
-  it('scopes table access: the probes read only, RaiseFailure has none, API groups and tasks read and write', () => {
+  it('scopes table access: the probes read only, API groups and tasks read and write', () => {
     const policyFor = (fragment: string) =>
       resources('AWS::IAM::Policy')
         .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(fragment))
@@ -201,7 +201,6 @@ describe('the stack', () => {
         .join('');
     expect(policyFor('Apistatus')).toContain('dynamodb:GetItem');
     expect(policyFor('Apistatus')).not.toContain('dynamodb:PutItem');
-    expect(policyFor('TaskRaiseFailure')).not.toContain('dynamodb:');
     for (const fragment of ['TaskListDirty', 'TaskListNodes', 'TaskCheckCatchUp']) {
       expect(policyFor(fragment), fragment).toContain('dynamodb:Query');
       expect(policyFor(fragment), fragment).not.toContain('dynamodb:PutItem');
@@ -254,16 +253,16 @@ describe('task functions from another registry', () => {
   it('follow changed budgets, table access and starts', () => {
     const changed: Record<string, AnyTask> = {
       ...TASKS,
-      ListDirty: { ...TASKS.ListDirty!, budgetSeconds: 7, table: 'none' },
+      ListDirty: { ...TASKS.ListDirty!, budgetSeconds: 17, table: 'none' },
       ReconcileShard: { ...TASKS.ReconcileShard!, table: 'read', starts: ['migrate', 'reconcile-all'] },
-      StartCleanup: { ...TASKS.StartCleanup!, budgetSeconds: 40, starts: [] as WorkflowName[] },
+      StartCleanup: { ...TASKS.StartCleanup!, budgetSeconds: 20, starts: [] as WorkflowName[] },
     };
     const t = workflowsFrom(changed);
     expectDerivedFromRegistry(t, changed);
     const byName = new Map(taskFunctionsOf(t).map((f) => [f.name, f]));
-    expect(byName.get('ListDirty')).toMatchObject({ timeout: 7, starts: [] });
+    expect(byName.get('ListDirty')).toMatchObject({ timeout: 17, starts: [] });
     expect(byName.get('ReconcileShard')?.starts).toEqual(['migrate', 'reconcile-all']);
-    expect(byName.get('StartCleanup')).toMatchObject({ timeout: 40, starts: [] });
+    expect(byName.get('StartCleanup')).toMatchObject({ timeout: 20, starts: [] });
   });
 
   it('refuse to synthesize when an ASL file names a task the registry lacks', () => {

@@ -1,9 +1,11 @@
 // Every ASL file is valid, names only registered tasks (and every task is used somewhere), gives
-// every Task a deadline and a retry policy, and matches only on error names that can occur.
+// every Task a timeout covering its Lambda's and a retry policy, ends a failure in a Fail state
+// carrying the caught error, and matches only on error names that can occur.
 import { readdirSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
+import { timeoutChain } from '../../lambdas/core/timeouts';
 import { WORKFLOW_ERRORS } from '../../lambdas/core/workflow-errors';
 import { TASK_LIST, TASKS } from '../../lambdas/tasks/registry';
 import { loadDefinition } from '../../local/workflow-runner';
@@ -47,7 +49,7 @@ describe('state machine files', () => {
       expect(result.isValid).toBe(true);
     });
 
-    it(`${file} uses registered tasks, each with a timeout and (but for RaiseFailure) a retry policy`, () => {
+    it(`${file} uses registered tasks, each with a retry policy and a timeout past its Lambda's`, () => {
       const { definition, placeholders } = loadWorkflow(workflow);
       for (const name of placeholders) expect(Object.keys(TASKS)).toContain(name);
       let taskStates = 0;
@@ -57,10 +59,23 @@ describe('state machine files', () => {
         const where = path.join('.');
         // Both runtimes only know tasks named by placeholder (CDK substitutes, the runner maps).
         expect(task, `${where}: Resource ${state.Resource}`).toBeDefined();
-        expect(state.TimeoutSeconds, where).toBeGreaterThan(0);
-        if (task !== 'RaiseFailure') expect(state.Retry?.length, where).toBeGreaterThan(0);
+        // The Lambda (cold start included) always gives up first: a retry never runs beside it.
+        const least = timeoutChain('task', TASKS[task!]!.budgetSeconds).outerTimeoutSeconds;
+        expect(state.TimeoutSeconds, where).toBeGreaterThanOrEqual(least);
+        expect(state.Retry?.length, where).toBeGreaterThan(0);
       }
       expect(taskStates).toBeGreaterThan(0);
+    });
+
+    it(`${file} ends in failure only through Fail states that carry the caught error and cause`, () => {
+      for (const { path, state } of walkStates(loadWorkflow(workflow).definition)) {
+        if (state.Type !== 'Fail') continue;
+        // Both paths point where every Catch leading here puts the error (ResultPath $.error).
+        expect(state, path.join('.')).toMatchObject({
+          ErrorPath: '$.error.Error',
+          CausePath: '$.error.Cause',
+        });
+      }
     });
 
     it(`${file} matches only on States.* names and workflow error names`, () => {

@@ -1,5 +1,6 @@
 // Tenant routes for operators (/control/v1/tenant...).
 import * as z from 'zod';
+import { within } from '../../app/context';
 import { BadRequestError, InternalError, NotFoundError } from '../../core/errors';
 import { formatTenantShardId } from '../../core/ids';
 import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';
@@ -120,7 +121,7 @@ export const controlTenantRoutes = [
       await reconcileInline(
         shards.map((s) => s.id),
         reconcileDeps(services, `api-${requestId}`),
-        Date.now() + services.inlineReconcileMs,
+        within(services, services.inlineReconcileMs),
       );
       return ok(null);
     },

@@ -159,11 +159,11 @@ export const tenantRoutes = [
     scope: 'pageserverapi',
     gated: true,
     summary:
-      'Delete a tenant from its pageservers, then its records (200 when gone; 409 if not done in 25 s).',
+      'Delete a tenant from its pageservers, then its records (200 when gone; 409 if not done in time).',
     params: tenantParams,
     responses: deletionResponses,
     handler: async ({ params, requestId }, services) =>
-      retryDeletion(() => deleteTenant(services, params.tenant_id, `api-${requestId}`)),
+      retryDeletion(() => deleteTenant(services, params.tenant_id, `api-${requestId}`), services.deadline),
   }),
   defineRoute({
     method: 'POST',
@@ -188,7 +188,10 @@ export const tenantRoutes = [
     params: timelineParams,
     responses: deletionResponses,
     handler: async ({ params, requestId }, services) =>
-      retryDeletion(() => deleteTimeline(services, params.tenant_id, params.timeline_id, `api-${requestId}`)),
+      retryDeletion(
+        () => deleteTimeline(services, params.tenant_id, params.timeline_id, `api-${requestId}`),
+        services.deadline,
+      ),
   }),
   defineRoute({
     method: 'PUT',

@@ -6,14 +6,11 @@ import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
 import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
-import { waitForExecution } from '../../workflows/wait-execution';
 import { executionIdOut, shardSplitOut, workflowDetailOut, workflowExecutionOut } from '../response-schemas';
 import { json, stillRunning } from '../responses';
 import { defineRoute, ok } from '../route';
 import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
-
-/** How long the API waits for a workflow before answering 202 (API Gateway gives up at 29 s). */
-const WORKFLOW_WAIT_MS = 25_000;
+import { awaitExecution, executionFailure, stillRunningReply } from '../workflow-reply';
 
 export const shardSplitRoute = defineRoute({
   method: 'PUT',
@@ -47,11 +44,10 @@ export const shardSplitRoute = defineRoute({
       new_shard_count: body.new_shard_count,
       new_stripe_size: body.new_stripe_size ?? null,
     });
-    const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
+    const execution = await awaitExecution(services, id);
     if (execution?.status === 'SUCCEEDED') return ok(execution.output);
-    if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
-    const cause = execution?.error?.cause ?? 'unknown failure';
-    const error = execution?.error?.error;
+    if (execution?.status === 'RUNNING') return stillRunningReply(id);
+    const { error, message: cause } = executionFailure(execution);
     if (error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
     if (error === WORKFLOW_ERRORS.LeaseBusy || error === WORKFLOW_ERRORS.PageserverRefused) {
       throw new ConflictError(cause);
@@ -96,11 +92,11 @@ export const migrateRoute = defineRoute({
         deadline: Date.now() + CATCH_UP_BUDGET_MS,
       },
     );
-    const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
+    const execution = await awaitExecution(services, id);
     if (execution?.status === 'SUCCEEDED') return ok({});
-    if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
-    const cause = execution?.error?.cause ?? 'unknown failure';
-    if (execution?.error?.error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
+    if (execution?.status === 'RUNNING') return stillRunningReply(id);
+    const { error, message: cause } = executionFailure(execution);
+    if (error === WORKFLOW_ERRORS.Rejected) throw new BadRequestError(cause);
     throw new ConflictError(`Migration of ${tsid} to node ${node.id} failed and was rolled back: ${cause}`);
   },
 });
@@ -125,8 +121,9 @@ export const workflowRoutes = [
         `startup-manual-${randomUUID().slice(0, 8)}`,
         { epoch },
       );
-      const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
-      return { status: execution?.status === 'RUNNING' ? 202 : 200, body: execution ?? { execution_id: id } };
+      const execution = await awaitExecution(services, id);
+      if (execution?.status === 'RUNNING') return { ...stillRunningReply(id), body: execution };
+      return { status: 200, body: execution ?? { execution_id: id } };
     },
   }),
   defineRoute({

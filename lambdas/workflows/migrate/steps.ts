@@ -194,7 +194,7 @@ export async function notifyMigration(context: AppContext, state: MigrationState
     shard.id.tenantId,
     reconcileDeps(context, state.execution),
     nodes,
-    Date.now() + 20_000,
+    context.deadline,
   );
   if (outcome.status === 'failed') {
     throw outcome.fatal ? new RejectedError(outcome.message) : new TransientError(outcome.message);
@@ -277,7 +277,7 @@ export async function abortMigration(
   const outcome = await reconcileShard(
     parseTenantShardId(state.shard),
     reconcileDeps(context, state.execution),
-    Date.now() + 30_000,
+    context.deadline,
   );
   // The abort is done once one location is attached in the newest generation; a secondary that
   // could not be made yet is reconcile-all's to finish.

@@ -44,7 +44,7 @@ export const reconcileAllTasks = [
           status: recovery === 'aborted' || recovery === 'finished' ? 'ok' : 'busy',
         };
       }
-      const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), Date.now() + 50_000);
+      const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), context.deadline);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.
       context.log.info('reconcile', { shard: input.shard, status: outcome.status });
       return { shard: input.shard, status: outcome.status };

@@ -3,7 +3,7 @@
 // write; the pageservers then split; commit drops the parents; abort removes the children from
 // pageservers and the table and makes the parents whole again.
 
-import type { AppContext } from '../../app/context';
+import { type AppContext, within } from '../../app/context';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, splitChildren } from '../../core/ids';
 import { detachConf, type LocationConfig } from '../../core/model/location-config';
@@ -304,6 +304,6 @@ export async function abortSplit(context: AppContext, input: BeginSplitInput, ow
   await reconcileInline(
     parents.map((p) => p.id),
     { ...reconcileDeps(context, owner), under: owner },
-    Date.now() + context.inlineReconcileMs,
+    within(context, context.inlineReconcileMs),
   );
 }

@@ -88,7 +88,7 @@ export const splitTasks = [
         input.tenant_id,
         reconcileDeps(context, input.execution),
         nodes,
-        Date.now() + 10_000,
+        context.deadline,
       );
       if (outcome.status === 'failed')
         await markNotificationPending(context.tenants, input.tenant_id).catch(() => undefined);

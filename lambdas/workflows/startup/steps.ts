@@ -4,7 +4,7 @@
 // starts, after each deploy, and on demand.
 
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../../app/context';
+import { type AppContext, within } from '../../app/context';
 import { forEachLimited } from '../../core/concurrency';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
@@ -46,7 +46,7 @@ export async function scanNodes(
   nodes: PageserverNode[],
   timeoutMs: number,
 ): Promise<Map<number, ScanReport>> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = within(context, timeoutMs);
   const results = await Promise.all(
     nodes.map(async (node): Promise<readonly [number, ScanReport]> => {
       for (;;) {

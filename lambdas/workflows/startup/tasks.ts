@@ -38,10 +38,10 @@ export const startupTasks = [
   }),
   defineTask({
     name: 'NotifyAll',
-    input: z.looseObject({ execution: z.string(), deadline_seconds: z.number().positive() }),
+    input: z.looseObject({ execution: z.string() }),
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => notifyAll(context, input.execution, Date.now() + input.deadline_seconds * 1000),
+    run: (input, context) => notifyAll(context, input.execution, context.deadline),
   }),
   defineTask({
     name: 'StartCleanup',

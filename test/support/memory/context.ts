@@ -52,6 +52,7 @@ export function memoryWorld(
     metrics,
     log: quietLog,
     inlineReconcileMs: options.inlineReconcileMs ?? 5_000,
+    deadline: Number.POSITIVE_INFINITY,
   };
   return {
     context,
