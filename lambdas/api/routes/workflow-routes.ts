@@ -65,16 +65,18 @@ const CATCH_UP_BUDGET_MS = 5 * 60_000;
 
 export const migrateRoute = defineRoute({
   method: 'PUT',
-  path: '/control/v1/tenant/{tenant_shard_id}/migrate',
+  // `{tenant_id}`, as beside it (API Gateway allows one variable name per path level), but it
+  // takes a TenantShardId: a sharded tenant's shard, or an unsharded tenant's id.
+  path: '/control/v1/tenant/{tenant_id}/migrate',
   group: 'tenant',
   scope: 'admin',
   gated: true,
   summary: "Move one shard's attachment to a node by live migration: 200 {} when done, 202 while it runs.",
-  params: z.object({ tenant_shard_id: tenantShardIdSchema }),
+  params: z.object({ tenant_id: tenantShardIdSchema }),
   body: z.object({ tenant_shard_id: z.string().optional(), node_id: nodeIdSchema }).strict(),
   responses: { 200: json(z.strictObject({}), 'Migrated.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
-    const shard = await services.tenants.getShard(params.tenant_shard_id);
+    const shard = await services.tenants.getShard(params.tenant_id);
     if (!shard) throw new NotFoundError('Tenant shard not found');
     const node = await services.nodes.get(body.node_id);
     if (!node) throw new NotFoundError('Node not registered');
