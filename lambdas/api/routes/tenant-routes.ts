@@ -239,8 +239,8 @@ export const tenantRoutes = [
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),
   // Any GET below the list is relayed. API Gateway allows one variable name per path level, so
-  // the level below `timeline/` is `{timeline_id}` here as for DELETE, taken as it comes (the
-  // pageserver judges it), and what lies deeper is `{proxy+}`.
+  // the level below `timeline/` is `{timeline_id}` here as for DELETE (every pageserver route
+  // there takes a TimelineId), and what lies deeper is `{proxy+}`.
   defineRoute({
     method: 'GET',
     path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}',
@@ -248,7 +248,7 @@ export const tenantRoutes = [
     scope: 'pageserverapi',
     gated: true,
     summary: 'Timeline detail, from the pageserver holding shard zero.',
-    params: z.object({ tenant_id: tenantIdSchema, timeline_id: z.string() }),
+    params: timelineParams,
     query: z.record(z.string(), z.string()),
     responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>
@@ -261,7 +261,7 @@ export const tenantRoutes = [
     scope: 'pageserverapi',
     gated: true,
     summary: 'Any timeline GET below a timeline, from the pageserver holding shard zero.',
-    params: z.object({ tenant_id: tenantIdSchema, timeline_id: z.string(), proxy: z.string() }),
+    params: timelineParams.extend({ proxy: z.string() }),
     query: z.record(z.string(), z.string()),
     responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>
