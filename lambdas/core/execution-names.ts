@@ -15,18 +15,24 @@ export type ExecutionKind =
   | 'cleanup'
   | 'reconcile-all';
 
+const NONCE_CHARS = 8;
+
 /** A short random part: 8 hex digits, 2^32 values, ample for names that live 90 days. */
 export function executionNonce(): string {
-  return randomUUID().slice(0, 8);
+  return randomUUID().slice(0, NONCE_CHARS);
 }
 
-/** `<kind>-<part>-…-<nonce>`, at most 80 characters. */
+/** `<kind>-<part>-…-`: what every name `executionName` gives for these parts starts with. */
+export function executionNamePrefix(kind: ExecutionKind, parts: ReadonlyArray<string | number>): string {
+  const head = [kind, ...parts].join('-');
+  return `${head.slice(0, STEP_FUNCTIONS.executionNameMaxChars - NONCE_CHARS - 1)}-`;
+}
+
+/** `<kind>-<part>-…-<nonce>`, at most 80 characters (the nonce is 8 characters). */
 export function executionName(
   kind: ExecutionKind,
   parts: ReadonlyArray<string | number>,
   nonce: string = executionNonce(),
 ): string {
-  const tail = `-${nonce}`;
-  const head = [kind, ...parts].join('-');
-  return `${head.slice(0, STEP_FUNCTIONS.executionNameMaxChars - tail.length)}${tail}`;
+  return `${executionNamePrefix(kind, parts)}${nonce}`;
 }

@@ -11,7 +11,7 @@ import {
   STEP_FUNCTIONS,
   utf8Bytes,
 } from '../../lambdas/core/aws-limits';
-import { executionName } from '../../lambdas/core/execution-names';
+import { executionName, executionNamePrefix } from '../../lambdas/core/execution-names';
 import { EXECUTION_OWNER_PREFIXES, isExecutionOwner } from '../../lambdas/core/leases';
 
 describe('figures', () => {
@@ -96,6 +96,7 @@ describe('execution names', () => {
           expect(executionNameProblem(name)).toBeUndefined();
           expect(name.endsWith(`-${nonce}`)).toBe(true);
           expect(name.startsWith(`${kind}-`)).toBe(true);
+          expect(name.startsWith(executionNamePrefix(kind, parts))).toBe(true);
           expect(isExecutionOwner(name)).toBe(true);
         },
       ),

@@ -5,9 +5,12 @@
 // iterations at once. Small ASL definitions run on the real runner; hooks stand in for tasks.
 import { describe, expect, it } from 'vitest';
 import type { ApiContext } from '../../lambdas/api/api-context';
+import type { AppContext } from '../../lambdas/app/context';
+import { runTask } from '../../lambdas/app/task';
 import { STEP_FUNCTIONS } from '../../lambdas/core/aws-limits';
 import { ExecutionAlreadyExistsError, InvalidExecutionNameError } from '../../lambdas/core/execution-errors';
 import type { WorkflowExecution } from '../../lambdas/core/ports';
+import { TASKS } from '../../lambdas/tasks/registry';
 import { waitForExecution } from '../../lambdas/workflows/wait-execution';
 import { type LocalWorkflowOptions, LocalWorkflowRunner } from '../../local/workflow-runner';
 import type { AslDefinition } from '../../statemachines/asl';
@@ -225,6 +228,25 @@ describe('execution names', () => {
     // Names are per state machine.
     await expect(workflows.start('migrate', 'done-once', {})).resolves.toHaveProperty('id');
     await workflows.settle();
+  });
+});
+
+describe('a task that starts a workflow', () => {
+  it('finds the cleanup it started when it runs again, running or finished, and starts no second one', async () => {
+    const workflows = new LocalWorkflowRunner(() => ({}) as ApiContext, {
+      definitions: {
+        'startup-cleanup': {
+          StartAt: 'Done',
+          States: { Done: { Type: 'Pass', End: true } },
+        } as AslDefinition,
+      },
+    });
+    const input = { scanned: [{ unknown: [{ shard: 'a', node: 1 }] }], execution: 'startup-1a2b3c4d' };
+    const context = { workflows } as unknown as AppContext;
+    const first = await runTask(TASKS.StartCleanup!, input, context);
+    await workflows.settle();
+    expect(await runTask(TASKS.StartCleanup!, input, context)).toEqual(first);
+    expect(await workflows.list({ limit: 10 })).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
+import { executionName } from '../../core/execution-names';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
@@ -41,7 +42,7 @@ export const shardSplitRoute = defineRoute({
     // Refuse at once what the workflow would refuse; a finished split answers with its children.
     const plan = planSplit(current.shards, body.new_shard_count, body.new_stripe_size);
     if (plan.kind === 'done') return ok({ new_shards: plan.newShards });
-    const name = `split-${params.tenant_id}-${body.new_shard_count}-${randomUUID().slice(0, 8)}`;
+    const name = executionName('split', [params.tenant_id, body.new_shard_count]);
     const { id } = await services.workflows.start('shard-split', name, {
       tenant_id: params.tenant_id,
       new_shard_count: body.new_shard_count,
@@ -89,15 +90,11 @@ export const migrateRoute = defineRoute({
       throw new BadRequestError(`Cannot migrate a tenant that is PlacementPolicy::${shard.policy.kind}`);
     }
     const tsid = formatTenantShardId(shard.id);
-    const { id } = await services.workflows.start(
-      'migrate',
-      `migrate-${tsid}-${node.id}-${randomUUID().slice(0, 8)}`,
-      {
-        shard: tsid,
-        node_id: node.id,
-        deadline: Date.now() + CATCH_UP_BUDGET_MS,
-      },
-    );
+    const { id } = await services.workflows.start('migrate', executionName('migrate', [tsid, node.id]), {
+      shard: tsid,
+      node_id: node.id,
+      deadline: Date.now() + CATCH_UP_BUDGET_MS,
+    });
     const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
     if (execution?.status === 'SUCCEEDED') return ok({});
     if (execution?.status === 'RUNNING') return { status: 202, body: { execution_id: id } };
@@ -124,8 +121,10 @@ export const workflowRoutes = [
       const epoch = meta.startupEpoch ?? randomUUID();
       const { id } = await services.workflows.start(
         'startup-reconcile',
-        `startup-manual-${randomUUID().slice(0, 8)}`,
-        { epoch },
+        executionName('startup-manual', []),
+        {
+          epoch,
+        },
       );
       const execution = await waitForExecution(services.workflows, id, WORKFLOW_WAIT_MS);
       return { status: execution?.status === 'RUNNING' ? 202 : 200, body: execution ?? { execution_id: id } };
