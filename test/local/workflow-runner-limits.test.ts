@@ -18,7 +18,7 @@ import { type TaskHook, taskHooks } from '../support/task-hooks';
 
 const KiB = 1024;
 
-/** A runner whose 'reconcile-all' is the given definition, its tasks the given hooks. */
+/** A runner whose 'reconcile-all' (and 'migrate') is the given definition, its tasks the given hooks. */
 function runner(
   definition: AslDefinition,
   hooks: Record<string, TaskHook>,
@@ -29,7 +29,7 @@ function runner(
   return new LocalWorkflowRunner(() => ({}) as ApiContext, {
     retryIntervalMs: 0,
     wrapTask: th.wrapTask,
-    definitions: { 'reconcile-all': definition },
+    definitions: { 'reconcile-all': definition, migrate: definition },
     ...options,
   });
 }
