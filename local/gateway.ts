@@ -10,18 +10,15 @@ import { responseProblem } from '../lambdas/api/response-check';
 import type { AnyRoute, RouteGroup } from '../lambdas/api/route';
 import { routeKey } from '../lambdas/api/route';
 import { type RouteMatch, RouteMatcher } from '../lambdas/api/route-match';
+import { HTTP_API, jsonBytes, LAMBDA } from '../lambdas/core/aws-limits';
 
-/** API Gateway's integration timeout. */
-const INTEGRATION_TIMEOUT_MS = 30_000;
-/** Lambda's synchronous payload limit. */
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /**
- * The longest URL (414 beyond) and request head, request line plus headers (431 beyond): the
- * 16 KiB Node allowed by default. (API Gateway HTTP APIs allow 10240 bytes of request line and
- * header values.)
+ * The longest URL (414 beyond) and request head (431 beyond): API Gateway HTTP APIs allow 10240
+ * bytes of request line and header values together. (Its own answers to these are not
+ * documented; these keep the local `{"msg"}` that names the problem.)
  */
-export const MAX_URL_BYTES = 16 * 1024;
-export const MAX_HEAD_BYTES = 16 * 1024;
+export const MAX_URL_BYTES = HTTP_API.requestLineAndHeaderValuesBytes;
+export const MAX_HEAD_BYTES = HTTP_API.requestLineAndHeaderValuesBytes;
 /** Node's parser gives up beyond this; below it `handle` applies the limits above, telling which. */
 const PARSER_HEAD_LIMIT = 8 * 1024 * 1024;
 
@@ -39,6 +36,10 @@ export interface GatewayOptions {
   handlers: Record<RouteGroup, GroupHandler>;
   /** Check every 2xx reply against its route's declared response; a mismatch becomes a 500. */
   validateResponses?: boolean;
+  /** API Gateway's integration timeout (30 s, its maximum); tests shorten it. */
+  integrationTimeoutMs?: number;
+  /** Each group's Lambda timeout; a group without one is bounded by the integration timeout only. */
+  functionTimeoutMs?: Partial<Record<RouteGroup, number>>;
 }
 
 function joinHeaders(req: IncomingMessage): Record<string, string> {
@@ -56,7 +57,7 @@ function queryParameters(search: URLSearchParams): Record<string, string> | unde
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function lambdaContext(group: RouteGroup): Context {
+function lambdaContext(group: RouteGroup, timeoutMs: number): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -67,7 +68,7 @@ function lambdaContext(group: RouteGroup): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/local-${group}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, INTEGRATION_TIMEOUT_MS - (Date.now() - started)),
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -103,13 +104,28 @@ function jsonError(status: number, msg: string, requestId: string): APIGatewayPr
   };
 }
 
-/** Bytes of the request line and headers, counted the way they came over the wire. */
+/** Bytes of the request line and header values, as API Gateway counts them against its limit. */
 function headBytes(req: IncomingMessage): number {
-  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`);
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    size += Buffer.byteLength(req.rawHeaders[i]!) + Buffer.byteLength(req.rawHeaders[i + 1]!) + 4;
-  }
+  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) size += Buffer.byteLength(req.rawHeaders[i]!);
   return size;
+}
+
+/**
+ * What API Gateway itself answers when the integration does not give a reply, `{"message"}` as
+ * it sends them. HTTP APIs answer an integration timeout with 503 Service Unavailable; a Lambda
+ * that fails, times out or returns an invalid or oversized response with 502, and an invocation
+ * Lambda refuses with 500, both `{"message":"Internal Server Error"}`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
+ */
+function gatewayError(status: 500 | 502 | 503): APIGatewayProxyStructuredResultV2 {
+  const message = status === 503 ? 'Service Unavailable' : 'Internal Server Error';
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message }),
+  };
 }
 
 /** Node's own answers to requests it cannot parse, kept, with a `{"msg"}` body added. */
@@ -141,15 +157,41 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
   );
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+/** The body, or its size once it is over API Gateway's payload limit (the rest is read and dropped). */
+async function readBody(req: IncomingMessage): Promise<Buffer | { tooLarge: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
+    // Read to the end regardless, so the client gets the answer rather than a reset connection.
+    if (size <= HTTP_API.payloadBytes) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > HTTP_API.payloadBytes ? { tooLarge: size } : Buffer.concat(chunks);
+}
+
+type Outcome = { result: APIGatewayProxyStructuredResultV2 } | { late: 'function' | 'integration' };
+
+/**
+ * Runs the handler as Lambda would behind API Gateway: bounded by the function's timeout and the
+ * integration timeout, whichever comes first. A late handler's result is dropped (Lambda would
+ * have stopped it; locally it runs on unheard).
+ */
+async function invoke(
+  run: (timeoutMs: number) => Promise<APIGatewayProxyStructuredResultV2>,
+  integrationMs: number,
+  functionMs: number | undefined,
+): Promise<Outcome> {
+  const functionFirst = functionMs !== undefined && functionMs < integrationMs;
+  const limitMs = functionFirst ? functionMs : integrationMs;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ late: functionFirst ? 'function' : 'integration' }), limitMs);
+  });
+  try {
+    return await Promise.race([run(functionMs ?? integrationMs).then((result) => ({ result })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -170,7 +212,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return sendError(res, 431, msg, requestId);
     }
     const body = await readBody(req);
-    if (body === 'too-large') return sendError(res, 413, 'request body too large', requestId);
+    if ('tooLarge' in body) {
+      // As API Gateway answers it (observed: 413 with this text); no handler runs.
+      res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(`HTTP content length exceeded ${HTTP_API.payloadBytes} bytes.`);
+    }
     let match: RouteMatch | undefined;
     try {
       match = matcher.match(method, url.pathname);
@@ -215,32 +261,39 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       body: body.length === 0 ? undefined : isText ? body.toString('utf8') : body.toString('base64'),
       isBase64Encoded: body.length > 0 && !isText,
     };
-    const handler = options.handlers[match.route.group];
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
-    });
-    try {
-      const result = await Promise.race([handler(event, lambdaContext(match.route.group)), timeout]);
-      if (result === 'timeout')
-        return sendError(res, 503, 'Service Unavailable: integration timed out', requestId);
-      const problem = options.validateResponses ? responseProblem(match.route, result) : undefined;
-      if (problem) {
-        // Loud on purpose: the reply breaks its declared schema, and so the OpenAPI document.
-        const msg = `Response of ${key} does not match its declared schema: ${problem}`;
-        console.error(msg);
-        return send(res, jsonError(500, msg, requestId));
-      }
-      send(res, result);
-    } finally {
-      clearTimeout(timer);
+    // Lambda refuses an invocation whose event is over its synchronous payload limit.
+    if (jsonBytes(event) > LAMBDA.syncRequestBytes) return send(res, gatewayError(500));
+    const group = match.route.group;
+    const handler = options.handlers[group];
+    const outcome = await invoke(
+      (timeoutMs) => handler(event, lambdaContext(group, timeoutMs)),
+      options.integrationTimeoutMs ?? HTTP_API.integrationTimeoutMs,
+      options.functionTimeoutMs?.[group],
+    );
+    if ('late' in outcome) {
+      console.error(`${key}: the ${outcome.late} timed out; its result, if any, is dropped`);
+      return send(res, gatewayError(outcome.late === 'integration' ? 503 : 502));
     }
+    const { result } = outcome;
+    if (jsonBytes(result) > LAMBDA.syncResponseBytes) {
+      console.error(`${key}: the response is over Lambda's ${LAMBDA.syncResponseBytes}-byte payload limit`);
+      return send(res, gatewayError(502));
+    }
+    const problem = options.validateResponses ? responseProblem(match.route, result) : undefined;
+    if (problem) {
+      // Loud on purpose: the reply breaks its declared schema, and so the OpenAPI document.
+      const msg = `Response of ${key} does not match its declared schema: ${problem}`;
+      console.error(msg);
+      return send(res, jsonError(500, msg, requestId));
+    }
+    send(res, result);
   };
 
   const server: Server = createServer({ maxHeaderSize: PARSER_HEAD_LIMIT }, (req, res) => {
     handle(req, res).catch((error) => {
+      // A handler that throws is a Lambda function error: API Gateway answers 502.
       console.error('gateway error', error);
-      if (!res.headersSent) sendError(res, 502, 'Bad Gateway', randomUUID());
+      if (!res.headersSent) send(res, gatewayError(502));
       else res.destroy();
     });
   });

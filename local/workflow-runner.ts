@@ -3,20 +3,25 @@
 // background, and each keeps its id, name, status, input, output and event history.
 import { randomUUID } from 'node:crypto';
 import type { ApiContext } from '../lambdas/api/api-context';
+import { taskTimeoutSeconds } from '../lambdas/app/task';
+import { executionNameProblem } from '../lambdas/core/aws-limits';
+import { ExecutionAlreadyExistsError, InvalidExecutionNameError } from '../lambdas/core/execution-errors';
 import type {
   ExecutionStatus,
   WorkflowExecution,
   WorkflowName,
   WorkflowStarter,
 } from '../lambdas/core/ports';
-import { type TaskHandler, taskHandler } from '../lambdas/tasks/registry';
+import { TASKS, type TaskHandler, taskHandler } from '../lambdas/tasks/registry';
 import {
   type AslDefinition,
   loadWorkflow,
+  placeholders,
   substitutePlaceholders,
   type Workflow,
   walkStates,
 } from '../statemachines/asl';
+import { capMapConcurrency, guardStateOutputs, limitTask } from './workflow-limits';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -61,6 +66,10 @@ export interface LocalWorkflowOptions {
   retryIntervalMs?: number;
   /** Wrap a task handler, e.g. to inject a fault in a test. */
   wrapTask?: (task: string, handler: TaskHandler) => TaskHandler;
+  /** Lambda timeouts in ms by task, replacing the tasks' own (tests that must not wait 25 s). */
+  taskTimeoutMs?: Partial<Record<string, number>>;
+  /** Run these definitions instead of the ASL files (tests of the runner itself). */
+  definitions?: Partial<Record<WorkflowName, AslDefinition>>;
 }
 
 interface Record_ extends WorkflowExecution {
@@ -79,25 +88,37 @@ export class LocalWorkflowRunner implements WorkflowStarter {
   ) {}
 
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
+    const nameProblem = executionNameProblem(name);
+    if (nameProblem) throw new InvalidExecutionNameError(nameProblem);
+    // Step Functions keeps names for 90 days, longer than any local run: every name ever used counts.
     for (const existing of this.executions.values()) {
-      if (existing.name === name && existing.status === 'RUNNING') return { id: existing.id };
+      if (existing.workflow !== workflow || existing.name !== name) continue;
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))
+        return { id: existing.id };
+      throw new ExecutionAlreadyExistsError(
+        existing.id,
+        `Execution Already Exists: '${existing.id}' (${existing.status.toLowerCase()}${existing.status === 'RUNNING' ? ', other input' : ''})`,
+      );
     }
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const file = loadWorkflow(workflow);
-    const definition = loadDefinition(file);
+    const file = this.workflowFile(workflow);
+    const definition = capMapConcurrency(loadDefinition(file));
     const id = `local:${workflow}:${name}:${randomUUID().slice(0, 8)}`;
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryOverrides: Record<string, number> = {};
     for (const [state, task] of taskStates(file)) {
       const base = taskHandler(task);
       if (!base) throw new Error(`${workflow}: state ${state} uses unknown task ${task}`);
-      const handler = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
+      const wrapped = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
+      const timeoutMs = this.options.taskTimeoutMs?.[task] ?? taskTimeoutSeconds(TASKS[task]!) * 1000;
+      const handler = limitTask(state, wrapped, timeoutMs);
       handlers[state] = (taskInput: unknown) => handler(taskInput, this.services());
       if (this.options.retryIntervalMs !== undefined) retryOverrides[state] = this.options.retryIntervalMs;
     }
     const machine = new StateMachine(definition as never, {
       validationOptions: { checkArn: false, checkPaths: false },
     });
+    guardStateOutputs(machine);
     const startedAt = new Date().toISOString();
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
@@ -145,6 +166,13 @@ export class LocalWorkflowRunner implements WorkflowStarter {
         record.stoppedAt ??= new Date().toISOString();
       });
     return { id };
+  }
+
+  private workflowFile(workflow: WorkflowName): Workflow {
+    const definition = this.options.definitions?.[workflow];
+    if (!definition) return loadWorkflow(workflow);
+    const text = JSON.stringify(definition);
+    return { name: workflow, text, definition, placeholders: placeholders(text) };
   }
 
   async describe(id: string): Promise<WorkflowExecution | undefined> {

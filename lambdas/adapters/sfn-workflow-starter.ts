@@ -4,10 +4,12 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
+  InvalidName,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExistsError, InvalidExecutionNameError } from '../core/execution-errors';
 import type { ExecutionStatus, WorkflowExecution, WorkflowName, WorkflowStarter } from '../core/ports';
 
 export class SfnWorkflowStarter implements WorkflowStarter {
@@ -20,15 +22,20 @@ export class SfnWorkflowStarter implements WorkflowStarter {
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
     const stateMachineArn = this.stateMachines[workflow];
     try {
+      // A running execution with this name and input comes back as a success, as Step Functions
+      // answers that itself.
       const out = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn, name: name.slice(0, 80), input: JSON.stringify(input) }),
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
       );
       return { id: out.executionArn! };
     } catch (error) {
-      // Same name, different input: the operation is already running under that name.
+      // The name is taken by a finished execution, or by a running one with other input: nothing
+      // was started, and the caller must not take the old execution for a new one.
       if (error instanceof ExecutionAlreadyExists) {
-        return { id: stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name.slice(0, 80)}` };
+        const existing = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        throw new ExecutionAlreadyExistsError(existing, error.message);
       }
+      if (error instanceof InvalidName) throw new InvalidExecutionNameError(error.message);
       throw error;
     }
   }

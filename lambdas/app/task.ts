@@ -26,6 +26,14 @@ export interface TaskDef<I = unknown> {
   run(input: I, context: AppContext): Promise<unknown>;
 }
 
+/**
+ * The task's Lambda timeout in seconds: its budget, as is. The CDK stack gives each task function
+ * this timeout and the local runner stops waiting for a task after it, so both runtimes agree.
+ */
+export function taskTimeoutSeconds(task: Pick<TaskDef, 'budgetSeconds'>): number {
+  return task.budgetSeconds;
+}
+
 /** Erases the input type so tasks of different shapes share one registry. */
 export type AnyTask = TaskDef<never> & { run(input: unknown, context: AppContext): Promise<unknown> };
 

@@ -194,7 +194,12 @@ export interface WorkflowExecution {
 }
 
 export interface WorkflowStarter {
-  /** Starts an execution; a running execution with the same name and input is returned as is. */
+  /**
+   * Starts an execution, as StartExecution does: a running execution with the same name and input
+   * is returned as is; any other use of a name the workflow has used (for 90 days, finished
+   * executions too) throws ExecutionAlreadyExistsError, and a name Step Functions refuses throws
+   * InvalidExecutionNameError.
+   */
   start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }>;
   describe(id: string): Promise<WorkflowExecution | undefined>;
   list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]>;

@@ -3,6 +3,7 @@
 // state there is unknown are reconciled. Nothing moves back by itself.
 import { type AppContext, within } from '../app/context';
 import { forEachLimited } from '../core/concurrency';
+import { executionName, executionNamePrefix } from '../core/execution-names';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { retryOnConflict } from '../core/retry';
 import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
@@ -56,6 +57,9 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
   if (alive) {
     const attached = (await context.tenants.nodeMemberships(nodeId)).filter((m) => m.attached);
     const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
+    // An evacuation of a shard to the same node that is still running (a repeated Offline) is
+    // joined, not doubled; a finished one is no reason to skip a new one.
+    const running = await context.workflows.list({ status: 'RUNNING', limit: 1000 });
     const started: string[] = [];
     for (const { id } of attached) {
       const shard = await context.tenants.getShard(id);
@@ -71,14 +75,16 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
       }
       if (destination === null) continue;
       const tsid = formatTenantShardId(id);
+      const prefix = executionNamePrefix('evacuate', [tsid, destination]);
+      const joined = running.find((e) => e.workflow === 'migrate' && e.name.startsWith(prefix));
+      if (joined) {
+        started.push(joined.id);
+        continue;
+      }
       const { id: execution } = await context.workflows.start(
         'migrate',
-        `evacuate-${tsid}-${destination}`.slice(0, 80),
-        {
-          shard: tsid,
-          node_id: destination,
-          deadline: Date.now() + 5 * 60_000,
-        },
+        executionName('evacuate', [tsid, destination]),
+        { shard: tsid, node_id: destination, deadline: Date.now() + 5 * 60_000 },
       );
       started.push(execution);
     }

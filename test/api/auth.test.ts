@@ -26,7 +26,6 @@ function concrete(path: string): string {
   return path
     .replace('{node_id}', '1')
     .replace('{tenant_id}', TENANT)
-    .replace('{tenant_shard_id}', `${TENANT}-0102`)
     .replace('{timeline_id}', TIMELINE)
     .replace('{proxy+}', 'x');
 }

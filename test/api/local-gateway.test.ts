@@ -68,7 +68,7 @@ describe('bad URLs', () => {
     expect(events[0]?.rawPath).toBe(`/v1/tenant/${TENANT.slice(0, 31)}%66`);
   });
 
-  it('answers a URL over 16 KiB with 414 and a message, however long it is', async () => {
+  it('answers a URL over 10 KiB with 414 and a message, however long it is', async () => {
     for (const length of [MAX_URL_BYTES + 1, 40_000, 200_000]) {
       const path = `/v1/tenant/${TENANT}/timeline/${'a'.repeat(length)}`;
       const res = await call(checked, 'GET', path);
@@ -90,7 +90,7 @@ describe('bad URLs', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('answers headers over 16 KiB with 431 and a message', async () => {
+  it('answers headers over 10 KiB with 431 and a message', async () => {
     for (const length of [20_000, 100_000]) {
       const res = await call(checked, 'GET', '/status', { 'x-padding': 'p'.repeat(length) });
       expect(res.status, `${length}`).toBe(431);

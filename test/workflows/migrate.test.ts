@@ -137,6 +137,35 @@ describe('node evacuation', () => {
     expect(api.stack.fleet.safetyViolations()).toEqual([]);
     await expectConsistent(api);
   });
+
+  // Defect 6: the second evacuation of a shard to the same node reused the first one's name, which
+  // Step Functions refuses for 90 days; the start was taken for "already running" and nothing ran.
+  it('evacuates the same shard to the same node a second time by live migration', async () => {
+    await start(2);
+    const t = await create(0);
+    const setAvailability = async (availability: string) => {
+      const res = await api.call('PUT', '/control/v1/node/1/config', { body: { node_id: 1, availability } });
+      expect(res.status, res.text).toBe(200);
+    };
+    const evacuations = async () =>
+      ((await api.call('GET', '/debug/v1/workflows')).body as Array<{ name: string; status: string }>).filter(
+        (e) => e.name.startsWith(`evacuate-${t}-2`),
+      );
+    for (const round of [1, 2]) {
+      await setAvailability('Offline');
+      expect(
+        attachedHolders(t).map((p) => p.nodeId),
+        `round ${round}`,
+      ).toEqual([2]);
+      expect((await evacuations()).map((e) => e.status)).toEqual(Array(round).fill('SUCCEEDED'));
+      await setAvailability('Active');
+      expect((await migrate(t, 1)).status).toBe(200);
+      expect(attachedHolders(t).map((p) => p.nodeId)).toEqual([1]);
+    }
+    expect(new Set((await evacuations()).map((e) => e.name)).size).toBe(2);
+    expect(api.stack.fleet.safetyViolations()).toEqual([]);
+    await expectConsistent(api);
+  });
 });
 
 describe('live migration faults', () => {

@@ -13,6 +13,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DYNAMODB } from '../../core/aws-limits';
 import { VersionConflictError } from '../../core/errors';
 import { PK, SK } from './table-schema';
 
@@ -229,7 +230,10 @@ export class Table {
   /** All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError. */
   async transact(ops: TransactOp[], clientRequestToken?: string): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > 100) throw new Error(`transaction of ${ops.length} operations exceeds DynamoDB's 100`);
+    if (ops.length > DYNAMODB.transactWriteActions)
+      throw new Error(
+        `transaction of ${ops.length} operations exceeds DynamoDB's ${DYNAMODB.transactWriteActions}`,
+      );
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
       const b = new ExpressionBuilder();
       switch (op.kind) {

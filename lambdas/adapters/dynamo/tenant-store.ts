@@ -3,6 +3,7 @@
 // attached/secondary counters. Deriving them here, from the before/after pair, is what keeps
 // them consistent with the intents whatever the caller changed.
 import { createHash } from 'node:crypto';
+import { DYNAMODB } from '../../core/aws-limits';
 import {
   formatShardIndex,
   formatTenantShardId,
@@ -25,7 +26,7 @@ import { DIRTY_INDEX, DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
 /** The dirty index is spread over this many partition values so one hot key cannot form. */
 export const DIRTY_BUCKETS = 4;
 const TENANT_LIST_KIND = 'TENANT';
-const MAX_TRANSACTION_OPS = 100;
+const MAX_TRANSACTION_OPS = DYNAMODB.transactWriteActions;
 
 const shardSk = (id: TenantShardId) => `SHARD#${formatShardIndex(id)}`;
 const membershipSk = (id: TenantShardId) => `SHARD#${formatTenantShardId(id)}`;

@@ -241,14 +241,30 @@ export const tenantRoutes = [
     handler: async ({ params, rawPath, rawQueryString }, services) =>
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),
+  // Any GET below the list is relayed. API Gateway allows one variable name per path level, so
+  // the level below `timeline/` is `{timeline_id}` here as for DELETE (every pageserver route
+  // there takes a TimelineId), and what lies deeper is `{proxy+}`.
   defineRoute({
     method: 'GET',
-    path: '/v1/tenant/{tenant_id}/timeline/{proxy+}',
+    path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}',
     group: 'tenant',
     scope: 'pageserverapi',
     gated: true,
-    summary: 'Any timeline GET below the list, from the pageserver holding shard zero.',
-    params: z.object({ tenant_id: tenantIdSchema, proxy: z.string() }),
+    summary: 'Timeline detail, from the pageserver holding shard zero.',
+    params: timelineParams,
+    query: z.record(z.string(), z.string()),
+    responses: relayed,
+    handler: async ({ params, rawPath, rawQueryString }, services) =>
+      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}/{proxy+}',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: 'Any timeline GET below a timeline, from the pageserver holding shard zero.',
+    params: timelineParams.extend({ proxy: z.string() }),
     query: z.record(z.string(), z.string()),
     responses: relayed,
     handler: async ({ params, rawPath, rawQueryString }, services) =>

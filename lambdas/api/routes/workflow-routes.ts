@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
+import { executionName } from '../../core/execution-names';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
@@ -38,7 +39,7 @@ export const shardSplitRoute = defineRoute({
     // Refuse at once what the workflow would refuse; a finished split answers with its children.
     const plan = planSplit(current.shards, body.new_shard_count, body.new_stripe_size);
     if (plan.kind === 'done') return ok({ new_shards: plan.newShards });
-    const name = `split-${params.tenant_id}-${body.new_shard_count}-${randomUUID().slice(0, 8)}`;
+    const name = executionName('split', [params.tenant_id, body.new_shard_count]);
     const { id } = await services.workflows.start('shard-split', name, {
       tenant_id: params.tenant_id,
       new_shard_count: body.new_shard_count,
@@ -61,16 +62,18 @@ const CATCH_UP_BUDGET_MS = 5 * 60_000;
 
 export const migrateRoute = defineRoute({
   method: 'PUT',
-  path: '/control/v1/tenant/{tenant_shard_id}/migrate',
+  // `{tenant_id}`, as beside it (API Gateway allows one variable name per path level), but it
+  // takes a TenantShardId: a sharded tenant's shard, or an unsharded tenant's id.
+  path: '/control/v1/tenant/{tenant_id}/migrate',
   group: 'tenant',
   scope: 'admin',
   gated: true,
   summary: "Move one shard's attachment to a node by live migration: 200 {} when done, 202 while it runs.",
-  params: z.object({ tenant_shard_id: tenantShardIdSchema }),
+  params: z.object({ tenant_id: tenantShardIdSchema }),
   body: z.object({ tenant_shard_id: z.string().optional(), node_id: nodeIdSchema }).strict(),
   responses: { 200: json(z.strictObject({}), 'Migrated.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
-    const shard = await services.tenants.getShard(params.tenant_shard_id);
+    const shard = await services.tenants.getShard(params.tenant_id);
     if (!shard) throw new NotFoundError('Tenant shard not found');
     const node = await services.nodes.get(body.node_id);
     if (!node) throw new NotFoundError('Node not registered');
@@ -83,15 +86,11 @@ export const migrateRoute = defineRoute({
       throw new BadRequestError(`Cannot migrate a tenant that is PlacementPolicy::${shard.policy.kind}`);
     }
     const tsid = formatTenantShardId(shard.id);
-    const { id } = await services.workflows.start(
-      'migrate',
-      `migrate-${tsid}-${node.id}-${randomUUID().slice(0, 8)}`,
-      {
-        shard: tsid,
-        node_id: node.id,
-        deadline: Date.now() + CATCH_UP_BUDGET_MS,
-      },
-    );
+    const { id } = await services.workflows.start('migrate', executionName('migrate', [tsid, node.id]), {
+      shard: tsid,
+      node_id: node.id,
+      deadline: Date.now() + CATCH_UP_BUDGET_MS,
+    });
     const execution = await awaitExecution(services, id);
     if (execution?.status === 'SUCCEEDED') return ok({});
     if (execution?.status === 'RUNNING') return stillRunningReply(id);
@@ -118,8 +117,10 @@ export const workflowRoutes = [
       const epoch = meta.startupEpoch ?? randomUUID();
       const { id } = await services.workflows.start(
         'startup-reconcile',
-        `startup-manual-${randomUUID().slice(0, 8)}`,
-        { epoch },
+        executionName('startup-manual', []),
+        {
+          epoch,
+        },
       );
       const execution = await awaitExecution(services, id);
       if (execution?.status === 'RUNNING') return { ...stillRunningReply(id), body: execution };

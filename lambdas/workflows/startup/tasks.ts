@@ -1,6 +1,8 @@
 // Tasks of startup reconciliation and its cleanup.
 import * as z from 'zod';
 import { defineTask } from '../../app/task';
+import { STEP_FUNCTIONS } from '../../core/aws-limits';
+import { ExecutionAlreadyExistsError } from '../../core/execution-errors';
 import { parseTenantShardId } from '../../core/ids';
 import { TransientError } from '../../core/workflow-errors';
 import { applyScan, cleanupUnknown, notifyAll, placeUnplaced, scanNodes } from './steps';
@@ -55,12 +57,19 @@ export const startupTasks = [
     run: async (input, context) => {
       const unknown = input.scanned.flatMap((s) => s.unknown ?? []);
       if (unknown.length === 0) return { started: null };
-      const { id } = await context.workflows.start(
-        'startup-cleanup',
-        `cleanup-${input.execution}`.slice(0, 80),
-        { unknown },
-      );
-      return { started: id };
+      // One cleanup per startup execution, named after it: when this task runs again (a retry
+      // after a timeout), the cleanup it started already is found, running or finished.
+      try {
+        const { id } = await context.workflows.start(
+          'startup-cleanup',
+          `cleanup-${input.execution}`.slice(0, STEP_FUNCTIONS.executionNameMaxChars),
+          { unknown },
+        );
+        return { started: id };
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExistsError) return { started: error.executionId };
+        throw error;
+      }
     },
   }),
   defineTask({

@@ -1,5 +1,6 @@
 // A fake workflow starter: records executions; each starts in `initialStatus` (SUCCEEDED by
 // default, so a caller waiting for it does not wait) and a test can finish it later.
+import { ExecutionAlreadyExistsError } from '../../../lambdas/core/execution-errors';
 import type {
   ExecutionStatus,
   WorkflowExecution,
@@ -12,9 +13,14 @@ export class FakeWorkflowStarter implements WorkflowStarter {
   initialStatus: ExecutionStatus = 'SUCCEEDED';
 
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
-    // Execution names are unique: starting the same name again returns the same execution.
+    // As the port states it (Step Functions' rules): a running execution with the same name and
+    // input is returned; any other reuse of the name is refused.
     const existing = this.executions.find((e) => e.name === name && e.workflow === workflow);
-    if (existing) return { id: existing.id };
+    if (existing) {
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))
+        return { id: existing.id };
+      throw new ExecutionAlreadyExistsError(existing.id, `Execution Already Exists: '${existing.id}'`);
+    }
     const id = `exec-${this.executions.length + 1}-${name}`;
     const done = this.initialStatus !== 'RUNNING';
     this.executions.push({
