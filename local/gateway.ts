@@ -9,6 +9,7 @@ import { errorResponse } from '../lambdas/api/middleware/error-response';
 import { responseProblem } from '../lambdas/api/response-check';
 import type { AnyRoute, RouteGroup } from '../lambdas/api/route';
 import { routeKey } from '../lambdas/api/route';
+import { routeTimeouts } from '../lambdas/api/route-budgets';
 import { type RouteMatch, RouteMatcher } from '../lambdas/api/route-match';
 import { HTTP_API, jsonBytes, LAMBDA } from '../lambdas/core/aws-limits';
 
@@ -268,7 +269,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const outcome = await invoke(
       (timeoutMs) => handler(event, lambdaContext(group, timeoutMs)),
       options.integrationTimeoutMs ?? HTTP_API.integrationTimeoutMs,
-      options.functionTimeoutMs?.[group],
+      // As deployed: each group's function times out after its budget (lib/constructs/controller-api.ts).
+      options.functionTimeoutMs?.[group] ?? routeTimeouts(group).lambdaTimeoutSeconds * 1000,
     );
     if ('late' in outcome) {
       console.error(`${key}: the ${outcome.late} timed out; its result, if any, is dropped`);

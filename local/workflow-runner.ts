@@ -21,6 +21,7 @@ import {
   type Workflow,
   walkStates,
 } from '../statemachines/asl';
+import { lambdaShaped } from './lambda-errors';
 import { capMapConcurrency, guardStateOutputs, limitTask } from './workflow-limits';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
@@ -109,7 +110,7 @@ export class LocalWorkflowRunner implements WorkflowStarter {
     for (const [state, task] of taskStates(file)) {
       const base = taskHandler(task);
       if (!base) throw new Error(`${workflow}: state ${state} uses unknown task ${task}`);
-      const wrapped = this.options.wrapTask ? this.options.wrapTask(task, base) : base;
+      const wrapped = lambdaShaped(this.options.wrapTask ? this.options.wrapTask(task, base) : base);
       const timeoutMs = this.options.taskTimeoutMs?.[task] ?? taskTimeoutSeconds(TASKS[task]!) * 1000;
       const handler = limitTask(state, wrapped, timeoutMs);
       handlers[state] = (taskInput: unknown) => handler(taskInput, this.services());

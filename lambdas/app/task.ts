@@ -31,7 +31,7 @@ export interface TaskDef<I = unknown> {
  * this timeout and the local runner stops waiting for a task after it, so both runtimes agree.
  */
 export function taskTimeoutSeconds(task: Pick<TaskDef, 'budgetSeconds'>): number {
-  return task.budgetSeconds;
+  return timeoutChain('task', task.budgetSeconds).lambdaTimeoutSeconds;
 }
 
 /** Erases the input type so tasks of different shapes share one registry. */

@@ -28,6 +28,12 @@ export const HTTP_API = {
 export const LAMBDA = {
   syncRequestBytes: 6 * MiB,
   syncResponseBytes: 6_291_556,
+  /**
+   * The init phase of a cold start may take 10 s before the function's own timeout starts
+   * ("Lambda execution environment lifecycle": an init past 10 s is retried within the
+   * invocation's timeout).
+   */
+  initLimitSeconds: 10,
 } as const;
 
 /**

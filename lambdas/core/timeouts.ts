@@ -8,14 +8,12 @@
 // last step in flight end inside the Lambda. A Task state times out only after its Lambda has,
 // even on a cold start, so a retry never runs beside a Lambda still at work.
 
-// TODO(issue 13 merge): take the two AWS figures from lambdas/core/aws-limits.ts.
+import { HTTP_API, LAMBDA } from './aws-limits';
+
 /** API Gateway HTTP API gives up on an integration after 30 s (not adjustable upwards). */
-export const HTTP_API_INTEGRATION_TIMEOUT_S = 30;
-/**
- * Lambda's init phase on a cold start may take 10 s before the function's own timeout starts
- * (an init past 10 s is retried within the invocation's timeout).
- */
-export const LAMBDA_INIT_LIMIT_S = 10;
+export const HTTP_API_INTEGRATION_TIMEOUT_S = HTTP_API.integrationTimeoutMs / 1000;
+/** A cold start's init may take this long before the function's own timeout starts. */
+export const LAMBDA_INIT_LIMIT_S = LAMBDA.initLimitSeconds;
 
 /** What is invoked: a workflow task (by a Task state) or an API route (by the HTTP API). */
 export type Invoker = 'task' | 'api';

@@ -14,7 +14,7 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { AnyTask } from '../../lambdas/app/task';
+import { type AnyTask, taskTimeoutSeconds } from '../../lambdas/app/task';
 import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
 import { chainProblems, timeoutChain } from '../../lambdas/core/timeouts';
 import { TASKS } from '../../lambdas/tasks/registry';
@@ -97,7 +97,7 @@ export class Workflows extends Construct {
       entry: join(ROOT, 'lambdas', 'handlers', 'task.ts'),
       environment: { ...environment, TASK_NAME: task.name },
       // From the task's time budget, stated once in its registry entry.
-      timeout: Duration.seconds(timeoutChain('task', task.budgetSeconds).lambdaTimeoutSeconds),
+      timeout: Duration.seconds(taskTimeoutSeconds(task)),
       removalPolicy: props.settings.removalPolicy,
     });
     props.store.grant(fn, task.table);

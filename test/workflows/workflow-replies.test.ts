@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PageserverRefusedError } from '../../lambdas/core/workflow-errors';
 import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
-import { lambdaShaped } from '../support/lambda-errors';
 import { taskHooks } from '../support/task-hooks';
 
 let api: TestApi;
@@ -25,7 +24,7 @@ async function start(options: { readinessWaitMs?: number } = {}) {
     // Task errors reach the runner as Lambda's reach Step Functions: a JSON cause with a trace.
     workflowOptions: {
       retryIntervalMs: 10,
-      wrapTask: (task, handler) => lambdaShaped(wrapTask(task, handler)),
+      wrapTask,
     },
   });
 }

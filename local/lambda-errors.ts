@@ -1,7 +1,8 @@
 // What Step Functions records for an error a Lambda task throws: the error's name as Error, and as
-// Cause the Node runtime's JSON `{errorType, errorMessage, trace}`. Wrapping a local task handler
-// with this gives the local runner AWS's causes, traces included.
-import type { TaskHandler } from '../../lambdas/tasks/registry';
+// Cause the Node runtime's JSON `{errorType, errorMessage, trace}`. The local runner wraps every
+// task handler with this, so that local causes look like AWS's, traces included (whatever shows
+// a cause to a caller must take the message out, as on AWS).
+import type { TaskHandler } from '../lambdas/tasks/registry';
 
 export function asLambdaError(error: unknown): Error {
   const original = error instanceof Error ? error : new Error(String(error));
