@@ -2,6 +2,7 @@
 // startup reconciliation after each deploy. Secrets are read at run time from Secrets Manager
 // by name; none of their values passes through the template.
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
   custom_resources as cr,
@@ -20,7 +21,7 @@ import { ControllerTable } from './constructs/controller-table';
 import { Observability } from './constructs/observability';
 import { Workflows } from './constructs/workflows';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import type { StageSettings } from './stage';
+import { type StageSettings, stageWarnings } from './stage';
 
 /** Secret names per stage; each holds a plain string. All are optional. */
 export function secretNames(stage: string) {
@@ -44,9 +45,8 @@ const API_ACCESS: Record<RouteGroup, { table: TableAccess; workflows: boolean }>
 };
 
 export interface StorageControllerStackProps extends StackProps {
+  /** From config/<stage>.json (lib/stage.ts). */
   settings: StageSettings;
-  /** Where compute notifications go (not secret). */
-  computeHookUrl?: string;
 }
 
 export class StorageControllerStack extends Stack {
@@ -59,8 +59,10 @@ export class StorageControllerStack extends Stack {
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
       ...secrets,
-      ...(props.computeHookUrl ? { COMPUTE_HOOK_URL: props.computeHookUrl } : {}),
+      ...(settings.computeHookUrl ? { COMPUTE_HOOK_URL: settings.computeHookUrl } : {}),
     };
+    for (const { id: warning, message } of stageWarnings(settings))
+      Annotations.of(this).addWarningV2(warning, message);
 
     const workflows = new Workflows(this, 'Workflows', { settings, environment, store });
     const api = new ControllerApi(this, 'Api', {
