@@ -70,13 +70,18 @@ export class StorageControllerStack extends Stack {
       environment: { ...environment, STATE_MACHINES: JSON.stringify(workflows.arns) },
     });
 
-    const secretArns = Object.values(secrets).map((name) =>
-      this.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${name}-*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+    // Each secret by its name: the suffixed ARN it has once created (`<name>-xxxxxx`), and the bare
+    // name, which is what IAM checks when the secret does not exist; without it a missing (optional)
+    // secret answers AccessDenied instead of ResourceNotFound and every cold start fails.
+    const secretArns = Object.values(secrets).flatMap((name) =>
+      [`${name}-*`, name].map((resourceName) =>
+        this.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
     );
     // Table access: each task function got its declared grant in Workflows; the API groups here.
     for (const [group, fn] of api.functions) store.grant(fn, API_ACCESS[group].table);

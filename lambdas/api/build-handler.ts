@@ -27,7 +27,8 @@ export function buildGroupHandler(
       method: route.method,
       path: route.path,
       handler: async (event: APIGatewayProxyEventV2, context: Context) => {
-        services ??= await getServices();
+        // Every invocation asks: the AWS composition root reloads configuration on a TTL.
+        services = await getServices();
         const requestId =
           (context as Context & { requestIdFromMiddleware?: string }).requestIdFromMiddleware ?? '';
         return invokeRoute(route, event, services, requestId);
