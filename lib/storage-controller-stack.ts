@@ -1,11 +1,10 @@
 // The storage controller on AWS: table, API, workflows, the reconcile-all schedule and a
-// startup reconciliation after each deploy. Secrets are read at run time from Secrets Manager
+// startup reconciliation after each deploy (which fails the deploy if it fails). Secrets are read at run time from Secrets Manager
 // by name; none of their values passes through the template.
 import {
   Annotations,
   ArnFormat,
   CfnOutput,
-  custom_resources as cr,
   Duration,
   aws_events as events,
   aws_iam as iam,
@@ -18,6 +17,7 @@ import type { RouteGroup } from '../lambdas/api/route';
 import type { TableAccess } from '../lambdas/app/task';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
+import { DeployStartup } from './constructs/deploy-startup';
 import { Observability } from './constructs/observability';
 import { Workflows } from './constructs/workflows';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
@@ -124,34 +124,19 @@ export class StorageControllerStack extends Stack {
       ],
     });
 
-    // Startup reconciliation after each deploy: a new execution whenever the stack updates.
-    const startup = workflows.stateMachines.get('startup-reconcile')!;
-    const deployId = Date.now().toString();
-    const start: cr.AwsSdkCall = {
-      service: 'SFN',
-      action: 'startExecution',
-      parameters: {
-        stateMachineArn: startup.stateMachineArn,
-        name: `startup-deploy-${deployId}`,
-        input: JSON.stringify({ epoch: `deploy-${deployId}` }),
-      },
-      physicalResourceId: cr.PhysicalResourceId.of(`startup-${deployId}`),
-    };
-    new cr.AwsCustomResource(this, 'StartupAfterDeploy', {
-      onCreate: start,
-      onUpdate: start,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [startup.stateMachineArn] }),
-      ]),
-      installLatestAwsSdk: false,
-    });
-
     new Observability(this, 'Observability', {
       stage: settings.stage,
       api: api.api,
       table,
       stateMachines: workflows.stateMachines,
       reconcileLogs: workflows.taskFunctions.get('ReconcileShard')!.logs,
+    });
+
+    // Startup reconciliation after each deploy that changes what it runs; the deploy fails if it does.
+    new DeployStartup(this, 'StartupAfterDeploy', {
+      settings,
+      startupArn: workflows.arns['startup-reconcile'],
+      after: [store, workflows, api],
     });
 
     acknowledgeNagFindings(this, { table: table, api, workflows, secretNames: Object.values(secrets) });

@@ -1,24 +1,38 @@
-// The stack's deploy-time parts (issue 13): what the functions may read of Secrets Manager.
+// The stack's deploy-time parts (issue 13): what the functions may read of Secrets Manager, and
+// the startup after each deploy: a custom resource that waits for startup, stable under `cdk diff`.
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stageSettings } from '../../lib/stage';
+import { startupTimeoutSeconds } from '../../lib/constructs/deploy-startup';
+import { stateMachineName } from '../../lib/constructs/workflows';
+import { type StageSettings, stageSettings } from '../../lib/stage';
 import { StorageControllerStack, secretNames } from '../../lib/storage-controller-stack';
+
+function synth(settings: StageSettings = stageSettings('staging')): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new StorageControllerStack(app, 'Test', { settings }));
+}
 
 let template: Template;
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  template = Template.fromStack(
-    new StorageControllerStack(app, 'Test', { settings: stageSettings('staging') }),
-  );
+  template = synth();
 }, 120_000);
 
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Resource: unknown };
+const resourcesOf = (t: Template, type: string) =>
+  Object.entries(t.findResources(type)) as Array<[string, Resource]>;
+const statementsOf = (t: Template) =>
+  resourcesOf(t, 'AWS::IAM::Policy').flatMap(([, p]) =>
+    (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((st) => ({
+      ...st,
+      roles: JSON.stringify(p.Properties.Roles),
+    })),
+  );
 
 describe('secrets', () => {
   it('grants each secret by its suffixed ARN and by its bare name, so a missing one reads as absent', () => {
-    const resources = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    const resources = statementsOf(template)
       .filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'))
       .map((st) => JSON.stringify(st.Resource));
     expect(resources.length).toBeGreaterThan(20);
@@ -31,4 +45,66 @@ describe('secrets', () => {
       }
     }
   });
+});
+
+describe('startup after deploy', () => {
+  it('synthesizes the same template twice: nothing changes under cdk diff without a change', () => {
+    expect(synth().toJSON()).toEqual(template.toJSON());
+  }, 120_000);
+
+  it('is a custom resource of our function, run once the table, API and every workflow are in place', () => {
+    expect(resourcesOf(template, 'Custom::AWS')).toEqual([]);
+    const runs = resourcesOf(template, 'Custom::StartupAfterDeploy');
+    expect(runs).toHaveLength(1);
+    const [, run] = runs[0]!;
+    const fnId = (run!.Properties.ServiceToken as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const fn = template.toJSON().Resources[fnId] as Resource;
+    expect(fn.Type).toBe('AWS::Lambda::Function');
+    // Its own timeout covers startup's, with room to answer; CloudFormation waits for every attempt.
+    const timeout = fn.Properties.Timeout as number;
+    expect(timeout).toBeGreaterThanOrEqual(startupTimeoutSeconds() + 15);
+    expect(timeout).toBeLessThanOrEqual(900);
+    expect(run!.Properties.ServiceTimeout).toBeGreaterThanOrEqual(3 * timeout);
+    expect(run!.Properties.ServiceTimeout).toBeLessThanOrEqual(3600);
+    const dependsOn = new Set(run!.DependsOn);
+    const mustPrecede = [
+      ...resourcesOf(template, 'AWS::StepFunctions::StateMachine'),
+      ...resourcesOf(template, 'AWS::DynamoDB::GlobalTable'),
+      ...resourcesOf(template, 'AWS::Lambda::Function').filter(([, f]) =>
+        JSON.stringify(f.Properties.Environment ?? {}).includes('TABLE_NAME'),
+      ),
+    ].map(([id]) => id);
+    expect(mustPrecede.length).toBeGreaterThan(25);
+    for (const id of mustPrecede) expect(dependsOn.has(id), id).toBe(true);
+  });
+
+  it('may start and describe startup-reconcile executions only, and read its own stack’s status', () => {
+    const own = statementsOf(template).filter((st) => st.roles.includes('StartupAfterDeployFunction'));
+    const actions = own.flatMap((st) => [st.Action].flat()).filter((a) => !a.startsWith('xray:'));
+    expect(actions.sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'states:DescribeExecution',
+      'states:StartExecution',
+    ]);
+    const machine = stateMachineName('staging', 'startup-reconcile');
+    const resourceOf = (action: string) =>
+      JSON.stringify(own.find((st) => [st.Action].flat().includes(action))?.Resource);
+    expect(resourceOf('states:StartExecution')).toContain(`:stateMachine:${machine}"`);
+    expect(resourceOf('states:DescribeExecution')).toContain(`:execution:${machine}:*"`);
+    expect(resourceOf('cloudformation:DescribeStacks')).toBe('{"Ref":"AWS::StackId"}');
+  });
+
+  it('runs again when what startup runs changes (its fingerprint follows functions and workflows)', () => {
+    const fingerprint = (t: Template) =>
+      resourcesOf(t, 'Custom::StartupAfterDeploy')[0]![1].Properties.Fingerprint;
+    expect(fingerprint(template)).toMatch(/^[0-9a-f]{32}$/);
+    const withHook = synth({
+      ...stageSettings('staging'),
+      computeHookUrl: 'https://control-plane.example/notify',
+    });
+    expect(fingerprint(withHook)).not.toBe(fingerprint(template));
+    expect(fingerprint(synth({ ...stageSettings('staging'), reconcileMinutes: 5 }))).toBe(
+      fingerprint(template),
+    );
+  }, 120_000);
 });
