@@ -18,7 +18,7 @@ import type { TableAccess } from '../lambdas/app/task';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
 import { DeployStartup } from './constructs/deploy-startup';
-import { Observability } from './constructs/observability';
+import { METRICS_NAMESPACE, Observability } from './constructs/observability';
 import { Workflows } from './constructs/workflows';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { type StageSettings, stageWarnings } from './stage';
@@ -58,6 +58,9 @@ export class StorageControllerStack extends Stack {
     const secrets = secretNames(settings.stage);
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
+      // CloudWatch EMF metrics: namespace, and the stage as a dimension (lambdas/handlers/emf.ts).
+      STAGE: settings.stage,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...secrets,
       ...(settings.computeHookUrl ? { COMPUTE_HOOK_URL: settings.computeHookUrl } : {}),
     };
@@ -126,6 +129,7 @@ export class StorageControllerStack extends Stack {
 
     new Observability(this, 'Observability', {
       stage: settings.stage,
+      alarmSubscriptions: settings.alarms,
       api: api.api,
       table,
       stateMachines: workflows.stateMachines,

@@ -1,6 +1,7 @@
 // Composition root on AWS: configuration from the environment and Secrets Manager, reloaded at
 // most every CONFIG_TTL_MS (a rotated token or key is seen within that time) and shared by every
-// invocation of the container meanwhile. Clients and the metrics registry outlive reloads.
+// invocation of the container meanwhile. Clients and the metrics registry (which also records
+// to CloudWatch EMF, flushed by each handler) outlive reloads.
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadConfig, secretsManagerReader } from '../adapters/config';
 import { createDocumentClient } from '../adapters/dynamo/client';
@@ -10,6 +11,7 @@ import { MetricsRegistry } from '../app/metrics-registry';
 import { ttlCache } from '../app/ttl-cache';
 import type { WorkflowName } from '../core/ports';
 import { createApiContext } from './compose';
+import { emf } from './emf';
 import { logger } from './powertools-logger';
 
 export const CONFIG_TTL_MS = 5 * 60_000;
@@ -22,7 +24,11 @@ const services = ttlCache<ApiContext>(
     const config = await loadConfig(process.env, readSecret, (message, details) =>
       logger.warn(message, details),
     );
-    shared ??= { doc: createDocumentClient(), sfn: new SFNClient({}), metrics: new MetricsRegistry() };
+    shared ??= {
+      doc: createDocumentClient(),
+      sfn: new SFNClient({}),
+      metrics: new MetricsRegistry().withSink(emf),
+    };
     return createApiContext({
       doc: shared.doc,
       tableName: config.tableName,

@@ -2,9 +2,10 @@
 
 import { taskHandler } from '../tasks/registry';
 import { awsServices } from './aws-services';
+import { flushingMetrics } from './emf';
 import { logger } from './powertools-logger';
 
-export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {
+export const handler = flushingMetrics(async (event: unknown, context?: { awsRequestId?: string }) => {
   const name = process.env.TASK_NAME ?? '';
   const task = taskHandler(name);
   if (!task) throw new Error(`unknown task ${name}`);
@@ -20,4 +21,4 @@ export const handler = async (event: unknown, context?: { awsRequestId?: string 
     });
     throw error;
   }
-};
+});

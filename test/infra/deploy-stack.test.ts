@@ -2,16 +2,18 @@
 // the startup after each deploy: a custom resource that waits for startup, stable under `cdk diff`.
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startupTimeoutSeconds } from '../../lib/constructs/deploy-startup';
 import { stateMachineName } from '../../lib/constructs/workflows';
 import { type StageSettings, stageSettings } from '../../lib/stage';
 import { StorageControllerStack, secretNames } from '../../lib/storage-controller-stack';
 
-function synth(settings: StageSettings = stageSettings('staging')): Template {
+function synthApp(settings: StageSettings = stageSettings('staging')) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new StorageControllerStack(app, 'Test', { settings }));
+  return { app, template: Template.fromStack(new StorageControllerStack(app, 'Test', { settings })) };
 }
+const synth = (settings?: StageSettings) => synthApp(settings).template;
 
 let template: Template;
 beforeAll(() => {
@@ -107,4 +109,58 @@ describe('startup after deploy', () => {
       fingerprint(template),
     );
   }, 120_000);
+});
+
+describe('alarms', () => {
+  it('notify one encrypted, TLS-only topic whose subscribers come from the stage config, and pass cdk-nag', () => {
+    const { app, template: t } = synthApp({
+      ...stageSettings('prod'),
+      alarms: { emails: ['oncall@example.com'], httpsUrls: ['https://pager.example/hook'] },
+    });
+    const topics = resourcesOf(t, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const [topicId, topic] = topics[0]!;
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    const topicPolicies = JSON.stringify(resourcesOf(t, 'AWS::SNS::TopicPolicy'));
+    expect(topicPolicies).toContain('"aws:SecureTransport":"false"');
+    const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(5);
+    for (const [id, alarm] of alarms) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+    const subscribed = resourcesOf(t, 'AWS::SNS::Subscription').map(([, sub]) => [
+      sub.Properties.Protocol,
+      sub.Properties.Endpoint,
+    ]);
+    expect(subscribed.sort()).toEqual([
+      ['email', 'oncall@example.com'],
+      ['https', 'https://pager.example/hook'],
+    ]);
+    // CloudWatch may use the topic's key; the key rotates.
+    const [[, key]] = resourcesOf(t, 'AWS::KMS::Key') as [[string, Resource]];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+    const nag = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+    expect(nag.violations.map((v) => v.ruleName)).toEqual([]);
+  }, 120_000);
+
+  it('shows the figures /metrics shows, from the functions’ EMF metrics, on the dashboard', () => {
+    const body = JSON.stringify(
+      resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody,
+    );
+    for (const metric of [
+      'storage_controller_http_requests_total',
+      'storage_controller_http_request_duration_seconds',
+      'storage_controller_reconcile_complete',
+      'storage_controller_compute_notifications',
+      'storage_controller_scheduling_errors',
+    ])
+      expect(body).toContain(metric);
+    const env = resourcesOf(template, 'AWS::Lambda::Function')
+      .map(
+        ([, f]) =>
+          (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+      )
+      .filter((vars) => 'TABLE_NAME' in vars);
+    for (const vars of env)
+      expect(vars).toMatchObject({ STAGE: 'staging', POWERTOOLS_METRICS_NAMESPACE: 'StorageController' });
+  });
 });
