@@ -130,6 +130,7 @@ export class StorageControllerStack extends Stack {
     new Observability(this, 'Observability', {
       stage: settings.stage,
       alarmSubscriptions: settings.alarms,
+      removalPolicy: settings.removalPolicy,
       api: api.api,
       table,
       stateMachines: workflows.stateMachines,

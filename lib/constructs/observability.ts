@@ -11,6 +11,7 @@ import {
   aws_iam as iam,
   aws_kms as kms,
   aws_logs as logs,
+  type RemovalPolicy,
   type aws_stepfunctions as sfn,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
@@ -22,6 +23,8 @@ export interface ObservabilityProps {
   stage: string;
   /** Who the alarms notify (config/<stage>.json). */
   alarmSubscriptions: { emails: string[]; httpsUrls: string[] };
+  /** For the topic's key: gone with a dev stack (after KMS's 7-day wait), kept elsewhere. */
+  removalPolicy: RemovalPolicy;
   api: apigw.HttpApi;
   table: dynamodb.TableV2;
   stateMachines: Map<WorkflowName, sfn.StateMachine>;
@@ -61,6 +64,8 @@ export class Observability extends Construct {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: `Encrypts the storage controller ${props.stage} alarm topic`,
       enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+      pendingWindow: Duration.days(7),
     });
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {

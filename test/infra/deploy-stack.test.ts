@@ -20,7 +20,12 @@ beforeAll(() => {
   template = synth();
 }, 120_000);
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+};
 type Statement = { Action: string | string[]; Resource: unknown };
 const resourcesOf = (t: Template, type: string) =>
   Object.entries(t.findResources(type)) as Array<[string, Resource]>;
@@ -137,6 +142,9 @@ describe('alarms', () => {
     // CloudWatch may use the topic's key; the key rotates.
     const [[, key]] = resourcesOf(t, 'AWS::KMS::Key') as [[string, Resource]];
     expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    const devKey = Object.values(synth(stageSettings('dev')).findResources('AWS::KMS::Key'))[0];
+    expect(devKey?.DeletionPolicy).toBe('Delete');
     expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
     const nag = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
     expect(nag.violations.map((v) => v.ruleName)).toEqual([]);
