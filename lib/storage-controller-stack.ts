@@ -1,10 +1,10 @@
 // The storage controller on AWS: table, API, workflows, the reconcile-all schedule and a
-// startup reconciliation after each deploy. Secrets are read at run time from Secrets Manager
+// startup reconciliation after each deploy (which fails the deploy if it fails). Secrets are read at run time from Secrets Manager
 // by name; none of their values passes through the template.
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
-  custom_resources as cr,
   Duration,
   aws_events as events,
   aws_iam as iam,
@@ -17,10 +17,11 @@ import type { RouteGroup } from '../lambdas/api/route';
 import type { TableAccess } from '../lambdas/app/task';
 import { ControllerApi } from './constructs/controller-api';
 import { ControllerTable } from './constructs/controller-table';
-import { Observability } from './constructs/observability';
+import { DeployStartup } from './constructs/deploy-startup';
+import { METRICS_NAMESPACE, Observability } from './constructs/observability';
 import { Workflows } from './constructs/workflows';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import type { StageSettings } from './stage';
+import { type StageSettings, stageWarnings } from './stage';
 
 /** Secret names per stage; each holds a plain string. All are optional. */
 export function secretNames(stage: string) {
@@ -44,9 +45,8 @@ const API_ACCESS: Record<RouteGroup, { table: TableAccess; workflows: boolean }>
 };
 
 export interface StorageControllerStackProps extends StackProps {
+  /** From config/<stage>.json (lib/stage.ts). */
   settings: StageSettings;
-  /** Where compute notifications go (not secret). */
-  computeHookUrl?: string;
 }
 
 export class StorageControllerStack extends Stack {
@@ -58,9 +58,14 @@ export class StorageControllerStack extends Stack {
     const secrets = secretNames(settings.stage);
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
+      // CloudWatch EMF metrics: namespace, and the stage as a dimension (lambdas/handlers/emf.ts).
+      STAGE: settings.stage,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...secrets,
-      ...(props.computeHookUrl ? { COMPUTE_HOOK_URL: props.computeHookUrl } : {}),
+      ...(settings.computeHookUrl ? { COMPUTE_HOOK_URL: settings.computeHookUrl } : {}),
     };
+    for (const { id: warning, message } of stageWarnings(settings))
+      Annotations.of(this).addWarningV2(warning, message);
 
     const workflows = new Workflows(this, 'Workflows', { settings, environment, store });
     const api = new ControllerApi(this, 'Api', {
@@ -68,13 +73,18 @@ export class StorageControllerStack extends Stack {
       environment: { ...environment, STATE_MACHINES: JSON.stringify(workflows.arns) },
     });
 
-    const secretArns = Object.values(secrets).map((name) =>
-      this.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${name}-*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+    // Each secret by its name: the suffixed ARN it has once created (`<name>-xxxxxx`), and the bare
+    // name, which is what IAM checks when the secret does not exist; without it a missing (optional)
+    // secret answers AccessDenied instead of ResourceNotFound and every cold start fails.
+    const secretArns = Object.values(secrets).flatMap((name) =>
+      [`${name}-*`, name].map((resourceName) =>
+        this.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
     );
     // Table access: each task function got its declared grant in Workflows; the API groups here.
     for (const [group, fn] of api.functions) store.grant(fn, API_ACCESS[group].table);
@@ -117,34 +127,21 @@ export class StorageControllerStack extends Stack {
       ],
     });
 
-    // Startup reconciliation after each deploy: a new execution whenever the stack updates.
-    const startup = workflows.stateMachines.get('startup-reconcile')!;
-    const deployId = Date.now().toString();
-    const start: cr.AwsSdkCall = {
-      service: 'SFN',
-      action: 'startExecution',
-      parameters: {
-        stateMachineArn: startup.stateMachineArn,
-        name: `startup-deploy-${deployId}`,
-        input: JSON.stringify({ epoch: `deploy-${deployId}` }),
-      },
-      physicalResourceId: cr.PhysicalResourceId.of(`startup-${deployId}`),
-    };
-    new cr.AwsCustomResource(this, 'StartupAfterDeploy', {
-      onCreate: start,
-      onUpdate: start,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [startup.stateMachineArn] }),
-      ]),
-      installLatestAwsSdk: false,
-    });
-
     new Observability(this, 'Observability', {
       stage: settings.stage,
+      alarmSubscriptions: settings.alarms,
+      removalPolicy: settings.removalPolicy,
       api: api.api,
       table,
       stateMachines: workflows.stateMachines,
       reconcileLogs: workflows.taskFunctions.get('ReconcileShard')!.logs,
+    });
+
+    // Startup reconciliation after each deploy that changes what it runs; the deploy fails if it does.
+    new DeployStartup(this, 'StartupAfterDeploy', {
+      settings,
+      startupArn: workflows.arns['startup-reconcile'],
+      after: [store, workflows, api],
     });
 
     acknowledgeNagFindings(this, { table: table, api, workflows, secretNames: Object.values(secrets) });

@@ -1,7 +1,10 @@
-// Configuration of the deployed functions, validated once per container. Each secret comes from
-// its environment variable if set, else from Secrets Manager by the name in <NAME>_SECRET. A
-// secret that does not exist is simply absent (auth off, no token); values never reach logs or
-// error messages.
+// Configuration of the deployed functions. Each secret comes from its environment variable if set,
+// else from Secrets Manager by the name in <NAME>_SECRET; the three are read concurrently. A secret
+// that does not exist is absent (auth off, no token). Any other failure, AccessDenied included, is
+// an error naming the secret: AccessDenied also means "exists but unreadable" (e.g. its KMS key), and
+// treating that as absent would turn authentication off. The stack grants the bare secret name so
+// that a missing secret answers ResourceNotFound rather than AccessDenied. Values never reach logs
+// or error messages.
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
@@ -24,6 +27,7 @@ export interface ControllerConfig {
   controlPlaneJwtToken?: string;
 }
 
+/** A secret's value, or undefined when it does not exist. */
 export type SecretReader = (secretId: string) => Promise<string | undefined>;
 
 export function secretsManagerReader(client = new SecretsManagerClient({})): SecretReader {
@@ -33,21 +37,33 @@ export function secretsManagerReader(client = new SecretsManagerClient({})): Sec
       return out.SecretString ?? undefined;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
-      // The SDK's message names the secret id only, never its value.
-      throw new Error(`could not read secret ${secretId}: ${(error as Error).name}`);
+      const name = (error as Error).name;
+      const hint =
+        name === 'AccessDeniedException'
+          ? ' (the function may not read it: check its role and the secret’s KMS key)'
+          : '';
+      // The SDK's message names the secret id only, never its value; we pass on the error's name.
+      throw new Error(`could not read secret ${secretId}: ${name}${hint}`);
     }
   };
 }
 
 const SECRETS = {
-  publicKeyPem: 'PUBLIC_KEY',
-  pageserverJwtToken: 'PAGESERVER_JWT_TOKEN',
-  controlPlaneJwtToken: 'CONTROL_PLANE_JWT_TOKEN',
+  publicKeyPem: { variable: 'PUBLIC_KEY', absent: 'authentication is off' },
+  pageserverJwtToken: { variable: 'PAGESERVER_JWT_TOKEN', absent: 'calls to pageservers carry no token' },
+  controlPlaneJwtToken: {
+    variable: 'CONTROL_PLANE_JWT_TOKEN',
+    absent: 'compute notifications carry no token',
+  },
 } as const;
+
+/** Told about each secret that is named but does not exist (its name, never a value). */
+export type AbsentSecretWarning = (message: string, details: { secret: string }) => void;
 
 export async function loadConfig(
   env: Record<string, string | undefined>,
   readSecret: SecretReader,
+  warnAbsent: AbsentSecretWarning = () => undefined,
 ): Promise<ControllerConfig> {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
@@ -59,11 +75,23 @@ export async function loadConfig(
     computeHookUrl: parsed.data.COMPUTE_HOOK_URL,
     stateMachines: JSON.parse(parsed.data.STATE_MACHINES) as Record<string, string>,
   };
-  for (const [key, variable] of Object.entries(SECRETS) as Array<[keyof typeof SECRETS, string]>) {
-    const direct = env[variable];
-    const secretName = env[`${variable}_SECRET`];
-    const value = direct || (secretName ? await readSecret(secretName) : undefined);
-    if (value) config[key] = value;
-  }
+  const entries = Object.entries(SECRETS) as Array<
+    [keyof typeof SECRETS, (typeof SECRETS)[keyof typeof SECRETS]]
+  >;
+  const values = await Promise.all(
+    entries.map(async ([, { variable, absent }]) => {
+      const direct = env[variable];
+      if (direct) return direct;
+      const secretName = env[`${variable}_SECRET`];
+      if (!secretName) return undefined;
+      const value = await readSecret(secretName);
+      if (value === undefined)
+        warnAbsent(`secret ${secretName} does not exist: ${absent}`, { secret: secretName });
+      return value;
+    }),
+  );
+  entries.forEach(([key], i) => {
+    if (values[i]) config[key] = values[i];
+  });
   return config;
 }

@@ -29,7 +29,8 @@ export function buildGroupHandler(
       handler: async (event: APIGatewayProxyEventV2, context: Context) => {
         // The Lambda's timeout runs from here, a cold start's config load included.
         const receivedAt = Date.now();
-        services ??= await getServices();
+        // Every invocation asks: the AWS composition root reloads configuration on a TTL.
+        services = await getServices();
         const requestId =
           (context as Context & { requestIdFromMiddleware?: string }).requestIdFromMiddleware ?? '';
         return invokeRoute(route, event, services, requestId, receivedAt);

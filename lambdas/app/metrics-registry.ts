@@ -1,8 +1,14 @@
 // A small Prometheus registry: counters and histograms with labels, rendered as text exposition.
 // Per process: in the local stack that is the whole service; on AWS each Lambda container counts
-// only its own requests (CloudWatch EMF carries the fleet-wide figures).
+// only its own requests, so each value recorded also goes to a sink: CloudWatch EMF there
+// (adapters/emf-metric-sink.ts), which carries the fleet-wide figures.
 
-type Labels = Record<string, string>;
+export type Labels = Record<string, string>;
+
+/** Where every recorded value also goes: a count, or a duration in seconds. */
+export interface MetricSink {
+  record(kind: 'count' | 'seconds', name: string, labels: Labels, value: number): void;
+}
 
 function labelKey(labels: Labels): string {
   return Object.keys(labels)
@@ -20,6 +26,7 @@ function withLabels(name: string, key: string, extra?: string): string {
 
 export class Counter {
   private readonly values = new Map<string, number>();
+  sink?: MetricSink;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -28,6 +35,7 @@ export class Counter {
   inc(labels: Labels = {}, by = 1): void {
     const key = labelKey(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
+    this.sink?.record('count', this.name, labels, by);
   }
 
   get(labels: Labels = {}): number {
@@ -43,6 +51,7 @@ export class Counter {
 
 export class Histogram {
   private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  sink?: MetricSink;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -61,6 +70,7 @@ export class Histogram {
     });
     s.sum += value;
     s.count += 1;
+    this.sink?.record('seconds', this.name, labels, value);
   }
 
   count(labels: Labels): number {
@@ -89,6 +99,7 @@ export interface ReconcileMetrics {
 
 export class MetricsRegistry {
   private readonly metrics: Array<Counter | Histogram> = [];
+  private sink?: MetricSink;
 
   readonly httpRequests = this.add(
     new Counter('storage_controller_http_requests_total', 'HTTP requests by route and status'),
@@ -128,7 +139,15 @@ export class MetricsRegistry {
 
   add<T extends Counter | Histogram>(metric: T): T {
     this.metrics.push(metric);
+    metric.sink = this.sink;
     return metric;
+  }
+
+  /** Sends every value recorded from now on to `sink` as well. */
+  withSink(sink: MetricSink): this {
+    this.sink = sink;
+    for (const metric of this.metrics) metric.sink = sink;
+    return this;
   }
 
   render(): string {

@@ -35,11 +35,30 @@ export interface ControllerMetaStore {
   get(): Promise<ControllerMeta>;
   /** A new start begins: the service is not ready until markReady(epoch). */
   beginStartup(epoch: string): Promise<void>;
+  /** The start `epoch` finished its startup work: see readinessAfterStartup. */
   markReady(epoch: string): Promise<void>;
 }
 
 export function isReady(meta: ControllerMeta): boolean {
   return meta.startupEpoch !== null && meta.readyEpoch === meta.startupEpoch;
+}
+
+/**
+ * The epochs once the start `epoch` has finished its startup work: it becomes the current epoch,
+ * ready, unless another start has begun since (beginStartup, which clears readyEpoch) and not
+ * finished, which will mark itself. On AWS nothing but a deploy's startup begins an epoch, so each
+ * deploy's startup takes over from the last and the service stays ready through any number of them.
+ * Returns null when nothing changes.
+ */
+export function readinessAfterStartup(
+  meta: ControllerMeta,
+  epoch: string,
+): { startupEpoch: string; readyEpoch: string } | null {
+  const anotherStartRunning =
+    meta.startupEpoch !== null && meta.startupEpoch !== epoch && meta.readyEpoch === null;
+  if (anotherStartRunning) return null;
+  if (meta.startupEpoch === epoch && meta.readyEpoch === epoch) return null;
+  return { startupEpoch: epoch, readyEpoch: epoch };
 }
 
 export interface ShardChange {

@@ -3,6 +3,9 @@
 import { buildGroupHandler } from '../api/build-handler';
 import { routesOfGroup } from '../api/route-table';
 import { awsServices } from './aws-services';
+import { flushingMetrics } from './emf';
 import { powertoolsErrorLogger } from './powertools-logger';
 
-export const handler = buildGroupHandler(routesOfGroup('debug'), awsServices, powertoolsErrorLogger);
+export const handler = flushingMetrics(
+  buildGroupHandler(routesOfGroup('debug'), awsServices, powertoolsErrorLogger),
+);

@@ -2,9 +2,10 @@
 
 import { taskHandler } from '../tasks/registry';
 import { awsServices } from './aws-services';
+import { flushingMetrics } from './emf';
 import { logger } from './powertools-logger';
 
-export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {
+export const handler = flushingMetrics(async (event: unknown, context?: { awsRequestId?: string }) => {
   // The Lambda's timeout runs from here, a cold start's config load included.
   const startedAt = Date.now();
   const name = process.env.TASK_NAME ?? '';
@@ -22,4 +23,4 @@ export const handler = async (event: unknown, context?: { awsRequestId?: string 
     });
     throw error;
   }
-};
+});

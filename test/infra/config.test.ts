@@ -1,10 +1,12 @@
 // Configuration: environment first, then Secrets Manager by name (through a real HTTP stub of
-// the Secrets Manager API); missing secrets are absent; values never appear in errors.
+// the Secrets Manager API); missing secrets are absent, unreadable ones an error naming them; the
+// three are read concurrently and reloaded after a TTL; values never appear in errors.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, secretsManagerReader } from '../../lambdas/adapters/config';
+import { loadConfig, type SecretReader, secretsManagerReader } from '../../lambdas/adapters/config';
+import { ttlCache } from '../../lambdas/app/ttl-cache';
 
 const SECRETS: Record<string, string> = {
   'sc/public-key':
@@ -25,6 +27,15 @@ beforeAll(async () => {
       const { SecretId } = JSON.parse(body) as { SecretId: string };
       requests.push(`${req.headers['x-amz-target']} ${SecretId}`);
       const value = SECRETS[SecretId];
+      if (SecretId.startsWith('sc/denied')) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        return res.end(
+          JSON.stringify({
+            __type: 'AccessDeniedException',
+            message: `User: arn:aws:sts::1:assumed-role/r is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SecretId}`,
+          }),
+        );
+      }
       if (value === undefined) {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
         return res.end(
@@ -108,5 +119,89 @@ describe('configuration', () => {
     expect((error as Error).message).toMatch(/^could not read secret sc\/public-key: /);
     expect((error as Error).message).not.toContain('BEGIN PUBLIC KEY');
     failing.destroy();
+  });
+
+  it('fails on AccessDenied, naming the secret and never a value (an unreadable key must not turn auth off)', async () => {
+    const error = await loadConfig(
+      { TABLE_NAME: 'table', PUBLIC_KEY_SECRET: 'sc/denied-public-key' },
+      secretsManagerReader(client),
+    ).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /^could not read secret sc\/denied-public-key: AccessDeniedException \(the function may not read it/,
+    );
+  });
+
+  it('tells which named secret does not exist, by name', async () => {
+    const warnings: Array<[string, unknown]> = [];
+    await loadConfig(
+      { TABLE_NAME: 'table', CONTROL_PLANE_JWT_TOKEN_SECRET: 'sc/missing' },
+      secretsManagerReader(client),
+      (message, details) => warnings.push([message, details]),
+    );
+    expect(warnings).toEqual([
+      ['secret sc/missing does not exist: compute notifications carry no token', { secret: 'sc/missing' }],
+    ]);
+  });
+});
+
+const SECRET_ENV = {
+  TABLE_NAME: 'table',
+  PUBLIC_KEY_SECRET: 'key',
+  PAGESERVER_JWT_TOKEN_SECRET: 'pageserver',
+  CONTROL_PLANE_JWT_TOKEN_SECRET: 'control-plane',
+};
+
+describe('configuration with a fake secret reader', () => {
+  it('reads the three secrets concurrently', async () => {
+    const started: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const reader: SecretReader = async (id) => {
+      started.push(id);
+      await gate;
+      return `value-of-${id}`;
+    };
+    const loading = loadConfig(SECRET_ENV, reader);
+    await new Promise((r) => setImmediate(r));
+    // All three asked before any answered.
+    expect(started.sort()).toEqual(['control-plane', 'key', 'pageserver']);
+    release();
+    expect(await loading).toMatchObject({
+      publicKeyPem: 'value-of-key',
+      pageserverJwtToken: 'value-of-pageserver',
+      controlPlaneJwtToken: 'value-of-control-plane',
+    });
+  });
+
+  it('sees a rotated token once the cached configuration is older than its TTL', async () => {
+    let token = 'token-1';
+    let reads = 0;
+    const reader: SecretReader = async (id) => {
+      reads += 1;
+      return id === 'pageserver' ? token : undefined;
+    };
+    let clock = 0;
+    const config = ttlCache(() => loadConfig(SECRET_ENV, reader), { ttlMs: 300_000, now: () => clock });
+    expect((await config()).pageserverJwtToken).toBe('token-1');
+    expect(reads).toBe(3);
+    token = 'token-2';
+    clock = 299_999;
+    expect((await config()).pageserverJwtToken).toBe('token-1');
+    expect(reads).toBe(3);
+    clock = 300_000;
+    expect((await config()).pageserverJwtToken).toBe('token-2');
+    expect(reads).toBe(6);
+  });
+
+  it('treats a secret that does not exist as absent, and an AccessDenied as an error', async () => {
+    const absent = await loadConfig(SECRET_ENV, async () => undefined);
+    expect(absent).toEqual({ tableName: 'table', computeHookUrl: undefined, stateMachines: {} });
+    const denied: SecretReader = async (id) => {
+      if (id === 'key') throw new Error('could not read secret key: AccessDeniedException');
+      return 'v';
+    };
+    await expect(loadConfig(SECRET_ENV, denied)).rejects.toThrow(/secret key: AccessDeniedException/);
   });
 });

@@ -1,4 +1,4 @@
-import type { ControllerMeta, ControllerMetaStore } from '../../core/ports';
+import { type ControllerMeta, type ControllerMetaStore, readinessAfterStartup } from '../../core/ports';
 import { CONTROLLER_META_SK, CONTROLLER_PK } from './keys';
 import type { Item, Table } from './table';
 
@@ -26,14 +26,21 @@ export class DynamoControllerMetaStore implements ControllerMetaStore {
   }
 
   async markReady(epoch: string): Promise<void> {
-    await this.write(() => ({ set: { readyEpoch: epoch } }));
+    await this.write((meta) => {
+      const next = readinessAfterStartup(meta, epoch);
+      return next && { set: next };
+    });
   }
 
   /** Read-modify-write on the singleton item, retried when another writer got there first. */
-  private async write(change: (meta: ControllerMeta) => { set: Record<string, unknown>; remove?: string[] }) {
+  private async write(
+    change: (meta: ControllerMeta) => { set: Record<string, unknown>; remove?: string[] } | null,
+  ) {
     for (let attempt = 0; ; attempt++) {
       const meta = await this.get();
-      const { set, remove } = change(meta);
+      const changes = change(meta);
+      if (!changes) return;
+      const { set, remove } = changes;
       try {
         if (meta.version === 0) await this.table.create<MetaItem>({ ...KEY, ...set });
         else await this.table.update(KEY, { expectedVersion: meta.version, set, remove });

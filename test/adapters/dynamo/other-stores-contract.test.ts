@@ -97,5 +97,17 @@ describe.each(STORE_KINDS)('stores %s', (_name, open) => {
       await s.meta.beginStartup('e2');
       expect(await s.meta.get()).toMatchObject({ startupEpoch: 'e2', readyEpoch: null });
     });
+
+    it('lets a finished start take over from a ready epoch, never from one still starting', async () => {
+      await s.meta.markReady('deploy-1');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'deploy-1', readyEpoch: 'deploy-1' });
+      await s.meta.markReady('deploy-2');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'deploy-2', readyEpoch: 'deploy-2' });
+      await s.meta.beginStartup('local');
+      await s.meta.markReady('deploy-3');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'local', readyEpoch: null });
+      await s.meta.markReady('local');
+      expect(await s.meta.get()).toMatchObject({ startupEpoch: 'local', readyEpoch: 'local' });
+    });
   });
 });

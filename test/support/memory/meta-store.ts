@@ -1,5 +1,9 @@
 // ControllerMetaStore in memory: the singleton startup/ready epochs with a version.
-import type { ControllerMeta, ControllerMetaStore } from '../../../lambdas/core/ports';
+import {
+  type ControllerMeta,
+  type ControllerMetaStore,
+  readinessAfterStartup,
+} from '../../../lambdas/core/ports';
 
 export class MemoryControllerMetaStore implements ControllerMetaStore {
   private meta: ControllerMeta = { startupEpoch: null, readyEpoch: null, version: 0 };
@@ -13,6 +17,7 @@ export class MemoryControllerMetaStore implements ControllerMetaStore {
   }
 
   async markReady(epoch: string): Promise<void> {
-    this.meta = { ...this.meta, readyEpoch: epoch, version: this.meta.version + 1 };
+    const next = readinessAfterStartup(this.meta, epoch);
+    if (next) this.meta = { ...next, version: this.meta.version + 1 };
   }
 }
