@@ -34,6 +34,8 @@ export const LAMBDA = {
    * invocation's timeout).
    */
   initLimitSeconds: 10,
+  /** A function's timeout may be set to at most 900 seconds (15 minutes). */
+  maxTimeoutSeconds: 900,
 } as const;
 
 /**

@@ -8,9 +8,11 @@ import { ROUTE_GROUPS, type RouteGroup } from '../../lambdas/api/route';
 import { routeTimeouts } from '../../lambdas/api/route-budgets';
 import { ROUTES } from '../../lambdas/api/route-table';
 import type { AnyTask } from '../../lambdas/app/task';
+import { LAMBDA } from '../../lambdas/core/aws-limits';
 import { chainProblems, HTTP_API_INTEGRATION_TIMEOUT_S, timeoutChain } from '../../lambdas/core/timeouts';
 import { TASK_LIST, TASKS } from '../../lambdas/tasks/registry';
 import { ControllerTable } from '../../lib/constructs/controller-table';
+import { startupTimeoutSeconds } from '../../lib/constructs/deploy-startup';
 import { Workflows } from '../../lib/constructs/workflows';
 import { stageSettings } from '../../lib/stage';
 import { StorageControllerStack } from '../../lib/storage-controller-stack';
@@ -112,6 +114,24 @@ describe('the timeout chain in the template', () => {
       });
       expect(problems, id).toEqual([]);
     }
+  });
+});
+
+describe('every function in the template', () => {
+  it("is a task, route or deploy-startup function, and the last outlives the startup workflow within Lambda's 15 min", () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    const tasks = new Set(taskStates(template).map(({ taskName }) => taskName));
+    const api = apiFunctions(template);
+    const others = functions.filter(([id, fn]) => {
+      const env = (fn.Properties.Environment as { Variables?: Record<string, string> } | undefined)
+        ?.Variables;
+      return !api.has(id) && !(env?.TASK_NAME && (tasks.has(env.TASK_NAME) || TASKS[env.TASK_NAME]));
+    });
+    // CDK's own helpers (log retention, bucket notifications) would show up here too: none today.
+    expect(others.map(([id]) => id)).toEqual([expect.stringMatching(/^StartupAfterDeploy/)]);
+    const timeout = others[0]![1].Properties.Timeout as number;
+    expect(timeout).toBeGreaterThan(startupTimeoutSeconds());
+    expect(timeout).toBeLessThanOrEqual(LAMBDA.maxTimeoutSeconds);
   });
 });
 
