@@ -228,46 +228,35 @@ export const tenantRoutes = [
     handler: async ({ params, rawPath, rawQueryString }, services) =>
       passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/tenant/{tenant_id}/timeline',
-    group: 'tenant',
-    scope: 'pageserverapi',
-    gated: true,
-    summary: 'Timeline list, from the pageserver holding shard zero.',
-    params: tenantParams,
-    query: z.record(z.string(), z.string()),
-    responses: relayed,
-    handler: async ({ params, rawPath, rawQueryString }, services) =>
-      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
-  }),
+  relayedGet('/v1/tenant/{tenant_id}/timeline', 'Timeline list', tenantParams),
   // Any GET below the list is relayed. API Gateway allows one variable name per path level, so
   // the level below `timeline/` is `{timeline_id}` here as for DELETE (every pageserver route
   // there takes a TimelineId), and what lies deeper is `{proxy+}`.
-  defineRoute({
-    method: 'GET',
-    path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}',
-    group: 'tenant',
-    scope: 'pageserverapi',
-    gated: true,
-    summary: 'Timeline detail, from the pageserver holding shard zero.',
-    params: timelineParams,
-    query: z.record(z.string(), z.string()),
-    responses: relayed,
-    handler: async ({ params, rawPath, rawQueryString }, services) =>
-      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/tenant/{tenant_id}/timeline/{timeline_id}/{proxy+}',
-    group: 'tenant',
-    scope: 'pageserverapi',
-    gated: true,
-    summary: 'Any timeline GET below a timeline, from the pageserver holding shard zero.',
-    params: timelineParams.extend({ proxy: z.string() }),
-    query: z.record(z.string(), z.string()),
-    responses: relayed,
-    handler: async ({ params, rawPath, rawQueryString }, services) =>
-      passthroughGet(services, params.tenant_id, rawPath, rawQueryString),
-  }),
+  relayedGet('/v1/tenant/{tenant_id}/timeline/{timeline_id}', 'Timeline detail', timelineParams),
+  relayedGet(
+    '/v1/tenant/{tenant_id}/timeline/{timeline_id}/{proxy+}',
+    'Any timeline GET below a timeline',
+    timelineParams.extend({ proxy: z.string() }),
+  ),
 ];
+
+/** A GET relayed as is to the pageserver holding the tenant's shard zero. */
+function relayedGet<P extends z.ZodObject<{ tenant_id: typeof tenantIdSchema }>>(
+  path: string,
+  what: string,
+  params: P,
+) {
+  return defineRoute({
+    method: 'GET',
+    path,
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: `${what}, from the pageserver holding shard zero.`,
+    params,
+    query: z.record(z.string(), z.string()),
+    responses: relayed,
+    handler: async ({ params, rawPath, rawQueryString }, services) =>
+      passthroughGet(services, (params as { tenant_id: string }).tenant_id, rawPath, rawQueryString),
+  });
+}
