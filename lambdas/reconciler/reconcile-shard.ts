@@ -14,7 +14,7 @@ import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
 import { releaseIfHolderDead } from '../leases/dead-holders';
 import { notifyTenant } from '../notifications/notify-tenant';
 import { sendLocationConfig } from './send-location-config';
-import { issueGeneration, updateShard } from './shard-update';
+import { updateShard } from './shard-update';
 
 export type ReconcileDeps = Pick<
   AppContext,
@@ -24,6 +24,11 @@ export type ReconcileDeps = Pick<
   owner: string;
   /** The tenant operation this reconcile runs on behalf of (it holds the tenant; we may still act). */
   under?: string;
+  /**
+   * Leave the compute notification to the caller (owed flags stay set): one that reconciles many
+   * shards of a tenant notifies it once at the end, not once per shard.
+   */
+  deferNotify?: boolean;
   metrics?: ReconcileMetrics;
 };
 
@@ -44,7 +49,15 @@ const LEASE_MS = 60_000;
 /** A node marked Offline may still be up: a stale or detach is tried there, briefly. */
 const OFFLINE_TIMEOUT_MS = 2_000;
 
-class StepFailed extends Error {}
+class StepFailed extends Error {
+  constructor(
+    message: string,
+    /** The shard as the failure was recorded. */
+    readonly shard: TenantShard | undefined,
+  ) {
+    super(message);
+  }
+}
 
 export async function reconcileShard(
   id: TenantShardId,
@@ -73,40 +86,63 @@ export async function reconcileShard(
   }
 }
 
-async function recordFailure(deps: ReconcileDeps, id: TenantShardId, message: string, pendingNotify = false) {
-  await updateShard(deps.tenants, id, (s) => ({
-    ...s,
-    lastError: message,
-    pendingComputeNotification: s.pendingComputeNotification || pendingNotify,
-  }));
+async function recordFailure(
+  deps: ReconcileDeps,
+  shard: TenantShard,
+  message: string,
+  pendingNotify = false,
+): Promise<TenantShard | undefined> {
+  return updateShard(
+    deps.tenants,
+    shard.id,
+    (s) => ({
+      ...s,
+      lastError: message,
+      pendingComputeNotification: s.pendingComputeNotification || pendingNotify,
+    }),
+    shard,
+  );
 }
 
+type Availability = ReadonlyMap<number, { availability: 'Active' | 'Offline' }>;
+
+/**
+ * The shard is read once, and the nodes once, per run: each step plans from the copy its last
+ * write saved, and every write is conditioned on that copy's version, so a concurrent change
+ * costs a retry from a fresh read rather than a read at every step.
+ */
 async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Promise<ReconcileOutcome> {
   // Nodes we could not reach in this run: their actions wait for a later reconcile.
   const unreachable = new Set<number>();
   let lastFailure: string | null = null;
+  const nodeList = await deps.nodes.list();
+  const nodes = new Map(nodeList.map((n) => [n.id, n]));
+  const availability: Availability = new Map(nodeList.map((n) => [n.id, { availability: n.availability }]));
+  let shard = await deps.tenants.getShard(id);
   for (let step = 0; step < MAX_STEPS; step++) {
-    const shard = await deps.tenants.getShard(id);
     if (!shard) return { status: 'ok' };
-    const nodeList = await deps.nodes.list();
-    const nodes = new Map(nodeList.map((n) => [n.id, n]));
-    const availability = new Map(nodeList.map((n) => [n.id, { availability: n.availability }]));
-    const plan = planReconcile(shard, availability).filter(
-      (a) => a.kind === 'notify' || !unreachable.has(a.node),
+    const plan = planReconcile(shard, availability).filter((a) =>
+      a.kind === 'notify' ? !deps.deferNotify : !unreachable.has(a.node),
     );
     if (plan.length === 0) {
       if (lastFailure !== null) return { status: 'error', message: lastFailure };
       if (shard.lastError !== null)
-        await updateShard(deps.tenants, id, (s) => (s.lastError === null ? null : { ...s, lastError: null }));
+        await updateShard(
+          deps.tenants,
+          id,
+          (s) => (s.lastError === null ? null : { ...s, lastError: null }),
+          shard,
+        );
       return { status: 'ok' };
     }
     if (Date.now() >= deadline) return { status: 'timeout' };
     const action = plan[0]!;
     try {
-      await execute(action, shard, nodes, deps, deadline);
+      shard = await execute(action, shard, nodes, availability, deps, deadline);
     } catch (error) {
       if (!(error instanceof StepFailed)) throw error;
       lastFailure = error.message;
+      shard = error.shard;
       // An attach or notify that failed stops the run: later steps (detaching the old location)
       // must not run before the new one is confirmed.
       if (action.kind === 'attach' || action.kind === 'notify')
@@ -120,82 +156,101 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
   };
 }
 
+/** Whether the plan for this version of the shard still has the action (for the same node). */
+function stillPlanned(shard: TenantShard, action: ReconcileAction, availability: Availability): boolean {
+  return planReconcile(shard, availability).some(
+    (a) => a.kind === action.kind && (a.kind === 'notify' || a.node === (action as { node: number }).node),
+  );
+}
+
+/** One planned action; answers the shard as last written (undefined once it is gone). */
 async function execute(
   action: ReconcileAction,
   shard: TenantShard,
   nodes: Map<number, PageserverNode>,
+  availability: Availability,
   deps: ReconcileDeps,
   deadline: number,
-): Promise<void> {
-  const id = shard.id;
+): Promise<TenantShard | undefined> {
   if (action.kind === 'notify') return notify(shard, nodes, deps, deadline);
+  const fail = async (message: string) => new StepFailed(message, await recordFailure(deps, shard, message));
 
   const node = nodes.get(action.node);
   if (!node) {
     // The node was dropped: nothing can be sent there; forget what we thought it held.
     if (action.kind === 'detach') {
-      await updateShard(deps.tenants, id, (s) => {
-        const observed = { ...s.observed };
-        delete observed[String(action.node)];
-        return { ...s, observed };
-      });
-      return;
+      return updateShard(
+        deps.tenants,
+        shard.id,
+        (s) => {
+          const observed = { ...s.observed };
+          delete observed[String(action.node)];
+          return { ...s, observed };
+        },
+        shard,
+      );
     }
-    await recordFailure(deps, id, `node ${action.node} is not registered`);
-    throw new StepFailed(`node ${action.node} is not registered`);
+    throw await fail(`node ${action.node} is not registered`);
   }
   // Demoting or detaching an Offline node is tried (briefly): it may still be up.
-  if (node.availability === 'Offline' && action.kind !== 'detach' && action.kind !== 'stale') {
-    const message = `node ${node.id} is offline`;
-    await recordFailure(deps, id, message);
-    throw new StepFailed(message);
-  }
+  if (node.availability === 'Offline' && action.kind !== 'detach' && action.kind !== 'stale')
+    throw await fail(`node ${node.id} is offline`);
 
-  let conf =
-    action.kind === 'secondary'
-      ? secondaryConf(shardIdentity(shard), shard.config)
-      : action.kind === 'stale'
-        ? attachedConf(shardIdentity(shard), shard.config, staleGeneration(shard, node.id), 'AttachedStale')
-        : detachConf(shardIdentity(shard), shard.config);
-  if (action.kind === 'attach') {
-    // Generation before attach: persist the increment (and mark the location unknown) first.
-    const bumped = await issueGeneration(deps.tenants, id, node.id);
-    if (!bumped) return;
-    conf = attachedConf(shardIdentity(bumped), bumped.config, bumped.generation);
-  } else {
-    // The location is unknown while the call is in flight: a crash here leaves it dirty.
-    await updateShard(deps.tenants, id, (s) => ({
-      ...s,
-      observed: { ...s.observed, [String(node.id)]: null },
-    }));
-  }
+  // Before the call, one write: the location is unknown while the call is in flight (a crash
+  // here leaves the shard dirty), and an attach persists its generation first. The write applies
+  // only if the fresh version still plans this action; the call is built from what it saved.
+  let planned = false;
+  let held: number | undefined;
+  const before = await updateShard(
+    deps.tenants,
+    shard.id,
+    (s) => {
+      planned = stillPlanned(s, action, availability);
+      if (!planned) return null;
+      held = s.observed[String(node.id)]?.generation ?? undefined;
+      const observed = { ...s.observed, [String(node.id)]: null };
+      return action.kind === 'attach'
+        ? { ...s, generation: s.generation + 1, generationPageserver: node.id, observed }
+        : { ...s, observed };
+    },
+    shard,
+  );
+  if (!before || !planned) return before; // gone, or changed meanwhile: plan again
+  const identity = shardIdentity(before);
+  const conf =
+    action.kind === 'attach'
+      ? attachedConf(identity, before.config, before.generation)
+      : action.kind === 'secondary'
+        ? secondaryConf(identity, before.config)
+        : action.kind === 'stale'
+          ? // The generation the node holds (not the newest, which may have been issued elsewhere).
+            attachedConf(identity, before.config, held ?? before.generation, 'AttachedStale')
+          : detachConf(identity, before.config);
 
   try {
     const timeoutMs = node.availability === 'Offline' ? OFFLINE_TIMEOUT_MS : undefined;
-    await sendLocationConfig(deps, node, id, conf, { timeoutMs });
+    await sendLocationConfig(deps, node, shard.id, conf, { timeoutMs });
   } catch (error) {
-    const message = `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`;
-    await recordFailure(deps, id, message);
-    throw new StepFailed(message);
+    throw await fail(`location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`);
   }
 
-  await updateShard(deps.tenants, id, (s) => {
-    const observed = { ...s.observed };
-    let { generationPageserver } = s;
-    if (conf.mode === 'Detached') {
-      delete observed[String(node.id)];
-      // A node that no longer holds the shard must not get it back from re-attach.
-      if (generationPageserver === node.id) generationPageserver = null;
-    } else observed[String(node.id)] = conf;
-    // A fresh attach owes the control plane a notification, even if this run stops now.
-    const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
-    return { ...s, observed, generationPageserver, pendingComputeNotification };
-  });
-}
-
-/** The generation the node holds (not the shard's newest, which may have been issued elsewhere). */
-function staleGeneration(shard: TenantShard, node: number): number {
-  return shard.observed[String(node)]?.generation ?? shard.generation;
+  return updateShard(
+    deps.tenants,
+    shard.id,
+    (s) => {
+      const observed = { ...s.observed };
+      let { generationPageserver } = s;
+      if (conf.mode === 'Detached') {
+        delete observed[String(node.id)];
+        // A node that no longer holds the shard must not get it back from re-attach.
+        if (generationPageserver === node.id) generationPageserver = null;
+      } else observed[String(node.id)] = conf;
+      // A fresh attach owes the control plane a notification, even if this run stops now.
+      const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
+      return { ...s, observed, generationPageserver, pendingComputeNotification };
+    },
+    before,
+  );
 }
 
 async function notify(
@@ -203,14 +258,14 @@ async function notify(
   nodes: Map<number, PageserverNode>,
   deps: ReconcileDeps,
   deadline: number,
-): Promise<void> {
+): Promise<TenantShard | undefined> {
   const outcome = await notifyTenant(shard.id.tenantId, deps, nodes, deadline);
   if (outcome.status === 'failed') {
-    await recordFailure(deps, shard.id, outcome.message, true);
-    throw new StepFailed(outcome.message);
+    throw new StepFailed(outcome.message, await recordFailure(deps, shard, outcome.message, true));
   }
-  // Sent (which cleared every owed flag) or nothing to send: this shard owes nothing now.
-  await updateShard(deps.tenants, shard.id, (s) =>
+  // Sent (which cleared every owed flag, this copy's version with them) or nothing to send: read
+  // afresh, and this shard owes nothing now.
+  return updateShard(deps.tenants, shard.id, (s) =>
     s.pendingComputeNotification ? { ...s, pendingComputeNotification: false } : null,
   );
 }

@@ -9,14 +9,22 @@ import { retryOnConflict } from '../core/retry';
 
 const ATTEMPTS = 20;
 
-/** Applies `change` to the latest shard; null from `change` writes nothing. Undefined if the shard is gone. */
+/**
+ * Applies `change` to the latest shard; null from `change` writes nothing. Undefined if the shard
+ * is gone. `known`, a copy the caller already holds (as saved by its last write), saves the read
+ * of the first attempt: the write is conditioned on its version, so a stale copy only costs a
+ * retry from a fresh read.
+ */
 export async function updateShard(
   tenants: TenantStore,
   id: TenantShardId,
   change: (shard: TenantShard) => TenantShard | null,
+  known?: TenantShard,
 ): Promise<TenantShard | undefined> {
+  let cached = known;
   return retryOnConflict(async () => {
-    const shard = await tenants.getShard(id);
+    const shard = cached ?? (await tenants.getShard(id));
+    cached = undefined;
     if (!shard) return undefined;
     const next = change(shard);
     if (!next) return shard;
@@ -34,13 +42,19 @@ export function issueGeneration(
   tenants: TenantStore,
   id: TenantShardId,
   node: number,
+  known?: TenantShard,
 ): Promise<TenantShard | undefined> {
-  return updateShard(tenants, id, (s) => ({
-    ...s,
-    generation: s.generation + 1,
-    generationPageserver: node,
-    observed: { ...s.observed, [String(node)]: null },
-  }));
+  return updateShard(
+    tenants,
+    id,
+    (s) => ({
+      ...s,
+      generation: s.generation + 1,
+      generationPageserver: node,
+      observed: { ...s.observed, [String(node)]: null },
+    }),
+    known,
+  );
 }
 
 /** Records what a pageserver confirmed; null forgets the node (it holds nothing). */
