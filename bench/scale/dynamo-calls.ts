@@ -1,7 +1,8 @@
 // Counts the commands a document client sends, by command, with the conflicts DynamoDB raised:
 // a middleware at the top of the client's stack sees each command once (the SDK's own retries
-// happen below it) and every error it ends with, whether DynamoDB or a conflict-faithful layer
-// under it raised the error.
+// happen below it) and every error it ends with. A conflict-faithful layer wrapping the client's
+// send (issue 14's, local/dynamo-conflicts.ts) rejects commands before the middleware sees them:
+// its own conflict counts, read from the stack, are added as calls and as conflicts.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface CallCounts {
@@ -36,8 +37,23 @@ function classify(error: unknown): 'conflict' | 'condition' | 'other' {
   return 'other';
 }
 
+type ConflictSource = () => number;
+
 export class DynamoCallCounter {
   private counts = emptyCounts();
+  private readonly sources: ConflictSource[] = [];
+
+  /** Whether a stack with a conflict-faithful layer was watched. */
+  get faithfulLayerSeen(): boolean {
+    return this.sources.length > 0;
+  }
+
+  /** Reads a stack's conflict-faithful layer counts (`dynamoTraffic.conflicts`), if it has one. */
+  watchStack(stack: object): void {
+    const traffic = (stack as { dynamoTraffic?: { conflicts?: Record<string, number> } }).dynamoTraffic;
+    const conflicts = traffic?.conflicts;
+    if (conflicts) this.sources.push(() => Object.values(conflicts).reduce((a, b) => a + b, 0));
+  }
 
   /** Adds the counting middleware to a client (each stack's client, restarts included). */
   attach(doc: DynamoDBDocumentClient): void {
@@ -61,7 +77,13 @@ export class DynamoCallCounter {
   }
 
   snapshot(): CallCounts {
-    return { ...this.counts, byCommand: { ...this.counts.byCommand } };
+    const rejected = this.sources.reduce((sum, source) => sum + source(), 0);
+    return {
+      ...this.counts,
+      total: this.counts.total + rejected,
+      conflicts: this.counts.conflicts + rejected,
+      byCommand: { ...this.counts.byCommand },
+    };
   }
 
   /** What happened between two snapshots. */

@@ -35,21 +35,22 @@ const mark = (ok: boolean | null) => (ok === null ? '' : ok ? '✓' : '✗');
 
 type Row = [figure: string, ours: string, reference: string, target: string, met: string];
 
-function restartCell(r: RestartResult | null): string {
+function restartCell(r: RestartResult | null, readyTimeoutMs: number): string {
   if (!r) return 'not measured';
   if (r.readyMs !== null && !r.error) return secs(r.readyMs);
-  const failed = r.error ? `**failed** after ${secs(r.failedAfterMs!)}` : '';
+  const failed = `**failed** after ${secs(r.failedAfterMs ?? 0)}`;
   if (r.readyMs !== null) return `${failed}; /ready 200 after ${secs(r.readyMs)}`;
-  return r.error ? failed : '**never ready**';
+  // A whole stack that failed to start has stopped: there is nothing left to wait for.
+  return r.reAttach ? failed : `${failed}; not ready within ${secs(readyTimeoutMs)}`;
 }
 
 function announceCell(r: RestartResult | null, tenants: number): [string, boolean | null] {
   if (!r) return ['not measured', null];
   const a = r.announcements;
-  const last =
-    a.lastAfterReadyMs === null
-      ? ''
-      : `, last ${secs(a.lastAfterReadyMs)} after ${r.readyMs === null ? 'the restart' : 'ready'}`;
+  const from = r.readyMs === null ? 'the restart' : 'ready';
+  let last = '';
+  if (a.lastAfterReadyMs !== null)
+    last = a.lastAfterReadyMs < 0 ? `, all before ready` : `, last ${secs(a.lastAfterReadyMs)} after ${from}`;
   const text = `${n(a.tenants)} of ${n(tenants)} (${n(a.byReady)} by ready${last})`;
   const ok = a.complete && r.readyMs !== null && (a.lastAfterReadyMs ?? 0) <= 30_000;
   return [a.complete ? text : `${text}; stopped waiting after ${secs(a.waitedMs)}`, ok];
@@ -98,14 +99,14 @@ function createRows(res: ScaleResults): Row[] {
 
 export function scaleTable(res: ScaleResults): string {
   const { options: o } = res;
-  const big = o.shards > 9600;
+  const big = res.creation.shards > 9600;
   const readyTarget = big ? 30_000 : 5_000;
   const rows: Row[] = [
     [
       'fleet',
       `${n(res.creation.tenants)} tenants / ${n(res.creation.shards)} shards on ${o.pageservers} pageservers, Attached(${o.secondaries})`,
-      '8 000 / 9 600 on 6, Attached(1)',
-      big ? '96 000 shards' : '8 000 / 9 600 on 6',
+      '8 000 tenants / 9 400 shards (7 800×1 + 200×8) on 6, Attached(1)',
+      big ? '96 000 shards' : '8 000 tenants / "9 600" shards on 6',
       '',
     ],
     ...createRows(res),
@@ -133,7 +134,7 @@ export function scaleTable(res: ScaleResults): string {
   const ctl = res.controller;
   rows.push([
     'restart → /ready, controller only',
-    restartCell(ctl),
+    restartCell(ctl, o.readyTimeoutSeconds * 1000),
     '< 5 s',
     `≤ ${secs(readyTarget)}`,
     ctl ? mark(!ctl.error && ctl.readyMs !== null && ctl.readyMs <= readyTarget) : '',
@@ -141,7 +142,7 @@ export function scaleTable(res: ScaleResults): string {
   const whole = res.whole;
   rows.push([
     res.wholeIsFirstStart ? 'start → /ready, whole stack on the fleet' : 'restart → /ready, whole stack',
-    restartCell(whole),
+    restartCell(whole, o.readyTimeoutSeconds * 1000),
     '— (controller restart only)',
     `≤ ${secs(readyTarget)}`,
     whole ? mark(!whole.error && whole.readyMs !== null && whole.readyMs <= readyTarget) : '',
@@ -152,7 +153,7 @@ export function scaleTable(res: ScaleResults): string {
     rows.push([
       're-attach per pageserver (from restart)',
       times.length === 0
-        ? 'none answered'
+        ? `none answered${whole.error ? ' before the start failed' : ''}`
         : `${secs(Math.min(...times))} – ${secs(Math.max(...times))}${missing ? `; ${missing} never re-attached` : ''}`,
       '—',
       '—',
@@ -217,7 +218,8 @@ export function scaleDetails(res: ScaleResults): string[] {
   ] as const) {
     if (!r) continue;
     if (r.error) out.push(`${label} failed: ${r.error}`);
-    out.push(`${label}: ${n(r.calls.total)} DynamoDB calls until ready (${describeCommands(r.calls)})`);
+    const until = r.readyMs !== null && !r.error ? 'until ready' : 'until the bench stopped waiting';
+    out.push(`${label}: ${n(r.calls.total)} DynamoDB calls ${until} (${describeCommands(r.calls)})`);
     if (r.startup)
       out.push(
         `${label}: startup workflow announced ${n(r.startup.notified)}, ${n(r.startup.notifyFailed)} failed; offline nodes: ${r.startup.offline.join(', ') || 'none'}`,
