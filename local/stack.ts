@@ -17,6 +17,7 @@ import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-loc
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
 import { type SimFleet, startSimFleet } from './sim/fleet';
+import type { SimDisk } from './sim/pageserver';
 import { type LocalWorkflowOptions, LocalWorkflowRunner } from './workflow-runner';
 
 export interface LocalStackOptions {
@@ -48,6 +49,10 @@ export interface LocalStackOptions {
   /** Check every 2xx reply against its route's declared response schema (tests turn this on). */
   validateResponses?: boolean;
   log?: (message: string) => void;
+  /** Disks of the simulated pageservers (node id i + 1 at i), kept from an earlier stack or seeded. */
+  pageserverDisks?: SimDisk[];
+  /** Called with the document client before first use (a bench counts calls with a middleware). */
+  onDocumentClient?: (doc: DynamoDBDocumentClient) => void;
 }
 
 export interface LocalStack {
@@ -231,6 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log(`DynamoDB Local answered on ${endpoint} after ${dynamo.startupMs} ms`);
     }
     const doc = createDocumentClient({ endpoint });
+    options.onDocumentClient?.(doc);
     stoppers.push(async () => doc.destroy());
     await ensureTable(doc, options.tableName);
 
@@ -268,7 +274,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
     }
     const fleet = await startSimFleet(
-      ports.map((port, i) => ({ nodeId: i + 1, port })),
+      ports.map((port, i) => ({ nodeId: i + 1, port, disk: options.pageserverDisks?.[i] })),
       {
         controlPlaneApi: `${url}/upcall/v1/`,
         controlPlaneToken: options.upcallJwtToken,

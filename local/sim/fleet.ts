@@ -1,5 +1,10 @@
 // A fleet of simulated pageservers sharing one remote storage.
-import { type PageserverSim, type PageserverSimOptions, startPageserverSim } from './pageserver';
+import {
+  type PageserverSim,
+  type PageserverSimOptions,
+  type SimDisk,
+  startPageserverSim,
+} from './pageserver';
 import { SimRemoteStorage } from './remote-storage';
 
 export interface SimFleet {
@@ -11,9 +16,12 @@ export interface SimFleet {
   stop(): Promise<void>;
 }
 
-/** Starts one simulated pageserver per entry of `nodes` (port 0 or absent: any free port). */
+/**
+ * Starts one simulated pageserver per entry of `nodes` (port 0 or absent: any free port; a disk
+ * from an earlier run keeps what that node held, as a restarted pageserver does).
+ */
 export async function startSimFleet(
-  nodes: Array<{ nodeId: number; port?: number }>,
+  nodes: Array<{ nodeId: number; port?: number; disk?: SimDisk }>,
   options: Omit<PageserverSimOptions, 'nodeId' | 'storage' | 'port'>,
 ): Promise<SimFleet> {
   const storage = new SimRemoteStorage();
