@@ -81,6 +81,12 @@ class HeldKeys {
   }
 }
 
+// What is in flight, over every wrapped client of this process: DynamoDB sees all clients' requests.
+/** Items of TransactWriteItems requests in flight. */
+const transactional = new HeldKeys();
+/** Items of single-item and batch writes in flight. */
+const written = new HeldKeys();
+
 const METADATA = { httpStatusCode: 400, attempts: 1, totalRetryDelay: 0 };
 const CONFLICT_MESSAGE = 'Transaction is ongoing for the item';
 
@@ -101,15 +107,12 @@ function cancelled(conflicting: boolean[]): TransactionCanceledException {
 
 /**
  * The client to use in place of `doc`: faithful raises DynamoDB's transaction conflicts as above,
- * off only counts. Every wrapper of one process should share `traffic`'s in-flight view, so wrap the
- * one client the process uses.
+ * against what any faithful client of this process has in flight; off only counts.
  */
 export function withDynamoConflicts(
   doc: DynamoDBDocumentClient,
   mode: DynamoConflictMode,
 ): { doc: DynamoDBDocumentClient; traffic: DynamoTraffic } {
-  const transactional = new HeldKeys();
-  const written = new HeldKeys();
   const traffic: DynamoTraffic = {
     calls: new Map(),
     conflicts: { transactWrite: 0, singleWrite: 0, transactGet: 0 },

@@ -1,7 +1,7 @@
 // The conflict-faithful client against DynamoDB Local: each conflict DynamoDB documents is raised
 // exactly while the other request is in flight, in DynamoDB's shape, writes nothing, and nothing
 // else conflicts. A gate holds chosen requests in flight (after the faithful layer saw them, before
-// DynamoDB Local does) so that "in flight" is a state the test controls, not a timing accident.
+// DynamoDB Local does: test/support/gated-dynamo.ts).
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoConflictMode, withDynamoConflicts } from '../../local/dynamo-conflicts';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { gated } from '../support/gated-dynamo';
 
 let t: TestTable;
 beforeAll(async () => {
@@ -23,48 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.drop();
 });
-
-/** Holds every command of the named kind until opened; the held promise resolves once it is. */
-function gated(doc: DynamoDBDocumentClient) {
-  let hold: string | null = null;
-  let open: () => void = () => undefined;
-  let arrived: () => void = () => undefined;
-  const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
-  const client = new Proxy(doc, {
-    get(target, property) {
-      if (property !== 'send') return Reflect.get(target, property, target);
-      return async (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === hold) {
-          hold = null;
-          const opened = new Promise<void>((r) => {
-            open = r;
-          });
-          arrived();
-          await opened;
-        }
-        return send(command);
-      };
-    },
-  });
-  return {
-    client,
-    /** Sends `request`, held in flight until the returned `release` is called. */
-    async inFlight(kind: string, request: () => Promise<unknown>) {
-      hold = kind;
-      const held = new Promise<void>((r) => {
-        arrived = r;
-      });
-      const done = request();
-      await held;
-      return {
-        release: async () => {
-          open();
-          return done;
-        },
-      };
-    },
-  };
-}
 
 function setup(mode: DynamoConflictMode = 'faithful') {
   const gate = gated(t.table.doc);

@@ -10,7 +10,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { formatTenantShardId, type TenantShardId } from '../../core/ids';
+import type { TenantShardId } from '../../core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { LeaseHolder, LeaseStore } from '../../core/ports';
 import { tenantPk } from './keys';
@@ -19,8 +19,6 @@ import { TTL_ATTRIBUTE } from './table-schema';
 
 const LEASE_PREFIX = 'LEASE#';
 const SHARD_LEASE_PREFIX = `${LEASE_PREFIX}SHARD#`;
-/** Transactions that collide with another in flight are retried this many times before "busy". */
-const CONFLICT_RETRIES = 4;
 
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
@@ -42,14 +40,16 @@ export class DynamoLeaseStore implements LeaseStore {
   async acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
     try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: this.leaseItem(tenantId, name, owner, ttlMs, now),
-          ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': now, ':owner': owner },
-        }),
+      await this.table.write('write', () =>
+        this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: this.leaseItem(tenantId, name, owner, ttlMs, now),
+            ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':now': now, ':owner': owner },
+          }),
+        ),
       );
       return true;
     } catch (error) {
@@ -58,11 +58,12 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 
+  /** Shard leases of one tenant taken at once conflict on the tenant lease they check: the table retries. */
   async acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      const now = this.now();
-      try {
-        await this.table.doc.send(
+    const now = this.now();
+    try {
+      await this.table.write('transaction', () =>
+        this.table.doc.send(
           new TransactWriteCommand({
             TransactItems: [
               {
@@ -91,18 +92,15 @@ export class DynamoLeaseStore implements LeaseStore {
               },
             ],
           }),
-        );
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
-        if (codes.includes('ConditionalCheckFailed')) return false;
-        if (attempt >= CONFLICT_RETRIES)
-          throw new Error(
-            `lease on ${formatTenantShardId(id)}: transaction kept conflicting (${codes.join(',')})`,
-          );
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
-      }
+        ),
+      );
+      return true;
+    } catch (error) {
+      const failed =
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+      if (failed) return false;
+      throw error;
     }
   }
 
@@ -148,14 +146,16 @@ export class DynamoLeaseStore implements LeaseStore {
 
   async release(tenantId: string, name: string, owner: string): Promise<void> {
     try {
-      await this.table.doc.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
+      await this.table.write('write', () =>
+        this.table.doc.send(
+          new DeleteCommand({
+            TableName: this.table.name,
+            Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        ),
       );
     } catch (error) {
       // Someone else holds it now (ours expired): nothing of ours to release.

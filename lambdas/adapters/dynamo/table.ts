@@ -1,6 +1,7 @@
 // Versioned access to the single table. Every write that can race conditions on the item's
 // `version` (or on its absence for creates); a lost race raises VersionConflictError carrying the
-// item as it is now, and never overwrites.
+// item as it is now, and never overwrites. A write refused for a transaction conflict is sent again
+// (conflict-retry.ts) and raises TransactionConflictError only when that keeps happening.
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -13,8 +14,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ConflictMetrics } from '../../app/metrics-registry';
 import { DYNAMODB } from '../../core/aws-limits';
 import { VersionConflictError } from '../../core/errors';
+import { sendThroughConflicts } from './conflict-retry';
 import { PK, SK } from './table-schema';
 
 export interface Key {
@@ -117,7 +120,13 @@ export class Table {
   constructor(
     readonly doc: DynamoDBDocumentClient,
     readonly name: string,
+    private readonly conflicts?: ConflictMetrics,
   ) {}
+
+  /** Sends a write (`send` calls the client once), again while DynamoDB refuses it for a transaction conflict. */
+  write<T>(request: 'transaction' | 'write', send: () => Promise<T>): Promise<T> {
+    return sendThroughConflicts(request, send, this.conflicts);
+  }
 
   async get<T extends Item = Item>(key: Key, consistent = true): Promise<T | undefined> {
     const out = await this.doc.send(
@@ -167,14 +176,16 @@ export class Table {
   async create<T extends Item>(item: Omit<T, 'version'> & Key): Promise<T> {
     const full = { ...item, version: 1 } as T;
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.name,
-          Item: full,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      await this.write('write', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.name,
+            Item: full,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
     } catch (error) {
       throw this.conflict(error, `${describeKey(item)} already exists`);
@@ -187,17 +198,19 @@ export class Table {
     const b = new ExpressionBuilder();
     const { expression, condition } = b.update(spec);
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.name,
-          Key: key,
-          UpdateExpression: expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: b.expressionNames,
-          ExpressionAttributeValues: b.expressionValues,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      const out = await this.write('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: key,
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
       return out.Attributes as T;
     } catch (error) {
@@ -208,19 +221,21 @@ export class Table {
   /** Deletes an item; with expectedVersion, only if it still has that version. */
   async delete(key: Key, expectedVersion?: number): Promise<void> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.name,
-          Key: key,
-          ...(expectedVersion === undefined
-            ? {}
-            : {
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': expectedVersion },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              }),
-        }),
+      await this.write('write', () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.name,
+            Key: key,
+            ...(expectedVersion === undefined
+              ? {}
+              : {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': expectedVersion },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                }),
+          }),
+        ),
       );
     } catch (error) {
       throw this.conflict(error, `${describeKey(key)} changed since version ${expectedVersion}`);
@@ -323,8 +338,10 @@ export class Table {
       }
     });
     try {
-      await this.doc.send(
-        new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }),
+      await this.write('transaction', () =>
+        this.doc.send(
+          new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }),
+        ),
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
@@ -337,9 +354,6 @@ export class Table {
             `transaction lost a race on ${describeKey(key)} (${op.kind})`,
             plainItem(reasons[failed]?.Item),
           );
-        }
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new VersionConflictError('transaction conflicted with a concurrent transaction');
         }
       }
       throw error;
