@@ -10,6 +10,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { DYNAMODB } from '../../core/aws-limits';
 import type { TenantShardId } from '../../core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { LeaseHolder, LeaseStore } from '../../core/ports';
@@ -58,41 +59,48 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 
-  /** Shard leases of one tenant taken at once conflict on the tenant lease they check: the table retries. */
-  async acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
+  acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
+    return this.acquireShards(id.tenantId, [{ id, owner }], ttlMs, under);
+  }
+
+  /**
+   * One transaction: every shard lease, and the check on the tenant lease. Shard leases of one
+   * tenant taken one by one at once meet in transaction conflicts on that tenant lease (the table
+   * retries them); taken together they do not.
+   */
+  async acquireShards(
+    tenantId: string,
+    shards: Array<{ id: TenantShardId; owner: string }>,
+    ttlMs: number,
+    under?: string,
+  ): Promise<boolean> {
+    if (shards.length === 0) return true;
+    if (shards.length >= DYNAMODB.transactWriteActions) return false;
     const now = this.now();
+    const check = {
+      ConditionCheck: {
+        TableName: this.table.name,
+        Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${TENANT_OPERATION_LEASE}` },
+        ConditionExpression:
+          under === undefined
+            ? 'attribute_not_exists(PK) OR expiresAt < :now'
+            : 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :under',
+        ...(under === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
+        ExpressionAttributeValues: { ':now': now, ...(under === undefined ? {} : { ':under': under }) },
+      },
+    };
+    const puts = shards.map(({ id, owner }) => ({
+      Put: {
+        TableName: this.table.name,
+        Item: this.leaseItem(tenantId, shardLease(id), owner, ttlMs, now),
+        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': now, ':owner': owner },
+      },
+    }));
     try {
       await this.table.write('transaction', () =>
-        this.table.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table.name,
-                  Item: this.leaseItem(id.tenantId, shardLease(id), owner, ttlMs, now),
-                  ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
-                  ExpressionAttributeNames: { '#owner': 'owner' },
-                  ExpressionAttributeValues: { ':now': now, ':owner': owner },
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.table.name,
-                  Key: { PK: tenantPk(id.tenantId), SK: `${LEASE_PREFIX}${TENANT_OPERATION_LEASE}` },
-                  ConditionExpression:
-                    under === undefined
-                      ? 'attribute_not_exists(PK) OR expiresAt < :now'
-                      : 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :under',
-                  ...(under === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
-                  ExpressionAttributeValues: {
-                    ':now': now,
-                    ...(under === undefined ? {} : { ':under': under }),
-                  },
-                },
-              },
-            ],
-          }),
-        ),
+        this.table.doc.send(new TransactWriteCommand({ TransactItems: [...puts, check] })),
       );
       return true;
     } catch (error) {
