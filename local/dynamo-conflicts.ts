@@ -29,6 +29,8 @@ export interface DynamoTraffic {
   readonly calls: Map<string, number>;
   /** Conflicts raised by the faithful mode, by the kind of request that met one. */
   readonly conflicts: { transactWrite: number; singleWrite: number; transactGet: number };
+  /** Items that conflicts were raised on ([table, PK, SK] as JSON), with how often: the hot spots. */
+  readonly conflictItems: Map<string, number>;
   totalCalls(): number;
   reset(): void;
 }
@@ -116,13 +118,21 @@ export function withDynamoConflicts(
   const traffic: DynamoTraffic = {
     calls: new Map(),
     conflicts: { transactWrite: 0, singleWrite: 0, transactGet: 0 },
+    conflictItems: new Map(),
     totalCalls: () => [...traffic.calls.values()].reduce((a, b) => a + b, 0),
     reset() {
       traffic.calls.clear();
+      traffic.conflictItems.clear();
       Object.assign(traffic.conflicts, { transactWrite: 0, singleWrite: 0, transactGet: 0 });
     },
   };
   const inner = doc.send.bind(doc) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+
+  const noteConflicts = (keys: string[], conflicting: boolean[]) => {
+    keys.forEach((k, i) => {
+      if (conflicting[i]) traffic.conflictItems.set(k, (traffic.conflictItems.get(k) ?? 0) + 1);
+    });
+  };
 
   async function send(command: Command, ...rest: unknown[]): Promise<unknown> {
     const name = command.constructor.name;
@@ -136,6 +146,7 @@ export function withDynamoConflicts(
         const conflicting = keys.map((k) => transactional.has(k));
         if (conflicting.some(Boolean)) {
           traffic.conflicts.transactWrite += 1;
+          noteConflicts(keys, conflicting);
           throw cancelled(conflicting);
         }
         release = transactional.hold(keys);
@@ -146,6 +157,7 @@ export function withDynamoConflicts(
       case 'DeleteCommand':
         if (transactional.has(keys[0]!)) {
           traffic.conflicts.singleWrite += 1;
+          noteConflicts(keys, [true]);
           throw new TransactionConflictException({ message: CONFLICT_MESSAGE, $metadata: METADATA });
         }
         release = written.hold(keys);
@@ -157,6 +169,7 @@ export function withDynamoConflicts(
         const conflicting = keys.map((k) => transactional.has(k) || written.has(k));
         if (conflicting.some(Boolean)) {
           traffic.conflicts.transactGet += 1;
+          noteConflicts(keys, conflicting);
           throw cancelled(conflicting);
         }
         break;

@@ -30,19 +30,20 @@ export function jitteredPauseMs(retry: number, backoff: Backoff, random = Math.r
 }
 
 /**
- * Sends the same request again, after a jittered pause, while it fails in a way that says it
- * could not be applied right now (`retryable`); `onRetry` sees each such failure that is retried.
+ * Sends the request again (`step` is told which attempt it is), after a jittered pause, while it
+ * fails in a way that says it could not be applied right now (`retryable`); `onRetry` sees each
+ * such failure that is retried.
  * Throws the last failure once the attempts are spent.
  */
 export async function retryWithBackoff<T>(
-  step: () => Promise<T>,
+  step: (attempt: number) => Promise<T>,
   retryable: (error: unknown) => boolean,
   backoff: Backoff,
   onRetry: (error: unknown, retry: number) => void = () => undefined,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await step();
+      return await step(attempt);
     } catch (error) {
       if (!retryable(error) || attempt >= backoff.attempts) throw error;
       onRetry(error, attempt);

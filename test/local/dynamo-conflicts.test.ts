@@ -72,6 +72,9 @@ describe('conflict-faithful DynamoDB', () => {
     );
     expect((await get(doc, shared))?.by).toBe('second');
     expect(traffic.conflicts).toEqual({ transactWrite: 1, singleWrite: 0, transactGet: 0 });
+    expect(Object.fromEntries(traffic.conflictItems)).toEqual({
+      [JSON.stringify([t.name, shared.PK, shared.SK])]: 1,
+    });
   });
 
   it('fails single-item writes on an item in a transaction in flight, ConditionCheck items included', async () => {

@@ -20,6 +20,8 @@ import { VersionConflictError } from '../../core/errors';
 import { sendThroughConflicts } from './conflict-retry';
 import { PK, SK } from './table-schema';
 
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
 export interface Key {
   PK: string;
   SK: string;
@@ -124,7 +126,7 @@ export class Table {
   ) {}
 
   /** Sends a write (`send` calls the client once), again while DynamoDB refuses it for a transaction conflict. */
-  write<T>(request: 'transaction' | 'write', send: () => Promise<T>): Promise<T> {
+  write<T>(request: 'transaction' | 'write', send: (attempt: number) => Promise<T>): Promise<T> {
     return sendThroughConflicts(request, send, this.conflicts);
   }
 
@@ -242,113 +244,38 @@ export class Table {
     }
   }
 
-  /** All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError. */
-  async transact(ops: TransactOp[], clientRequestToken?: string): Promise<void> {
-    if (ops.length === 0) return;
-    if (ops.length > DYNAMODB.transactWriteActions)
+  /**
+   * All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError.
+   * `ops` may be a function of the attempt (1, 2, …) when a transaction cancelled for a conflict
+   * may be sent again with different, equivalent operations (never with a request token).
+   */
+  async transact(
+    ops: TransactOp[] | ((attempt: number) => TransactOp[]),
+    clientRequestToken?: string,
+  ): Promise<void> {
+    const build = typeof ops === 'function' ? ops : () => ops;
+    let sent = build(1);
+    if (sent.length === 0) return;
+    if (sent.length > DYNAMODB.transactWriteActions)
       throw new Error(
-        `transaction of ${ops.length} operations exceeds DynamoDB's ${DYNAMODB.transactWriteActions}`,
+        `transaction of ${sent.length} operations exceeds DynamoDB's ${DYNAMODB.transactWriteActions}`,
       );
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
-      const b = new ExpressionBuilder();
-      switch (op.kind) {
-        case 'create':
-          return {
-            Put: {
-              TableName: this.name,
-              Item: { ...op.item, version: 1 },
-              ConditionExpression: `attribute_not_exists(${b.name(PK)})`,
-              ExpressionAttributeNames: b.expressionNames,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        case 'put': {
-          const version = b.name('version');
-          return {
-            Put: {
-              TableName: this.name,
-              Item: { ...op.item, version: op.expectedVersion + 1 },
-              ConditionExpression: `${version} = ${b.value(op.expectedVersion)}`,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'update': {
-          const { expression, condition } = b.update(op);
-          return {
-            Update: {
-              TableName: this.name,
-              Key: op.key,
-              UpdateExpression: expression,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'delete': {
-          if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
-          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-          return {
-            Delete: {
-              TableName: this.name,
-              Key: op.key,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'check': {
-          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-          return {
-            ConditionCheck: {
-              TableName: this.name,
-              Key: op.key,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'add': {
-          const parts = Object.entries(op.add).map(
-            ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
-          );
-          return {
-            Update: {
-              TableName: this.name,
-              Key: op.key,
-              UpdateExpression: `ADD ${parts.join(', ')}`,
-              ConditionExpression: `attribute_exists(${b.name(PK)})`,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-            },
-          };
-        }
-        case 'overwrite':
-          return { Put: { TableName: this.name, Item: op.item } };
-        default:
-          throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
-      }
-    });
     try {
-      await this.write('transaction', () =>
-        this.doc.send(
-          new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }),
-        ),
-      );
+      await this.write('transaction', (attempt) => {
+        if (attempt > 1) sent = build(attempt);
+        return this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: sent.map((op) => this.transactItem(op)),
+            ClientRequestToken: clientRequestToken,
+          }),
+        );
+      });
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
         if (failed >= 0) {
-          const op = ops[failed]!;
+          const op = sent[failed]!;
           const key: Key = 'key' in op ? op.key : { PK: op.item.PK as string, SK: op.item.SK as string };
           throw new VersionConflictError(
             `transaction lost a race on ${describeKey(key)} (${op.kind})`,
@@ -357,6 +284,95 @@ export class Table {
         }
       }
       throw error;
+    }
+  }
+
+  private transactItem(op: TransactOp): TransactItem {
+    const b = new ExpressionBuilder();
+    switch (op.kind) {
+      case 'create':
+        return {
+          Put: {
+            TableName: this.name,
+            Item: { ...op.item, version: 1 },
+            ConditionExpression: `attribute_not_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      case 'put': {
+        const version = b.name('version');
+        return {
+          Put: {
+            TableName: this.name,
+            Item: { ...op.item, version: op.expectedVersion + 1 },
+            ConditionExpression: `${version} = ${b.value(op.expectedVersion)}`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'update': {
+        const { expression, condition } = b.update(op);
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'delete': {
+        if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
+        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+        return {
+          Delete: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'check': {
+        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+        return {
+          ConditionCheck: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'add': {
+        const parts = Object.entries(op.add).map(
+          ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
+        );
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: `ADD ${parts.join(', ')}`,
+            ConditionExpression: `attribute_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+          },
+        };
+      }
+      case 'overwrite':
+        return { Put: { TableName: this.name, Item: op.item } };
+      default:
+        throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
     }
   }
 

@@ -3,6 +3,7 @@
 // it gives up with TransactionConflictError (the API's 503); a failed condition is never retried.
 // Conflicts and retries are counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFLICT_BACKOFF } from '../../../lambdas/adapters/dynamo/conflict-retry';
 import { DynamoLeaseStore } from '../../../lambdas/adapters/dynamo/lease-store';
 import { Table } from '../../../lambdas/adapters/dynamo/table';
 import { MetricsRegistry } from '../../../lambdas/app/metrics-registry';
@@ -31,6 +32,7 @@ function setup() {
   return { table, traffic, metrics, count, inFlight: gate.inFlight };
 }
 
+const { attempts } = CONFLICT_BACKOFF;
 let n = 0;
 const key = (sk: string) => ({ PK: `T#${++n}`, SK: sk });
 
@@ -91,10 +93,10 @@ describe('table writes meeting transactions in flight', () => {
       ])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransactionConflictError);
-    expect(count('transaction')).toEqual({ conflicts: 8, retries: 7 });
+    expect(count('transaction')).toEqual({ conflicts: attempts, retries: attempts - 1 });
     const single = await table.update(hot, { expectedVersion: 1, set: { x: 1 } }).catch((e: unknown) => e);
     expect(single).toBeInstanceOf(TransactionConflictError);
-    expect(count('write')).toEqual({ conflicts: 8, retries: 7 });
+    expect(count('write')).toEqual({ conflicts: attempts, retries: attempts - 1 });
     await holder.release();
     expect(await table.get(mine)).toBeUndefined();
     expect((await table.get(hot))?.hits).toBe(1);
