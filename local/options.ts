@@ -1,5 +1,6 @@
 // `npm start` options: each flag wins over its environment variable, which wins over the default.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DYNAMO_CONFLICT_MODES, type DynamoConflictMode } from './dynamo-conflicts';
 import { DEFAULT_TABLE_NAME, type LocalStackOptions } from './stack';
 
 function hostPort(value: string): { host: string; port: number } {
@@ -19,6 +20,12 @@ function positiveSeconds(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
   return n;
+}
+
+function conflictMode(value: string): DynamoConflictMode {
+  if (!(DYNAMO_CONFLICT_MODES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${DYNAMO_CONFLICT_MODES.join(', ')}, got '${value}'`);
+  return value as DynamoConflictMode;
 }
 
 function url(value: string): string {
@@ -87,6 +94,12 @@ export function resolveLocalOptions(
       'DynamoDB table name [env TABLE_NAME]',
       env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
     )
+    .option(
+      '--dynamo-conflicts <mode>',
+      'faithful: raise DynamoDB transaction conflicts as AWS does (DynamoDB Local never does); off [env DYNAMO_CONFLICTS]',
+      conflictMode,
+      conflictMode(env.DYNAMO_CONFLICTS ?? 'faithful'),
+    )
     .showHelpAfterError();
   if (exitOverride)
     program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
@@ -103,6 +116,7 @@ export function resolveLocalOptions(
     reconcileInterval: number;
     dynamodbEndpoint?: string;
     tableName: string;
+    dynamoConflicts: DynamoConflictMode;
   }>();
   const envUrl = (name: string) => (env[name] ? url(env[name]!) : undefined);
   return {
@@ -118,6 +132,7 @@ export function resolveLocalOptions(
     reconcileIntervalSeconds: opts.reconcileInterval,
     dynamodbEndpoint: opts.dynamodbEndpoint ?? envUrl('DYNAMODB_ENDPOINT'),
     tableName: opts.tableName,
+    dynamoConflicts: opts.dynamoConflicts,
   };
 }
 

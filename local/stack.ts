@@ -13,6 +13,7 @@ import { createApiContext } from '../lambdas/handlers/compose';
 import { registerNode } from '../lambdas/nodes/register-node';
 import type { StartupResult } from '../lambdas/workflows/startup/steps';
 import { waitForExecution } from '../lambdas/workflows/wait-execution';
+import { type DynamoConflictMode, type DynamoTraffic, withDynamoConflicts } from './dynamo-conflicts';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
@@ -39,6 +40,11 @@ export interface LocalStackOptions {
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
   tableName: string;
+  /**
+   * faithful (the default): DynamoDB's transaction conflicts are raised as on AWS, which DynamoDB
+   * Local never does (local/dynamo-conflicts.ts); off: DynamoDB Local as it is.
+   */
+  dynamoConflicts?: DynamoConflictMode;
   readinessWaitMs?: number;
   /** Each request's code budget in ms, in place of its route group's (tests keep it short). */
   requestBudgetMs?: number;
@@ -60,6 +66,8 @@ export interface LocalStack {
   gateway: Gateway;
   dynamo: DynamoDbLocal | null;
   dynamoEndpoint: string;
+  /** Every DynamoDB command the controller sent, and the conflicts the faithful mode raised. */
+  dynamoTraffic: DynamoTraffic;
   services: ApiContext;
   fleet: SimFleet;
   /** The built-in compute-hook receiver, when no --compute-hook-url was given. */
@@ -235,7 +243,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoint = dynamo.endpoint;
       log(`DynamoDB Local answered on ${endpoint} after ${dynamo.startupMs} ms`);
     }
-    const doc = createDocumentClient({ endpoint });
+    const { doc, traffic } = withDynamoConflicts(
+      createDocumentClient({ endpoint }),
+      options.dynamoConflicts ?? 'faithful',
+    );
     options.onDocumentClient?.(doc);
     stoppers.push(async () => doc.destroy());
     await ensureTable(doc, options.tableName);
@@ -297,6 +308,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       gateway: controller.gateway,
       dynamo,
       dynamoEndpoint: endpoint,
+      dynamoTraffic: traffic,
       services: controller.services,
       fleet,
       computeHook,

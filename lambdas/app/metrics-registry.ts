@@ -97,6 +97,14 @@ export interface ReconcileMetrics {
   computeNotification(result: 'ok' | 'error' | 'skipped'): void;
 }
 
+/** What the DynamoDB adapter reports of transaction conflicts, by request kind. */
+export interface ConflictMetrics {
+  /** DynamoDB refused a request for a transaction conflict. */
+  conflict(request: 'transaction' | 'write'): void;
+  /** The request is being sent again after one. */
+  retry(request: 'transaction' | 'write'): void;
+}
+
 export class MetricsRegistry {
   private readonly metrics: Array<Counter | Histogram> = [];
   private sink?: MetricSink;
@@ -128,6 +136,26 @@ export class MetricsRegistry {
   readonly schedulingErrors = this.add(
     new Counter('storage_controller_scheduling_errors', 'Shards that could not be scheduled'),
   );
+
+  readonly dynamoConflicts = this.add(
+    new Counter(
+      'storage_controller_dynamodb_transaction_conflicts',
+      'DynamoDB requests refused for a transaction conflict, by request (transaction, write)',
+    ),
+  );
+  readonly dynamoConflictRetries = this.add(
+    new Counter(
+      'storage_controller_dynamodb_conflict_retries',
+      'DynamoDB requests sent again after a transaction conflict, by request (transaction, write)',
+    ),
+  );
+
+  conflictMetrics(): ConflictMetrics {
+    return {
+      conflict: (request) => this.dynamoConflicts.inc({ request }),
+      retry: (request) => this.dynamoConflictRetries.inc({ request }),
+    };
+  }
 
   reconcileMetrics(): ReconcileMetrics {
     return {

@@ -78,6 +78,16 @@ export class VersionConflictError extends Error {
   }
 }
 
+/**
+ * DynamoDB kept cancelling a write because another transaction in flight held one of its items
+ * (TransactionConflict), after bounded retries. Nothing was written; the same request may simply be
+ * sent again a moment later. The API answers 503 with this retry hint.
+ */
+export class TransactionConflictError extends Error {
+  override name = 'TransactionConflictError';
+  readonly retryAfterSeconds = 1;
+}
+
 /** A pageserver call failed: refused with a status, or (status null) never answered. */
 export class PageserverError extends Error {
   override name = 'PageserverError';

@@ -183,6 +183,13 @@ export interface LeaseStore {
    * (unless it is `under`, the operation this work runs on behalf of).
    */
   acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean>;
+  /** acquireShard for several shards of one tenant, each with its owner: all of them, or none (false). */
+  acquireShards(
+    tenantId: string,
+    shards: Array<{ id: TenantShardId; owner: string }>,
+    ttlMs: number,
+    under?: string,
+  ): Promise<boolean>;
   /** Unexpired shard leases of the tenant, strongly consistent. */
   shardHolders(tenantId: string): Promise<LeaseHolder[]>;
   /** Who holds a lease now (unexpired), strongly consistent. */

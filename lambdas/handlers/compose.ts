@@ -35,7 +35,8 @@ export interface ContextConfig {
 }
 
 export function createApiContext(config: ContextConfig): ApiContext {
-  const table = new Table(config.doc, config.tableName);
+  const metrics = config.metrics ?? new MetricsRegistry();
+  const table = new Table(config.doc, config.tableName, metrics.conflictMetrics());
   let authKey: JwtKey | null = null;
   if (config.publicKeyPem) authKey = jwkFromPem(config.publicKeyPem);
   return {
@@ -53,7 +54,7 @@ export function createApiContext(config: ContextConfig): ApiContext {
     workflows: config.workflows,
     authKey,
     log: config.log ?? quietLog,
-    metrics: config.metrics ?? new MetricsRegistry(),
+    metrics,
     readinessWaitMs: config.readinessWaitMs ?? 25_000,
     inlineReconcileMs: config.inlineReconcileMs ?? 10_000,
     // Each request and task run gets its own (api/invoke-route.ts, app/task.ts).

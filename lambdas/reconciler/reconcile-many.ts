@@ -1,10 +1,16 @@
 // API operations reconcile the shards they changed before answering, within a deadline; what is
 // not finished stays dirty for reconcile-all. Each tenant is notified once, after its shards,
 // rather than once per shard.
-import { mapLimited } from '../core/concurrency';
+import { forEachLimited, mapLimited } from '../core/concurrency';
 import type { TenantShardId } from '../core/ids';
 import { notifyTenant } from '../notifications/notify-tenant';
-import { type ReconcileDeps, type ReconcileOutcome, reconcileShard } from './reconcile-shard';
+import {
+  LEASE_MS,
+  type ReconcileDeps,
+  type ReconcileOutcome,
+  reconcileShard,
+  shardRunOwner,
+} from './reconcile-shard';
 import { updateShard } from './shard-update';
 
 const CONCURRENCY = 16;
@@ -14,8 +20,9 @@ export async function reconcileInline(
   deps: ReconcileDeps,
   deadline: number,
 ): Promise<ReconcileOutcome[]> {
-  const outcomes = await mapLimited(ids, CONCURRENCY, (id) =>
-    reconcileShard(id, { ...deps, deferNotify: true }, deadline).catch((error: Error) => ({
+  const taken = await takeLeasesTogether(ids, deps);
+  const outcomes = await mapLimited(ids, CONCURRENCY, (id, i) =>
+    reconcileShard(id, { ...deps, deferNotify: true }, deadline, taken[i]).catch((error: Error) => ({
       status: 'error' as const,
       message: error.message,
     })),
@@ -38,4 +45,22 @@ export async function reconcileInline(
       );
   });
   return outcomes;
+}
+
+/**
+ * The shard leases of each tenant with several shards here, in one write per tenant: each checks
+ * the tenant's lease, and taken one by one at once they would meet in DynamoDB's transaction
+ * conflicts on it. Where that fails (a lease held elsewhere), each shard's run tries its own.
+ */
+async function takeLeasesTogether(ids: TenantShardId[], deps: ReconcileDeps): Promise<boolean[]> {
+  const byTenant = new Map<string, TenantShardId[]>();
+  for (const id of ids) byTenant.set(id.tenantId, [...(byTenant.get(id.tenantId) ?? []), id]);
+  const held = new Set<string>();
+  const several = [...byTenant].filter(([, shards]) => shards.length > 1);
+  await forEachLimited(several, CONCURRENCY, async ([tenantId, shards]) => {
+    const owners = shards.map((id) => ({ id, owner: shardRunOwner(deps.owner, id) }));
+    const ok = await deps.leases.acquireShards(tenantId, owners, LEASE_MS, deps.under).catch(() => false);
+    if (ok) for (const { owner } of owners) held.add(owner);
+  });
+  return ids.map((id) => held.has(shardRunOwner(deps.owner, id)));
 }

@@ -45,7 +45,7 @@ export type ReconcileOutcome =
 
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
-const LEASE_MS = 60_000;
+export const LEASE_MS = 60_000;
 /** A node marked Offline may still be up: a stale or detach is tried there, briefly. */
 const OFFLINE_TIMEOUT_MS = 2_000;
 
@@ -59,17 +59,27 @@ class StepFailed extends Error {
   }
 }
 
+/** Each shard's run is its own lease owner, even when one request reconciles many shards. */
+export function shardRunOwner(owner: string, id: TenantShardId): string {
+  return `${owner}/${formatTenantShardId(id)}`;
+}
+
+/** Reconciles one shard under its lease: taken here, unless `leaseTaken` (as shardRunOwner). */
 export async function reconcileShard(
   id: TenantShardId,
   deps: ReconcileDeps,
   deadline: number,
+  leaseTaken = false,
 ): Promise<ReconcileOutcome> {
   const leaseName = shardLease(id);
-  // Each shard's run is its own lease owner, even when one request reconciles many shards.
-  deps = { ...deps, owner: `${deps.owner}/${formatTenantShardId(id)}` };
+  deps = { ...deps, owner: shardRunOwner(deps.owner, id) };
   const acquire = () => deps.leases.acquireShard(id, deps.owner, LEASE_MS, deps.under);
   // A migration whose execution died keeps the shard's lease for many minutes: reclaim it.
-  if (!(await acquire()) && !((await releaseIfHolderDead(deps, id.tenantId, leaseName)) && (await acquire())))
+  if (
+    !leaseTaken &&
+    !(await acquire()) &&
+    !((await releaseIfHolderDead(deps, id.tenantId, leaseName)) && (await acquire()))
+  )
     return { status: 'busy' };
   deps.metrics?.reconcileStarted();
   try {

@@ -17,6 +17,7 @@ describe('local options', () => {
       reconcileIntervalSeconds: 20,
       dynamodbEndpoint: undefined,
       tableName: 'storage-controller',
+      dynamoConflicts: 'faithful',
     });
   });
 
@@ -33,6 +34,7 @@ describe('local options', () => {
       RECONCILE_INTERVAL: '7.5',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
       TABLE_NAME: 'mine',
+      DYNAMO_CONFLICTS: 'off',
     });
     expect(options).toMatchObject({
       host: '0.0.0.0',
@@ -47,6 +49,7 @@ describe('local options', () => {
       reconcileIntervalSeconds: 7.5,
       dynamodbEndpoint: 'http://127.0.0.1:8000/',
       tableName: 'mine',
+      dynamoConflicts: 'off',
     });
   });
 
@@ -61,12 +64,15 @@ describe('local options', () => {
         'flag-token',
         '--reconcile-interval',
         '3',
+        '--dynamo-conflicts',
+        'faithful',
       ],
       {
         LISTEN: '0.0.0.0:8080',
         PAGESERVERS: '5',
         PAGESERVER_JWT_TOKEN: 'env-token',
         RECONCILE_INTERVAL: '30',
+        DYNAMO_CONFLICTS: 'off',
       },
     );
     expect(options).toMatchObject({
@@ -75,6 +81,7 @@ describe('local options', () => {
       pageservers: 0,
       pageserverJwtToken: 'flag-token',
       reconcileIntervalSeconds: 3,
+      dynamoConflicts: 'faithful',
     });
   });
 
@@ -86,5 +93,8 @@ describe('local options', () => {
       /expected HOST:PORT, got 'nonsense'/,
     );
     expect(() => resolveLocalOptions([], { DYNAMODB_ENDPOINT: 'not a url' }, true)).toThrow(/expected a URL/);
+    expect(() => resolveLocalOptions([], { DYNAMO_CONFLICTS: 'sometimes' }, true)).toThrow(
+      /expected one of faithful, off, got 'sometimes'/,
+    );
   });
 });

@@ -5,6 +5,16 @@
 export const NODES_PK = 'NODES';
 export const nodeSk = (nodeId: number): string => `NODE#${String(nodeId).padStart(20, '0')}`;
 
+/**
+ * A node's attached/secondary counts are spread over this many counter items beside its node item
+ * and summed on read. Every shard write adds to a counter in its own transaction, and DynamoDB
+ * cancels a transaction touching an item another one in flight touches: with a single counter per
+ * node, concurrent placements on a node would conflict every time.
+ */
+export const NODE_COUNTER_SLOTS = 16;
+export const nodeCounterSk = (nodeId: number, slot: number): string =>
+  `${nodeSk(nodeId)}#COUNT#${String(slot).padStart(2, '0')}`;
+
 /** Per-node partition for node→shard membership items. */
 export const nodePartition = (nodeId: number): string => `NODE#${nodeId}`;
 

@@ -10,7 +10,8 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { formatTenantShardId, type TenantShardId } from '../../core/ids';
+import { DYNAMODB } from '../../core/aws-limits';
+import type { TenantShardId } from '../../core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { LeaseHolder, LeaseStore } from '../../core/ports';
 import { tenantPk } from './keys';
@@ -19,8 +20,6 @@ import { TTL_ATTRIBUTE } from './table-schema';
 
 const LEASE_PREFIX = 'LEASE#';
 const SHARD_LEASE_PREFIX = `${LEASE_PREFIX}SHARD#`;
-/** Transactions that collide with another in flight are retried this many times before "busy". */
-const CONFLICT_RETRIES = 4;
 
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
@@ -42,14 +41,16 @@ export class DynamoLeaseStore implements LeaseStore {
   async acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
     try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: this.leaseItem(tenantId, name, owner, ttlMs, now),
-          ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': now, ':owner': owner },
-        }),
+      await this.table.write('write', () =>
+        this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: this.leaseItem(tenantId, name, owner, ttlMs, now),
+            ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':now': now, ':owner': owner },
+          }),
+        ),
       );
       return true;
     } catch (error) {
@@ -58,51 +59,56 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 
-  async acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      const now = this.now();
-      try {
-        await this.table.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table.name,
-                  Item: this.leaseItem(id.tenantId, shardLease(id), owner, ttlMs, now),
-                  ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
-                  ExpressionAttributeNames: { '#owner': 'owner' },
-                  ExpressionAttributeValues: { ':now': now, ':owner': owner },
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.table.name,
-                  Key: { PK: tenantPk(id.tenantId), SK: `${LEASE_PREFIX}${TENANT_OPERATION_LEASE}` },
-                  ConditionExpression:
-                    under === undefined
-                      ? 'attribute_not_exists(PK) OR expiresAt < :now'
-                      : 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :under',
-                  ...(under === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
-                  ExpressionAttributeValues: {
-                    ':now': now,
-                    ...(under === undefined ? {} : { ':under': under }),
-                  },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
-        if (codes.includes('ConditionalCheckFailed')) return false;
-        if (attempt >= CONFLICT_RETRIES)
-          throw new Error(
-            `lease on ${formatTenantShardId(id)}: transaction kept conflicting (${codes.join(',')})`,
-          );
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
-      }
+  acquireShard(id: TenantShardId, owner: string, ttlMs: number, under?: string): Promise<boolean> {
+    return this.acquireShards(id.tenantId, [{ id, owner }], ttlMs, under);
+  }
+
+  /**
+   * One transaction: every shard lease, and the check on the tenant lease. Shard leases of one
+   * tenant taken one by one at once meet in transaction conflicts on that tenant lease (the table
+   * retries them); taken together they do not.
+   */
+  async acquireShards(
+    tenantId: string,
+    shards: Array<{ id: TenantShardId; owner: string }>,
+    ttlMs: number,
+    under?: string,
+  ): Promise<boolean> {
+    if (shards.length === 0) return true;
+    if (shards.length >= DYNAMODB.transactWriteActions) return false;
+    const now = this.now();
+    const check = {
+      ConditionCheck: {
+        TableName: this.table.name,
+        Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${TENANT_OPERATION_LEASE}` },
+        ConditionExpression:
+          under === undefined
+            ? 'attribute_not_exists(PK) OR expiresAt < :now'
+            : 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :under',
+        ...(under === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
+        ExpressionAttributeValues: { ':now': now, ...(under === undefined ? {} : { ':under': under }) },
+      },
+    };
+    const puts = shards.map(({ id, owner }) => ({
+      Put: {
+        TableName: this.table.name,
+        Item: this.leaseItem(tenantId, shardLease(id), owner, ttlMs, now),
+        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': now, ':owner': owner },
+      },
+    }));
+    try {
+      await this.table.write('transaction', () =>
+        this.table.doc.send(new TransactWriteCommand({ TransactItems: [...puts, check] })),
+      );
+      return true;
+    } catch (error) {
+      const failed =
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+      if (failed) return false;
+      throw error;
     }
   }
 
@@ -148,14 +154,16 @@ export class DynamoLeaseStore implements LeaseStore {
 
   async release(tenantId: string, name: string, owner: string): Promise<void> {
     try {
-      await this.table.doc.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
+      await this.table.write('write', () =>
+        this.table.doc.send(
+          new DeleteCommand({
+            TableName: this.table.name,
+            Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        ),
       );
     } catch (error) {
       // Someone else holds it now (ours expired): nothing of ours to release.

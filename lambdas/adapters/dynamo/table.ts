@@ -1,6 +1,7 @@
 // Versioned access to the single table. Every write that can race conditions on the item's
 // `version` (or on its absence for creates); a lost race raises VersionConflictError carrying the
-// item as it is now, and never overwrites.
+// item as it is now, and never overwrites. A write refused for a transaction conflict is sent again
+// (conflict-retry.ts) and raises TransactionConflictError only when that keeps happening.
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -13,9 +14,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ConflictMetrics } from '../../app/metrics-registry';
 import { DYNAMODB } from '../../core/aws-limits';
 import { VersionConflictError } from '../../core/errors';
+import { sendThroughConflicts } from './conflict-retry';
 import { PK, SK } from './table-schema';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface Key {
   PK: string;
@@ -117,7 +122,13 @@ export class Table {
   constructor(
     readonly doc: DynamoDBDocumentClient,
     readonly name: string,
+    private readonly conflicts?: ConflictMetrics,
   ) {}
+
+  /** Sends a write (`send` calls the client once), again while DynamoDB refuses it for a transaction conflict. */
+  write<T>(request: 'transaction' | 'write', send: (attempt: number) => Promise<T>): Promise<T> {
+    return sendThroughConflicts(request, send, this.conflicts);
+  }
 
   async get<T extends Item = Item>(key: Key, consistent = true): Promise<T | undefined> {
     const out = await this.doc.send(
@@ -167,14 +178,16 @@ export class Table {
   async create<T extends Item>(item: Omit<T, 'version'> & Key): Promise<T> {
     const full = { ...item, version: 1 } as T;
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.name,
-          Item: full,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      await this.write('write', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.name,
+            Item: full,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
     } catch (error) {
       throw this.conflict(error, `${describeKey(item)} already exists`);
@@ -187,17 +200,19 @@ export class Table {
     const b = new ExpressionBuilder();
     const { expression, condition } = b.update(spec);
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.name,
-          Key: key,
-          UpdateExpression: expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: b.expressionNames,
-          ExpressionAttributeValues: b.expressionValues,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      const out = await this.write('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: key,
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
       return out.Attributes as T;
     } catch (error) {
@@ -208,141 +223,156 @@ export class Table {
   /** Deletes an item; with expectedVersion, only if it still has that version. */
   async delete(key: Key, expectedVersion?: number): Promise<void> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.name,
-          Key: key,
-          ...(expectedVersion === undefined
-            ? {}
-            : {
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': expectedVersion },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              }),
-        }),
+      await this.write('write', () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.name,
+            Key: key,
+            ...(expectedVersion === undefined
+              ? {}
+              : {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': expectedVersion },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                }),
+          }),
+        ),
       );
     } catch (error) {
       throw this.conflict(error, `${describeKey(key)} changed since version ${expectedVersion}`);
     }
   }
 
-  /** All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError. */
-  async transact(ops: TransactOp[], clientRequestToken?: string): Promise<void> {
-    if (ops.length === 0) return;
-    if (ops.length > DYNAMODB.transactWriteActions)
+  /**
+   * All-or-nothing write of up to 100 operations; any failed condition raises VersionConflictError.
+   * `ops` may be a function of the attempt (1, 2, …) when a transaction cancelled for a conflict
+   * may be sent again with different, equivalent operations (never with a request token).
+   */
+  async transact(
+    ops: TransactOp[] | ((attempt: number) => TransactOp[]),
+    clientRequestToken?: string,
+  ): Promise<void> {
+    const build = typeof ops === 'function' ? ops : () => ops;
+    let sent = build(1);
+    if (sent.length === 0) return;
+    if (sent.length > DYNAMODB.transactWriteActions)
       throw new Error(
-        `transaction of ${ops.length} operations exceeds DynamoDB's ${DYNAMODB.transactWriteActions}`,
+        `transaction of ${sent.length} operations exceeds DynamoDB's ${DYNAMODB.transactWriteActions}`,
       );
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
-      const b = new ExpressionBuilder();
-      switch (op.kind) {
-        case 'create':
-          return {
-            Put: {
-              TableName: this.name,
-              Item: { ...op.item, version: 1 },
-              ConditionExpression: `attribute_not_exists(${b.name(PK)})`,
-              ExpressionAttributeNames: b.expressionNames,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        case 'put': {
-          const version = b.name('version');
-          return {
-            Put: {
-              TableName: this.name,
-              Item: { ...op.item, version: op.expectedVersion + 1 },
-              ConditionExpression: `${version} = ${b.value(op.expectedVersion)}`,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'update': {
-          const { expression, condition } = b.update(op);
-          return {
-            Update: {
-              TableName: this.name,
-              Key: op.key,
-              UpdateExpression: expression,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'delete': {
-          if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
-          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-          return {
-            Delete: {
-              TableName: this.name,
-              Key: op.key,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'check': {
-          const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-          return {
-            ConditionCheck: {
-              TableName: this.name,
-              Key: op.key,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          };
-        }
-        case 'add': {
-          const parts = Object.entries(op.add).map(
-            ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
-          );
-          return {
-            Update: {
-              TableName: this.name,
-              Key: op.key,
-              UpdateExpression: `ADD ${parts.join(', ')}`,
-              ConditionExpression: `attribute_exists(${b.name(PK)})`,
-              ExpressionAttributeNames: b.expressionNames,
-              ExpressionAttributeValues: b.expressionValues,
-            },
-          };
-        }
-        case 'overwrite':
-          return { Put: { TableName: this.name, Item: op.item } };
-        default:
-          throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
-      }
-    });
     try {
-      await this.doc.send(
-        new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }),
-      );
+      await this.write('transaction', (attempt) => {
+        if (attempt > 1) sent = build(attempt);
+        return this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: sent.map((op) => this.transactItem(op)),
+            ClientRequestToken: clientRequestToken,
+          }),
+        );
+      });
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
         if (failed >= 0) {
-          const op = ops[failed]!;
+          const op = sent[failed]!;
           const key: Key = 'key' in op ? op.key : { PK: op.item.PK as string, SK: op.item.SK as string };
           throw new VersionConflictError(
             `transaction lost a race on ${describeKey(key)} (${op.kind})`,
             plainItem(reasons[failed]?.Item),
           );
         }
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-          throw new VersionConflictError('transaction conflicted with a concurrent transaction');
-        }
       }
       throw error;
+    }
+  }
+
+  private transactItem(op: TransactOp): TransactItem {
+    const b = new ExpressionBuilder();
+    switch (op.kind) {
+      case 'create':
+        return {
+          Put: {
+            TableName: this.name,
+            Item: { ...op.item, version: 1 },
+            ConditionExpression: `attribute_not_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      case 'put': {
+        const version = b.name('version');
+        return {
+          Put: {
+            TableName: this.name,
+            Item: { ...op.item, version: op.expectedVersion + 1 },
+            ConditionExpression: `${version} = ${b.value(op.expectedVersion)}`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'update': {
+        const { expression, condition } = b.update(op);
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'delete': {
+        if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
+        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+        return {
+          Delete: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'check': {
+        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
+        return {
+          ConditionCheck: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
+      case 'add': {
+        const parts = Object.entries(op.add).map(
+          ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
+        );
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: `ADD ${parts.join(', ')}`,
+            ConditionExpression: `attribute_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+          },
+        };
+      }
+      case 'overwrite':
+        return { Put: { TableName: this.name, Item: op.item } };
+      default:
+        throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
     }
   }
 

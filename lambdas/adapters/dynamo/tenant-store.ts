@@ -1,7 +1,7 @@
 // Tenants and tenant shards in the single table. Every shard write also writes, in the same
 // transaction, what is derived from it: the node→shard membership items and the per-node
-// attached/secondary counters. Deriving them here, from the before/after pair, is what keeps
-// them consistent with the intents whatever the caller changed.
+// attached/secondary counters (derived-ops.ts). Deriving them here, from the before/after pair, is
+// what keeps them consistent with the intents whatever the caller changed.
 import { createHash } from 'node:crypto';
 import { DYNAMODB } from '../../core/aws-limits';
 import {
@@ -19,8 +19,9 @@ import type { Tenant } from '../../core/model/tenant';
 import type { TenantShard } from '../../core/model/tenant-shard';
 import type { Membership, ShardChange, TenantStore } from '../../core/ports';
 import { isDirty } from '../../core/reconcile-plan';
-import { NODES_PK, nodePartition, nodeSk, TENANT_META_SK, tenantPk } from './keys';
-import type { Item, Key, Table, TransactOp } from './table';
+import { counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
+import { nodePartition, TENANT_META_SK, tenantPk } from './keys';
+import type { Item, Table, TransactOp } from './table';
 import { DIRTY_INDEX, DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
 
 /** The dirty index is spread over this many partition values so one hot key cannot form. */
@@ -29,7 +30,6 @@ const TENANT_LIST_KIND = 'TENANT';
 const MAX_TRANSACTION_OPS = DYNAMODB.transactWriteActions;
 
 const shardSk = (id: TenantShardId) => `SHARD#${formatShardIndex(id)}`;
-const membershipSk = (id: TenantShardId) => `SHARD#${formatTenantShardId(id)}`;
 
 function dirtyBucket(id: TenantShardId): string {
   const digest = createHash('sha256').update(formatTenantShardId(id)).digest();
@@ -144,67 +144,6 @@ function tenantToItem(tenant: Omit<Tenant, 'version'>): Omit<TenantItem, 'versio
     [LIST_PK]: TENANT_LIST_KIND,
     listKey: tenant.tenantId,
   };
-}
-
-/** What a shard means to one node: the membership item's flags. */
-function membershipFlags(shard: TenantShard | null, node: number) {
-  return {
-    attached: shard?.intent.attached === node,
-    secondary: shard?.intent.secondary.includes(node) ?? false,
-    issued: shard?.generationPageserver === node,
-    observed: shard ? String(node) in shard.observed : false,
-  };
-}
-
-function nodesOf(shard: TenantShard | null): number[] {
-  if (!shard) return [];
-  const nodes = new Set<number>(shard.intent.secondary);
-  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
-  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
-  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
-  return [...nodes];
-}
-
-/** The membership writes and counter deltas that follow from one shard change. */
-function derivedOps(
-  change: ShardChange,
-  counters: Map<number, { attached: number; secondary: number }>,
-): TransactOp[] {
-  const ops: TransactOp[] = [];
-  const id = (change.after ?? change.before)!.id;
-  const nodes = new Set([...nodesOf(change.before), ...nodesOf(change.after)]);
-  for (const node of nodes) {
-    const before = membershipFlags(change.before, node);
-    const after = membershipFlags(change.after, node);
-    if (JSON.stringify(before) === JSON.stringify(after)) continue;
-    const key: Key = { PK: nodePartition(node), SK: membershipSk(id) };
-    if (after.attached || after.secondary || after.issued || after.observed) {
-      ops.push({
-        kind: 'overwrite',
-        item: { ...key, kind: 'membership', tenantShardId: formatTenantShardId(id), ...after },
-      });
-    } else {
-      ops.push({ kind: 'delete', key });
-    }
-    const delta = counters.get(node) ?? { attached: 0, secondary: 0 };
-    delta.attached += Number(after.attached) - Number(before.attached);
-    delta.secondary += Number(after.secondary) - Number(before.secondary);
-    counters.set(node, delta);
-  }
-  return ops;
-}
-
-function counterOps(counters: Map<number, { attached: number; secondary: number }>): TransactOp[] {
-  const ops: TransactOp[] = [];
-  for (const [node, delta] of counters) {
-    if (delta.attached === 0 && delta.secondary === 0) continue;
-    ops.push({
-      kind: 'add',
-      key: { PK: NODES_PK, SK: nodeSk(node) },
-      add: { attachedCount: delta.attached, secondaryCount: delta.secondary },
-    });
-  }
-  return ops;
 }
 
 export class DynamoTenantStore implements TenantStore {
@@ -350,9 +289,14 @@ export class DynamoTenantStore implements TenantStore {
   private async writeInChunks(head: TransactOp[], shardOps: Array<{ op: TransactOp; change: ShardChange }>) {
     let chunk: TransactOp[] = [...head];
     let counters = new Map<number, { attached: number; secondary: number }>();
+    const first = shardOps[0]?.change;
+    const slot = counterSlot((first?.after ?? first?.before)?.id.tenantId ?? '');
     const flush = async () => {
-      const ops = [...chunk, ...counterOps(counters)];
-      if (ops.length > 0) await this.table.transact(ops);
+      const [ops, deltas] = [chunk, counters];
+      // Sent again after a conflict, the deltas go to another of the nodes' counter items: the one
+      // in the way is most likely still held by the transaction it met.
+      const attempt = (n: number) => [...ops, ...counterOps(deltas, n === 1 ? slot : randomSlot())];
+      await this.table.transact(attempt);
       chunk = [];
       counters = new Map();
     };
@@ -360,7 +304,7 @@ export class DynamoTenantStore implements TenantStore {
       const trial = new Map([...counters].map(([k, v]) => [k, { ...v }]));
       const derived = derivedOps(change, trial);
       if (
-        chunk.length + 1 + derived.length + counterOps(trial).length > MAX_TRANSACTION_OPS &&
+        chunk.length + 1 + derived.length + counterOps(trial, slot).length > MAX_TRANSACTION_OPS &&
         chunk.length > 0
       ) {
         await flush();

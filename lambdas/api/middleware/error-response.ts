@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError, VersionConflictError } from '../../core/errors';
+import { ApiError, TransactionConflictError, VersionConflictError } from '../../core/errors';
 
 export interface ErrorLogger {
   error(message: string, details: Record<string, unknown>): void;
@@ -21,6 +21,14 @@ export function errorResponse(error: unknown, log: ErrorLogger): APIGatewayProxy
       statusCode: 409,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ msg: `Conflict: concurrent update, retry the request (${error.message})` }),
+    };
+  }
+  if (error instanceof TransactionConflictError) {
+    // DynamoDB kept refusing the write for concurrent transactions: nothing was written.
+    return {
+      statusCode: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': String(error.retryAfterSeconds) },
+      body: JSON.stringify({ msg: `Unavailable: busy, retry the request (${error.message})` }),
     };
   }
   log.error('unhandled error', { error: error instanceof Error ? error.stack : String(error) });

@@ -88,6 +88,25 @@ describe.each(STORE_KINDS)('stores %s', (_name, open) => {
     });
   });
 
+  describe('LeaseStore: several shard leases of a tenant at once', () => {
+    it('takes all of them, each for its owner, or none', async () => {
+      const t = newTenantId();
+      const [a, b, c] = shardsOfCount(t, 4) as [TenantShardId, TenantShardId, TenantShardId];
+      const owned = (ids: TenantShardId[], prefix: string) =>
+        ids.map((id) => ({ id, owner: `${prefix}/${id.number}` }));
+      expect(await s.leases.acquireShards(t, owned([a, b], 'req'), 1000)).toBe(true);
+      expect((await s.leases.shardHolders(t)).map((h) => h.owner)).toEqual(['req/0', 'req/1']);
+      // One of them held by someone else: none is taken.
+      expect(await s.leases.acquireShards(t, owned([b, c], 'other'), 1000)).toBe(false);
+      expect(await s.leases.holder(t, shardLease(c))).toBeUndefined();
+      // The same owners again: already theirs.
+      expect(await s.leases.acquireShards(t, owned([a, b], 'req'), 1000)).toBe(true);
+      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'split', 5000)).toBe(true);
+      expect(await s.leases.acquireShards(t, owned([c], 'req'), 1000)).toBe(false);
+      expect(await s.leases.acquireShards(t, owned([c], 'split-step'), 1000, 'split')).toBe(true);
+    });
+  });
+
   describe('ControllerMetaStore', () => {
     it('is ready only once the current startup epoch is marked ready', async () => {
       expect(await s.meta.get()).toEqual({ startupEpoch: null, readyEpoch: null, version: 0 });

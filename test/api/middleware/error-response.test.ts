@@ -7,6 +7,7 @@ import { requestIdMiddleware } from '../../../lambdas/api/middleware/request-id'
 import {
   BadRequestError,
   ConflictError,
+  TransactionConflictError,
   UnavailableError,
   VersionConflictError,
 } from '../../../lambdas/core/errors';
@@ -45,6 +46,17 @@ describe('errorResponse', () => {
     expect(JSON.parse(result.body!)).toEqual({
       msg: 'Conflict: concurrent update, retry the request (shard x version 3)',
     });
+  });
+
+  it('turns DynamoDB transaction conflicts that outlasted the retries into a 503 with a retry hint', () => {
+    const { lines, log } = recorder();
+    const result = errorResponse(new TransactionConflictError('transaction kept meeting others'), log);
+    expect(result).toEqual({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      body: JSON.stringify({ msg: 'Unavailable: busy, retry the request (transaction kept meeting others)' }),
+    });
+    expect(lines).toEqual([]);
   });
 
   it('logs anything else with its stack and answers a bare 500', () => {

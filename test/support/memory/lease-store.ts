@@ -31,6 +31,24 @@ export class MemoryLeaseStore implements LeaseStore {
     return this.acquire(id.tenantId, shardLease(id), owner, ttlMs);
   }
 
+  async acquireShards(
+    tenantId: string,
+    shards: Array<{ id: TenantShardId; owner: string }>,
+    ttlMs: number,
+    under?: string,
+  ): Promise<boolean> {
+    const now = this.now();
+    const operation = this.live(tenantId, TENANT_OPERATION_LEASE, now);
+    if (operation && (under === undefined || operation.owner !== under)) return false;
+    const taken = shards.some(({ id, owner }) => {
+      const held = this.live(tenantId, shardLease(id), now);
+      return held && held.owner !== owner;
+    });
+    if (taken) return false;
+    for (const { id, owner } of shards) await this.acquire(tenantId, shardLease(id), owner, ttlMs);
+    return true;
+  }
+
   async shardHolders(tenantId: string): Promise<LeaseHolder[]> {
     const now = this.now();
     // Shard lease names are `SHARD#<index>` (core/leases.ts).

@@ -1,0 +1,87 @@
+// What follows from one shard change besides the shard item: the node→shard membership items
+// and the per-node counter deltas. A tenant's writes add to one of each node's counter items
+// (keys.ts NODE_COUNTER_SLOTS; another one when sent again after a conflict), so placements of
+// different tenants on one node seldom meet in DynamoDB's transaction conflicts, while every count
+// stays exact (reads add the items up) and in the same transaction as its shard write.
+import { createHash } from 'node:crypto';
+import { formatTenantShardId, type TenantShardId } from '../../core/ids';
+import type { TenantShard } from '../../core/model/tenant-shard';
+import type { ShardChange } from '../../core/ports';
+import { NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodePartition } from './keys';
+import type { Key, TransactOp } from './table';
+
+const membershipSk = (id: TenantShardId) => `SHARD#${formatTenantShardId(id)}`;
+
+/** The counter item of each node that a tenant's shard writes add to. */
+export function counterSlot(tenantId: string): number {
+  return createHash('sha256').update(tenantId).digest().readUInt16BE(0) % NODE_COUNTER_SLOTS;
+}
+
+/** Any counter item: where a write that met a conflict on its tenant's item adds instead. */
+export function randomSlot(): number {
+  return Math.floor(Math.random() * NODE_COUNTER_SLOTS);
+}
+
+/** What a shard means to one node: the membership item's flags. */
+function membershipFlags(shard: TenantShard | null, node: number) {
+  return {
+    attached: shard?.intent.attached === node,
+    secondary: shard?.intent.secondary.includes(node) ?? false,
+    issued: shard?.generationPageserver === node,
+    observed: shard ? String(node) in shard.observed : false,
+  };
+}
+
+function nodesOf(shard: TenantShard | null): number[] {
+  if (!shard) return [];
+  const nodes = new Set<number>(shard.intent.secondary);
+  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
+  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
+  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
+  return [...nodes];
+}
+
+/** The membership writes and counter deltas that follow from one shard change. */
+export function derivedOps(
+  change: ShardChange,
+  counters: Map<number, { attached: number; secondary: number }>,
+): TransactOp[] {
+  const ops: TransactOp[] = [];
+  const id = (change.after ?? change.before)!.id;
+  const nodes = new Set([...nodesOf(change.before), ...nodesOf(change.after)]);
+  for (const node of nodes) {
+    const before = membershipFlags(change.before, node);
+    const after = membershipFlags(change.after, node);
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    const key: Key = { PK: nodePartition(node), SK: membershipSk(id) };
+    if (after.attached || after.secondary || after.issued || after.observed) {
+      ops.push({
+        kind: 'overwrite',
+        item: { ...key, kind: 'membership', tenantShardId: formatTenantShardId(id), ...after },
+      });
+    } else {
+      ops.push({ kind: 'delete', key });
+    }
+    const delta = counters.get(node) ?? { attached: 0, secondary: 0 };
+    delta.attached += Number(after.attached) - Number(before.attached);
+    delta.secondary += Number(after.secondary) - Number(before.secondary);
+    counters.set(node, delta);
+  }
+  return ops;
+}
+
+export function counterOps(
+  counters: Map<number, { attached: number; secondary: number }>,
+  slot: number,
+): TransactOp[] {
+  const ops: TransactOp[] = [];
+  for (const [node, delta] of counters) {
+    if (delta.attached === 0 && delta.secondary === 0) continue;
+    ops.push({
+      kind: 'add',
+      key: { PK: NODES_PK, SK: nodeCounterSk(node, slot) },
+      add: { attachedCount: delta.attached, secondaryCount: delta.secondary },
+    });
+  }
+  return ops;
+}
