@@ -61,11 +61,17 @@ export function releaseTenantOperation(leases: LeaseStore, tenantId: string, own
   return leases.release(tenantId, TENANT_OPERATION_LEASE, owner);
 }
 
-export interface TenantOperationOptions {
+export interface TenantOperationOptions<T = unknown> {
   /** How long to wait for the tenant to be free before answering 503. */
   waitMs?: number;
   /** Lease lifetime: the operation must finish within it (a crash frees the tenant after it). */
   ttlMs?: number;
+  /**
+   * Keep the lease (until it expires) when the result says the work goes on without us: a
+   * deletion a pageserver is still running must not see the tenant moved meanwhile. The caller's
+   * next attempt, under the same owner, takes the lease again as its own.
+   */
+  keepWhile?: (result: T) => boolean;
 }
 
 /** Runs `run` as the tenant's only operation; 503 (retry) if the tenant stays busy for `waitMs`. */
@@ -74,7 +80,7 @@ export async function withTenantOperation<T>(
   tenantId: string,
   owner: string,
   run: () => Promise<T>,
-  { waitMs = 10_000, ttlMs = 60_000 }: TenantOperationOptions = {},
+  { waitMs = 10_000, ttlMs = 60_000, keepWhile }: TenantOperationOptions<T> = {},
 ): Promise<T> {
   const deadline = within(context, waitMs);
   let checkedHolder = false;
@@ -100,11 +106,15 @@ export async function withTenantOperation<T>(
       throw new UnavailableError(`Tenant ${tenantId} is busy with another operation`, 1);
     await sleep(pause);
   }
+  let result: T;
   try {
-    return await run();
-  } finally {
+    result = await run();
+  } catch (error) {
     await releaseTenantOperation(context.leases, tenantId, owner);
+    throw error;
   }
+  if (!keepWhile?.(result)) await releaseTenantOperation(context.leases, tenantId, owner);
+  return result;
 }
 
 /**

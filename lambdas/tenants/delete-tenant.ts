@@ -18,14 +18,21 @@ import { TENANT_WRITE_ATTEMPTS } from './reschedule-tenant';
 /** A node marked Offline may still be up: it is tried, briefly. */
 const OFFLINE_TIMEOUT_MS = 2_000;
 
-export async function deleteTenant(
-  context: AppContext,
-  tenantId: string,
-  owner: string,
-): Promise<'in-progress' | 'done'> {
+export async function deleteTenant(context: AppContext, tenantId: string): Promise<'in-progress' | 'done'> {
   if (!(await context.tenants.getTenant(tenantId))) return 'done';
   await refuseWhileSplitting(context, tenantId);
-  return withTenantOperation(context, tenantId, owner, () => deleteAsOperation(context, tenantId, owner));
+  // The deletion owns the tenant, not the request: see deleteTimeline (a pageserver still
+  // deleting must not see the tenant moved before the caller's retry).
+  const deletion = `delete-tenant-${tenantId}`;
+  return withTenantOperation(
+    context,
+    tenantId,
+    deletion,
+    () => deleteAsOperation(context, tenantId, deletion),
+    {
+      keepWhile: (state) => state === 'in-progress',
+    },
+  );
 }
 
 async function deleteAsOperation(

@@ -82,11 +82,18 @@ export async function deleteTimeline(
   context: AppContext,
   tenantId: string,
   timelineId: string,
-  owner: string,
 ): Promise<'in-progress' | 'done'> {
   await refuseWhileSplitting(context, tenantId);
-  return withTenantOperation(context, tenantId, owner, () =>
-    deleteOnShards(context, tenantId, timelineId, owner),
+  // The deletion, not the request, owns the tenant: while a pageserver still deletes (in the
+  // generation it holds) the tenant must not move, so the lease outlives an 'in-progress' answer
+  // and the caller's retry, whichever request it comes in, takes it back as its own.
+  const deletion = `delete-timeline-${tenantId}-${timelineId}`;
+  return withTenantOperation(
+    context,
+    tenantId,
+    deletion,
+    () => deleteOnShards(context, tenantId, timelineId, deletion),
+    { keepWhile: (state) => state === 'in-progress' },
   );
 }
 

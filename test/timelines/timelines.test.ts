@@ -74,7 +74,8 @@ describe('createTimeline', () => {
 describe('deleteTimeline', () => {
   it('deletes on every other shard before shard zero', async () => {
     await createTimeline(w.context, t, { new_timeline_id: TL }, 'req-5');
-    expect(await deleteTimeline(w.context, t, TL, 'req-6')).toBe('done');
+    expect(await deleteTimeline(w.context, t, TL)).toBe('done');
+    expect(await w.context.leases.holder(t, 'OPERATION')).toBeUndefined();
     const calls = timelineCalls('deleteTimeline');
     expect(calls.at(-1)).toBe(`${t}-0004`);
     expect(calls.sort()).toEqual([`${t}-0004`, `${t}-0104`, `${t}-0204`, `${t}-0304`]);
@@ -83,7 +84,13 @@ describe('deleteTimeline', () => {
   it('reports progress, not failure, while a pageserver is still deleting, and leaves shard zero alone', async () => {
     await createTimeline(w.context, t, { new_timeline_id: TL }, 'req-7');
     w.pageservers.failNext({ method: 'deleteTimeline', shard: `${t}-0104` }, refusal(409, 'deleting'));
-    expect(await deleteTimeline(w.context, t, TL, 'req-8')).toBe('in-progress');
+    expect(await deleteTimeline(w.context, t, TL)).toBe('in-progress');
     expect(timelineCalls('deleteTimeline')).not.toContain(`${t}-0004`);
+    // The tenant stays the deletion's while a pageserver still deletes: nothing may move it (a
+    // migration would issue a newer generation under the deleting node), and the retry takes
+    // the lease back as its own.
+    expect((await w.context.leases.holder(t, 'OPERATION'))?.owner).toBe(`delete-timeline-${t}-${TL}`);
+    expect(await deleteTimeline(w.context, t, TL)).toBe('done');
+    expect(await w.context.leases.holder(t, 'OPERATION')).toBeUndefined();
   });
 });

@@ -162,8 +162,8 @@ export const tenantRoutes = [
       'Delete a tenant from its pageservers, then its records (200 when gone; 409 if not done in time).',
     params: tenantParams,
     responses: deletionResponses,
-    handler: async ({ params, requestId }, services) =>
-      retryDeletion(() => deleteTenant(services, params.tenant_id, `api-${requestId}`), services.deadline),
+    handler: async ({ params }, services) =>
+      retryDeletion(() => deleteTenant(services, params.tenant_id), services.deadline),
   }),
   defineRoute({
     method: 'POST',
@@ -187,11 +187,8 @@ export const tenantRoutes = [
     summary: 'Delete a timeline on every shard: the others first, shard zero last (200 when gone).',
     params: timelineParams,
     responses: deletionResponses,
-    handler: async ({ params, requestId }, services) =>
-      retryDeletion(
-        () => deleteTimeline(services, params.tenant_id, params.timeline_id, `api-${requestId}`),
-        services.deadline,
-      ),
+    handler: async ({ params }, services) =>
+      retryDeletion(() => deleteTimeline(services, params.tenant_id, params.timeline_id), services.deadline),
   }),
   defineRoute({
     method: 'PUT',
