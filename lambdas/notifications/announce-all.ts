@@ -46,15 +46,23 @@ export async function announcePages(
   const hook = context.computeHook;
   if (!hook) return { ...progress, until, next: null, status: 'done' };
   const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
-  while (Date.now() < stop - PAGE_MARGIN_MS) {
-    const page = await context.tenants.listTenantsWithShards(PAGE, next ?? undefined);
+  const read = (cursor: string | null) => context.tenants.listTenantsWithShards(PAGE, cursor ?? undefined);
+  // The next page is read while this one is delivered (reads only: one read in vain is harmless).
+  let reading = Date.now() < stop - PAGE_MARGIN_MS ? read(next) : null;
+  while (reading) {
+    const page = await reading;
+    const more = page.next !== undefined && Date.now() < stop - PAGE_MARGIN_MS;
+    reading = more ? read(page.next!) : null;
     // Deliveries end early enough for the page to be settled before the task's deadline.
     const outcome = await announcePage(context, page.tenants, nodes, stop - PAGE_MARGIN_MS / 2);
     notified += outcome.notified;
     notifyFailed += outcome.failed;
     next = page.next ?? null;
     if (!next) return { next: null, until, notified, notifyFailed, status: 'done' };
+    if (Date.now() >= stop - PAGE_MARGIN_MS) break;
   }
+  // A page read ahead but not delivered is read again by whoever goes on from `next`.
+  reading?.catch(() => undefined);
   // Another run goes on from here while the budget lasts; past it, the rest is left owed.
   const status = Date.now() < until - PAGE_MARGIN_MS ? 'running' : 'expired';
   return { next, until, notified, notifyFailed, status };
