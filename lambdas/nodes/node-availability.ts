@@ -4,7 +4,7 @@
 import { type AppContext, within } from '../app/context';
 import { executionName, executionNamePrefix } from '../core/execution-names';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
-import type { TenantShard } from '../core/model/tenant-shard';
+import { sameObserved, type TenantShard } from '../core/model/tenant-shard';
 import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { reconcileDeps } from '../reconciler/reconcile-shard';
@@ -32,7 +32,7 @@ export async function evacuateNode(context: AppContext, nodeId: number): Promise
         context.metrics.schedulingErrors.inc();
       }
     }
-    if (intent === shard.intent && JSON.stringify(observed) === JSON.stringify(shard.observed)) return null;
+    if (intent === shard.intent && sameObserved(observed, shard.observed)) return null;
     return { ...shard, observed, intent };
   };
   await updateShardsInPages(context.tenants, ids, evacuated, (after, before) => {

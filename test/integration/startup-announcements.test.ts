@@ -1,5 +1,6 @@
 // Startup's announcements come after ready: the service answers while they run, and what their
 // budget does not reach is marked owed and announced by reconcile-all (real ASL, DynamoDB Local).
+// And a startup of a settled fleet writes no shard.
 import { afterEach, expect, it } from 'vitest';
 import type { AnnounceProgress } from '../../lambdas/notifications/announce-all';
 import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
@@ -50,4 +51,16 @@ it('is ready while it announces; what the budget leaves is owed, and reconcile-a
     const whole = (await api.stack.services.tenants.getTenantWithShards(t))!;
     expect(whole.shards.some((s) => s.pendingComputeNotification)).toBe(false);
   }
+});
+
+it('writes nothing to a shard whose node reports what is recorded', async () => {
+  api = await startTestApi({ pageservers: 1 });
+  const t = randomTenantId();
+  await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+  await api.stack.reconcileAllNow();
+  const id = { tenantId: t, number: 0, count: 0 };
+  const before = (await api.stack.services.tenants.getShard(id))!;
+  await api.stack.restartController();
+  // Its node's listing says what is recorded (in another key order than DynamoDB hands back).
+  expect((await api.stack.services.tenants.getShard(id))?.version).toBe(before.version);
 });

@@ -10,7 +10,7 @@ import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
 import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
 import type { PageserverNode } from '../../core/model/node';
-import type { TenantShard } from '../../core/model/tenant-shard';
+import { sameObserved, type TenantShard } from '../../core/model/tenant-shard';
 import { needsPlacement } from '../../core/reconcile-plan';
 import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import { evacuateNode } from '../../nodes/node-availability';
@@ -104,7 +104,7 @@ export async function applyScan(
       const observed = { ...shard.observed };
       if (report) observed[key] = report.conf;
       else delete observed[key];
-      return JSON.stringify(observed) === JSON.stringify(shard.observed) ? null : { ...shard, observed };
+      return sameObserved(observed, shard.observed) ? null : { ...shard, observed };
     });
     for (const id of missing) {
       const report = reported.get(formatTenantShardId(id));
