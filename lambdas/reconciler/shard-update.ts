@@ -67,9 +67,9 @@ const READ_PAGE = 100;
  * Shards written per transaction: most changes write the shard and one membership item or none;
  * the store splits a group at DynamoDB's 100 actions if it must.
  */
-const WRITE_GROUP = 40;
+const WRITE_GROUP = 50;
 /** Pages worked on at once. */
-const PAGE_CONCURRENCY = 4;
+const PAGE_CONCURRENCY = 2;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
