@@ -18,6 +18,8 @@ import { retryOnConflict } from '../core/retry';
 const PAGE = 100;
 /** Notifications in flight at once. */
 const CONCURRENCY = 32;
+/** Tenants marked owed at once. */
+const MARK_CONCURRENCY = 16;
 /** Pages are not started this close to the end of the time allowed (one takes well under it). */
 const PAGE_MARGIN_MS = 3_000;
 
@@ -156,18 +158,25 @@ export async function markUnannounced(
   let cursor = from;
   do {
     const page = await context.tenants.listTenantsWithShards(PAGE, cursor ?? undefined);
-    await mapLimited(page.tenants, 16, async (whole) => {
-      // Written from the page as read; a lost race re-reads that one tenant.
-      try {
-        await writeOwed(context, whole);
-      } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
-        await markOwed(context, whole.tenant.tenantId);
-      }
-    });
-    marked += page.tenants.length;
-    cursor = page.next ?? null;
-    if (cursor === null) return { next: null, marked, done: true };
+    // A few tenants at a time, so that the task stops by its deadline within a page too: the
+    // cursor is the last tenant marked (tenants are listed after a given id).
+    for (let i = 0; i < page.tenants.length; i += MARK_CONCURRENCY) {
+      if (Date.now() >= context.deadline - PAGE_MARGIN_MS) return { next: cursor, marked, done: false };
+      const chunk = page.tenants.slice(i, i + MARK_CONCURRENCY);
+      await mapLimited(chunk, MARK_CONCURRENCY, async (whole) => {
+        // Written from the page as read; a lost race re-reads that one tenant.
+        try {
+          await writeOwed(context, whole);
+        } catch (error) {
+          if (!(error instanceof VersionConflictError)) throw error;
+          await markOwed(context, whole.tenant.tenantId);
+        }
+      });
+      marked += chunk.length;
+      cursor = chunk.at(-1)!.tenant.tenantId;
+    }
+    if (!page.next) return { next: null, marked, done: true };
+    cursor = page.next;
   } while (Date.now() < context.deadline - PAGE_MARGIN_MS);
   return { next: cursor, marked, done: false };
 }

@@ -157,9 +157,16 @@ export async function placeUnplaced(
   do {
     const page = await context.tenants.listUnsettled(PLACE_PAGE, next ?? undefined);
     const shards = await context.tenants.getShards(page.ids);
-    // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
     const splitting = new Set(shards.filter((s) => s.splitting).map((s) => s.id.tenantId));
+    const unplaced = shards.filter((s) => needsPlacement(s) && !splitting.has(s.id.tenantId));
+    await updateReadShards(context.tenants, unplaced, place, () => {
+      placed += 1;
+    });
+    // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
+    // Each may take seconds; those time does not allow are left to reconcile-all, which does the
+    // same for every split it finds.
     for (const tenantId of splitting) {
+      if (Date.now() >= context.deadline - PAGE_MARGIN_MS) break;
       await recoverInterruptedSplit(context, tenantId, owner).catch((error: Error) =>
         context.log.warn('could not recover an interrupted split', {
           tenant: tenantId,
@@ -167,10 +174,6 @@ export async function placeUnplaced(
         }),
       );
     }
-    const unplaced = shards.filter((s) => needsPlacement(s) && !splitting.has(s.id.tenantId));
-    await updateReadShards(context.tenants, unplaced, place, () => {
-      placed += 1;
-    });
     next = page.next ?? null;
   } while (next !== null && Date.now() < context.deadline - PAGE_MARGIN_MS);
   return { placed, next };
