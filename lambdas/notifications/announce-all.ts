@@ -10,6 +10,7 @@ import type { AppContext } from '../app/context';
 import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
 import { mapLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
+import { formatTenantShardId } from '../core/ids';
 import type { PageserverNode } from '../core/model/node';
 import type { TenantWithShards } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
@@ -89,25 +90,27 @@ async function announcePage(
     else owed.push(read.tenant.tenantId);
   });
   const failed = owed.length;
-  // Read again after delivery: what changed since the first read may have been announced by
-  // someone else before ours arrived, so the control plane may now hold the older placement.
+  // The shards read again after delivery: a tenant whose placement changed since the first read
+  // may have been announced by someone else before ours arrived, so the control plane may now
+  // hold the older placement. (A tenant item written meanwhile fails the conditional write
+  // below, and a leased notifier finding ours written leaves the tenant owed itself.)
   const now = new Map(
-    (await context.tenants.getTenantsWithShards(sent.map((s) => s.read.tenant.tenantId))).map((t) => [
-      t.tenant.tenantId,
-      t,
+    (await context.tenants.getShards(sent.flatMap((s) => s.read.shards.map((x) => x.id)))).map((x) => [
+      formatTenantShardId(x.id),
+      x,
     ]),
   );
   await mapLimited(sent, 8, async ({ read, fingerprint }) => {
-    const latest = now.get(read.tenant.tenantId);
-    if (!latest) return; // deleted meanwhile
-    if (!unchanged(read, latest)) return void owed.push(read.tenant.tenantId);
-    const pending = latest.shards.filter((s) => s.pendingComputeNotification);
-    if (latest.tenant.lastComputeNotification === fingerprint && pending.length === 0) return;
+    const latest = read.shards.map((x) => now.get(formatTenantShardId(x.id)));
+    if (latest.some((x, i) => x?.version !== read.shards[i]!.version))
+      return void owed.push(read.tenant.tenantId);
+    const pending = read.shards.filter((x) => x.pendingComputeNotification);
+    if (read.tenant.lastComputeNotification === fingerprint && pending.length === 0) return;
     try {
-      // Conditioned on the versions read: a write in between makes it fail, and the tenant owed.
+      // Conditioned on the versions first read: a write in between fails it, and the tenant is owed.
       await context.tenants.saveShards(
         pending.map((before) => ({ before, after: { ...before, pendingComputeNotification: false } })),
-        { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: fingerprint } },
+        { before: read.tenant, after: { ...read.tenant, lastComputeNotification: fingerprint } },
       );
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
@@ -116,13 +119,6 @@ async function announcePage(
   });
   await mapLimited(owed, 8, (tenantId) => markOwed(context, tenantId));
   return { notified: sent.length, failed };
-}
-
-/** Neither the tenant item nor any of its shards was written since `read`. */
-function unchanged(read: TenantWithShards, latest: TenantWithShards): boolean {
-  if (latest.tenant.version !== read.tenant.version || latest.shards.length !== read.shards.length)
-    return false;
-  return latest.shards.every((s, i) => s.version === read.shards[i]?.version);
 }
 
 /**

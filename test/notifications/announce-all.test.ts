@@ -113,6 +113,22 @@ describe('announcePages', () => {
     }
   });
 
+  it('leaves owed a tenant whose item was written during its delivery, rather than record over it', async () => {
+    const { tenant } = await seedTenant(w.tenants, {
+      attached: [1],
+      shape: (s) => ({ ...placedOn(1)(s), pendingComputeNotification: true }),
+    });
+    w.computeHook.onNotify = async () => {
+      // A leased notifier records what it delivered (an older placement, arriving after ours).
+      const t = (await w.tenants.getTenant(tenant.tenantId))!;
+      await w.tenants.saveShards([], { before: t, after: { ...t, lastComputeNotification: 'older' } });
+    };
+    await announcePages(w.context, START, 60_000);
+    const after = (await w.tenants.getTenantWithShards(tenant.tenantId))!;
+    expect(after.tenant.lastComputeNotification).toBeNull();
+    expect(after.shards[0]?.pendingComputeNotification).toBe(true);
+  });
+
   it('stops at its budget, saying where; markUnannounced leaves the rest owed', async () => {
     for (let i = 0; i < 120; i++) await seedTenant(w.tenants, { attached: [1], shape: placedOn(1) });
     // A budget already over: no page is started.
