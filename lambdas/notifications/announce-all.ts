@@ -49,8 +49,13 @@ export async function announcePages(
   const hook = context.computeHook;
   if (!hook) return { ...progress, until, next: null, status: 'done' };
   const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
-  const read = (cursor: string | null) => context.tenants.listTenantsWithShards(PAGE, cursor ?? undefined);
   // The next page is read while this one is delivered (reads only: one read in vain is harmless).
+  // Its failure surfaces where it is awaited, not as an unhandled rejection meanwhile.
+  const read = (cursor: string | null) => {
+    const page = context.tenants.listTenantsWithShards(PAGE, cursor ?? undefined);
+    page.catch(() => undefined);
+    return page;
+  };
   let reading = Date.now() < stop - PAGE_MARGIN_MS ? read(next) : null;
   while (reading) {
     const page = await reading;
@@ -65,7 +70,6 @@ export async function announcePages(
     if (Date.now() >= stop - PAGE_MARGIN_MS) break;
   }
   // A page read ahead but not delivered is read again by whoever goes on from `next`.
-  reading?.catch(() => undefined);
   // Another run goes on from here while the budget lasts; past it, the rest is left owed.
   const status = Date.now() < until - PAGE_MARGIN_MS ? 'running' : 'expired';
   return { next, until, notified, notifyFailed, status };
