@@ -15,8 +15,12 @@ const unknownLocation = z.object({ shard: z.string(), node: z.number().int() });
  * grow with the fleet. The rest are detached by reconcile-all, which looks for them every pass.
  */
 const UNKNOWN_IN_STATE = 20;
-/** How long startup announces placements after ready; what it does not reach reconcile-all does. */
-export const ANNOUNCE_BUDGET_MS = 60_000;
+/**
+ * How long startup announces placements after ready; what it does not reach is marked owed for
+ * reconcile-all. Marking a tenant owed costs about what announcing it does (and reconcile-all then
+ * costs more), so the budget is generous: about 100 000 tenants on the local stack.
+ */
+export const ANNOUNCE_BUDGET_MS = 180_000;
 
 const announceProgress = z.object({
   next: z.string().nullable(),
