@@ -106,16 +106,19 @@ type ScanSummary = { node: number; responsive: boolean; unknown: Array<{ shard: 
 /** What the startup workflow found, from its output. */
 function summarizeStartup(output: {
   scanned: ScanSummary[];
-  notified?: { notified: number; notifyFailed: number };
+  announcing?: { notified: number; notifyFailed: number };
 }): StartupResult {
   return {
     responsive: output.scanned.filter((s) => s.responsive).map((s) => s.node),
     offline: output.scanned.filter((s) => !s.responsive).map((s) => s.node),
     unknown: output.scanned.flatMap((s) => s.unknown),
-    notified: output.notified?.notified ?? 0,
-    notifyFailed: output.notified?.notifyFailed ?? 0,
+    notified: output.announcing?.notified ?? 0,
+    notifyFailed: output.announcing?.notifyFailed ?? 0,
   };
 }
+
+/** The startup workflow runs at most this long (its TimeoutSeconds; announcements come after ready). */
+const STARTUP_WAIT_MS = 600_000;
 
 interface Controller {
   services: ApiContext;
@@ -205,7 +208,7 @@ async function startController(
     reconcileAllNow,
     async startup() {
       const { id } = await workflows.start('startup-reconcile', `startup-${epoch}`, { epoch });
-      const done = await waitForExecution(workflows, id, 120_000);
+      const done = await waitForExecution(workflows, id, STARTUP_WAIT_MS);
       if (done?.status !== 'SUCCEEDED')
         throw new Error(`startup reconciliation ${done?.status}: ${done?.error?.cause ?? ''}`);
       void reconcileAllNow();

@@ -92,6 +92,28 @@ export interface TenantStore {
   nodeMemberships(nodeId: number): Promise<Membership[]>;
   /** Shards whose observed state differs from intent, from the sparse index (eventually consistent). */
   listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }>;
+
+  // Reads for passes over many shards: each item once, many to a round trip.
+
+  /** Shards by id, strongly consistent, read in batches; ids with no shard are left out (any order). */
+  getShards(ids: TenantShardId[]): Promise<TenantShard[]>;
+  /** Tenants by id, each with its shards in shard order, strongly consistent; absent ones left out. */
+  getTenantsWithShards(tenantIds: string[]): Promise<TenantWithShards[]>;
+  /** A page of tenants in id order (as listTenants), each with its shards: a pass over the fleet. */
+  listTenantsWithShards(
+    limit: number,
+    after?: string,
+  ): Promise<{ tenants: TenantWithShards[]; next?: string }>;
+  /**
+   * Every shard of the sparse index: the dirty ones (listDirty) and, besides, those whose policy
+   * attaches them but that no node is intended to hold (needsPlacement). Eventually consistent.
+   */
+  listUnsettled(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }>;
+}
+
+export interface TenantWithShards {
+  tenant: Tenant;
+  shards: TenantShard[];
 }
 
 /** The parts of TimelineInfo the controller reads; the rest is passed through. */

@@ -75,3 +75,12 @@ export function planReconcile(
 export function isDirty(shard: TenantShard): boolean {
   return shard.splitting || planReconcile(shard).length > 0;
 }
+
+/**
+ * Its policy attaches it, but no node is intended to (a node was dropped, say): startup gives it
+ * one. Kept in the sparse index beside the dirty shards, so startup finds these without reading
+ * the fleet.
+ */
+export function needsPlacement(shard: TenantShard): boolean {
+  return shard.policy.kind === 'Attached' && shard.intent.attached === null && !shard.splitting;
+}

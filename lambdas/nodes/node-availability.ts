@@ -2,43 +2,44 @@
 // its attached shards move (a schedulable secondary is promoted first). Active: shards whose
 // state there is unknown are reconciled. Nothing moves back by itself.
 import { type AppContext, within } from '../app/context';
-import { forEachLimited } from '../core/concurrency';
 import { executionName, executionNamePrefix } from '../core/execution-names';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
-import { retryOnConflict } from '../core/retry';
+import { sameObserved, type TenantShard } from '../core/model/tenant-shard';
 import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { reconcileDeps } from '../reconciler/reconcile-shard';
+import { updateShardsInPages } from '../reconciler/shard-update';
 import { waitForExecution } from '../workflows/wait-execution';
 
 /** Marks what the node holds as unknown and moves its attached shards; returns the moved shards. */
 export async function evacuateNode(context: AppContext, nodeId: number): Promise<TenantShardId[]> {
   const key = String(nodeId);
-  const memberships = await context.tenants.nodeMemberships(nodeId);
-  const moved: TenantShardId[] = [];
-  await forEachLimited(memberships, 8, async ({ id }) => {
-    await retryOnConflict(async () => {
-      const shard = await context.tenants.getShard(id);
-      if (!shard) return;
-      const observed = { ...shard.observed };
-      if (key in observed) observed[key] = null;
-      let intent = shard.intent;
-      if (intent.attached === nodeId) {
-        try {
-          const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
-          intent = scheduler.schedule({ ...shard, intent: notifyOffline(intent, nodeId).intent }).intent;
-          if (!moved.some((m) => m === id)) moved.push(id);
-        } catch (error) {
-          if (!(error instanceof ScheduleError)) throw error;
-          // Nowhere else to go: the attachment stays, so the shard is whole again the moment
-          // its node returns (demoting it would leave it unavailable even then).
-          context.metrics.schedulingErrors.inc();
-        }
+  const ids = (await context.tenants.nodeMemberships(nodeId)).map((m) => m.id);
+  // One scheduler for the pass: it tracks the placements it makes, so the moved shards spread.
+  const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
+  const moved = new Map<string, TenantShardId>();
+  const evacuated = (shard: TenantShard): TenantShard | null => {
+    const observed = { ...shard.observed };
+    if (key in observed) observed[key] = null;
+    let intent = shard.intent;
+    if (intent.attached === nodeId) {
+      try {
+        intent = scheduler.schedule({ ...shard, intent: notifyOffline(intent, nodeId).intent }).intent;
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        // Nowhere else to go: the attachment stays, so the shard is whole again the moment
+        // its node returns (demoting it would leave it unavailable even then).
+        context.metrics.schedulingErrors.inc();
       }
-      await context.tenants.saveShards([{ before: shard, after: { ...shard, observed, intent } }]);
-    }, 20);
+    }
+    if (intent === shard.intent && sameObserved(observed, shard.observed)) return null;
+    return { ...shard, observed, intent };
+  };
+  await updateShardsInPages(context.tenants, ids, evacuated, (after, before) => {
+    if (before.intent.attached === nodeId && after.intent.attached !== nodeId)
+      moved.set(formatTenantShardId(after.id), after.id);
   });
-  return moved;
+  return [...moved.values()];
 }
 
 /**
@@ -102,12 +103,8 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
 
 export async function nodeCameBack(context: AppContext, nodeId: number, owner: string): Promise<void> {
   const key = String(nodeId);
-  const memberships = await context.tenants.nodeMemberships(nodeId);
-  const unknown: TenantShardId[] = [];
-  for (const { id, observed } of memberships) {
-    if (!observed) continue;
-    const shard = await context.tenants.getShard(id);
-    if (shard && shard.observed[key] === null) unknown.push(id);
-  }
+  const observed = (await context.tenants.nodeMemberships(nodeId)).filter((m) => m.observed);
+  const shards = await context.tenants.getShards(observed.map((m) => m.id));
+  const unknown = shards.filter((s) => s.observed[key] === null).map((s) => s.id);
   await reconcileInline(unknown, reconcileDeps(context, owner), within(context, context.inlineReconcileMs));
 }

@@ -4,14 +4,43 @@
 // observed state is updated to what the pageserver will do, so nothing looks dirty needlessly:
 // listed shards are attached in the new generation; unlisted attached ones are dropped by the
 // pageserver; secondaries stay.
+//
+// A node may hold thousands of shards and its pageserver waits for the answer, so the work goes
+// in pages: the node's memberships in one Query, its shards read 100 to a call, the changes
+// written many to a transaction (updateShardsInPages).
 import type { AppContext } from '../app/context';
-import { forEachLimited } from '../core/concurrency';
 import { NotFoundError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import { attachedConf, isAttachedMode } from '../core/model/location-config';
-import { shardIdentity } from '../core/model/tenant-shard';
-import { retryOnConflict } from '../core/retry';
+import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
+import { updateShardsInPages } from '../reconciler/shard-update';
 import { setAvailability } from './set-availability';
+
+/** Handed back to the pageserver: its latest generation was issued there and the intent attaches it there. */
+const isIssued = (shard: TenantShard, nodeId: number) =>
+  shard.generationPageserver === nodeId && shard.intent.attached === nodeId;
+
+/** What re-attach does to one shard for `nodeId`; null when nothing changes. */
+function reAttached(shard: TenantShard, nodeId: number): TenantShard | null {
+  const key = String(nodeId);
+  const observed = { ...shard.observed };
+  let { generation } = shard;
+  // Handed back only where the intent still attaches it: a shard since made Secondary or
+  // Detached, or moved elsewhere, would otherwise be attached again by the pageserver (the
+  // original's QUIRK: a detached tenant resurrected by a restart).
+  if (isIssued(shard, nodeId)) {
+    generation += 1;
+    // Only a location we know the node holds is updated: one whose attach never reached it
+    // (created while it was down) stays unknown or absent, so a reconcile attaches it.
+    if (observed[key]) observed[key] = attachedConf(shardIdentity(shard), shard.config, generation);
+  } else if (observed[key] && isAttachedMode(observed[key].mode)) {
+    // Not listed: the pageserver drops an attached location.
+    delete observed[key];
+  } else {
+    return null; // a secondary is kept, an unknown location stays unknown: nothing to write
+  }
+  return { ...shard, generation, observed };
+}
 
 export async function reAttach(
   context: AppContext,
@@ -19,34 +48,18 @@ export async function reAttach(
 ): Promise<Array<{ id: string; gen: number }>> {
   if (!(await setAvailability(context.nodes, nodeId, 'Active')))
     throw new NotFoundError('Node not registered');
-  const memberships = await context.tenants.nodeMemberships(nodeId);
-  const key = String(nodeId);
+  const ids = (await context.tenants.nodeMemberships(nodeId))
+    .filter((m) => m.issued || m.observed)
+    .map((m) => m.id);
   const tenants: Array<{ id: string; gen: number }> = [];
-  await forEachLimited(memberships, 16, async (membership) => {
-    if (!membership.issued && !membership.observed) return;
-    await retryOnConflict(async () => {
-      const shard = await context.tenants.getShard(membership.id);
-      if (!shard) return;
-      const observed = { ...shard.observed };
-      let { generation } = shard;
-      // Handed back only where the intent still attaches it: a shard since made Secondary or
-      // Detached, or moved elsewhere, would otherwise be attached again by the pageserver (the
-      // original's QUIRK: a detached tenant resurrected by a restart).
-      const issued = shard.generationPageserver === nodeId && shard.intent.attached === nodeId;
-      if (issued) {
-        generation += 1;
-        // Only a location we know the node holds is updated: one whose attach never reached it
-        // (created while it was down) stays unknown or absent, so a reconcile attaches it.
-        if (observed[key]) observed[key] = attachedConf(shardIdentity(shard), shard.config, generation);
-      } else if (observed[key] && isAttachedMode(observed[key].mode)) {
-        // Not listed: the pageserver drops an attached location.
-        delete observed[key];
-      } else {
-        return; // a secondary is kept, an unknown location stays unknown: nothing to write
-      }
-      await context.tenants.saveShards([{ before: shard, after: { ...shard, generation, observed } }]);
-      if (issued) tenants.push({ id: formatTenantShardId(shard.id), gen: generation });
-    }, 20);
-  });
+  // Only what was written is answered, in the generation written.
+  await updateShardsInPages(
+    context.tenants,
+    ids,
+    (shard) => reAttached(shard, nodeId),
+    (saved) => {
+      if (isIssued(saved, nodeId)) tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
+    },
+  );
   return tenants.sort((a, b) => (a.id < b.id ? -1 : 1));
 }

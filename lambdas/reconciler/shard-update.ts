@@ -1,7 +1,9 @@
 // Read-modify-write of one shard: each attempt re-reads the latest version and applies only its
 // own change, so a lost race never overwrites someone else's update.
 
-import type { TenantShardId } from '../core/ids';
+import { forEachLimited } from '../core/concurrency';
+import { VersionConflictError } from '../core/errors';
+import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { TenantStore } from '../core/ports';
@@ -71,4 +73,80 @@ export function recordObserved(
     else delete observed[String(node)];
     return { ...s, ...extra(s), observed };
   });
+}
+
+/** Shards read per call (BatchGet's limit). */
+const READ_PAGE = 100;
+/**
+ * Shards written per transaction: most changes write the shard and one membership item or none;
+ * the store splits a group at DynamoDB's 100 actions if it must.
+ */
+const WRITE_GROUP = 50;
+/** Pages worked on at once. */
+const PAGE_CONCURRENCY = 2;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * `updateShard` for many shards at once, for passes over a node or the fleet: the shards are read
+ * 100 to a call and the changes written many to a transaction, reading each shard once. A group
+ * whose write loses a race (a shard written meanwhile) is applied shard by shard from fresh reads,
+ * so nothing anyone else wrote is lost. `saved` hears of each shard written, with the shard as
+ * read for that write; returns the ids that have no shard.
+ */
+export async function updateShardsInPages(
+  tenants: TenantStore,
+  ids: readonly TenantShardId[],
+  change: (shard: TenantShard) => TenantShard | null,
+  saved: (after: TenantShard, before: TenantShard) => void = () => undefined,
+): Promise<TenantShardId[]> {
+  const missing: TenantShardId[] = [];
+  await forEachLimited(chunks(ids, READ_PAGE), PAGE_CONCURRENCY, async (page) => {
+    const read = await tenants.getShards(page);
+    const found = new Set(read.map((s) => formatTenantShardId(s.id)));
+    missing.push(...page.filter((id) => !found.has(formatTenantShardId(id))));
+    missing.push(...(await updateReadShards(tenants, read, change, saved)));
+  });
+  return missing;
+}
+
+/**
+ * updateShardsInPages for shards already read (`read`, the base of each change). Returns the ids
+ * of those found gone when a lost race made it read them again.
+ */
+export async function updateReadShards(
+  tenants: TenantStore,
+  read: readonly TenantShard[],
+  change: (shard: TenantShard) => TenantShard | null,
+  saved: (after: TenantShard, before: TenantShard) => void = () => undefined,
+): Promise<TenantShardId[]> {
+  const missing: TenantShardId[] = [];
+  const changes = read.flatMap((before) => {
+    const after = change(before);
+    return after ? [{ before, after }] : [];
+  });
+  for (const group of chunks(changes, WRITE_GROUP)) {
+    try {
+      const written = await tenants.saveShards(group);
+      for (const [i, after] of written.entries()) saved(after, group[i]!.before);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      // Each shard again from what it is now (one the transaction did write, if the store
+      // split it, is changed once more from its new state).
+      await forEachLimited(group, 8, async ({ before }) => {
+        let base: TenantShard | undefined;
+        const after = await updateShard(tenants, before.id, (s) => {
+          base = s;
+          return change(s);
+        });
+        if (!after) missing.push(before.id);
+        else if (base && after.version > base.version) saved(after, base);
+      });
+    }
+  }
+  return missing;
 }

@@ -84,12 +84,12 @@ describe('payload limit', () => {
         StartAt: 'Merge',
         States: {
           Merge: task('ListNodes', { ResultPath: '$.result', Next: 'After' }),
-          After: task('NotifyAll', { End: true }),
+          After: task('MarkReady', { End: true }),
         },
       } as AslDefinition,
       {
         ListNodes: async () => 'r'.repeat(200 * KiB),
-        NotifyAll: async () => {
+        MarkReady: async () => {
           nextRan = true;
           return null;
         },

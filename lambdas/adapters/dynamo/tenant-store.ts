@@ -17,15 +17,20 @@ import {
 } from '../../core/model/placement-policy';
 import type { Tenant } from '../../core/model/tenant';
 import type { TenantShard } from '../../core/model/tenant-shard';
-import type { Membership, ShardChange, TenantStore } from '../../core/ports';
-import { isDirty } from '../../core/reconcile-plan';
+import type { Membership, ShardChange, TenantStore, TenantWithShards } from '../../core/ports';
+import { isDirty, needsPlacement } from '../../core/reconcile-plan';
+import { batchGet } from './batch-get';
 import { counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
 import { nodePartition, TENANT_META_SK, tenantPk } from './keys';
 import type { Item, Table, TransactOp } from './table';
-import { DIRTY_INDEX, DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
+import { DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
+import { listSparseIndex, withShards } from './tenant-reads';
 
 /** The dirty index is spread over this many partition values so one hot key cannot form. */
 export const DIRTY_BUCKETS = 4;
+const DIRTY_PARTITIONS = Array.from({ length: DIRTY_BUCKETS }, (_, i) => `DIRTY#${i}`);
+/** Shards that are not dirty but need placing share the index under this partition value. */
+const UNPLACED_PARTITION = 'UNPLACED';
 const TENANT_LIST_KIND = 'TENANT';
 const MAX_TRANSACTION_OPS = DYNAMODB.transactWriteActions;
 
@@ -109,9 +114,12 @@ function shardToItem(shard: TenantShard, now: string): Omit<ShardItem, 'version'
     splitting: shard.splitting,
     pendingComputeNotification: shard.pendingComputeNotification,
     lastError: shard.lastError ?? undefined,
-    // Sparse: present only while the shard needs a reconcile.
-    ...(dirty
-      ? { [DIRTY_PK]: dirtyBucket(shard.id), dirtySince: `${now}#${formatTenantShardId(shard.id)}` }
+    // Sparse: present only while the shard needs a reconcile (or, apart from that, a placement).
+    ...(dirty || needsPlacement(shard)
+      ? {
+          [DIRTY_PK]: dirty ? dirtyBucket(shard.id) : UNPLACED_PARTITION,
+          dirtySince: `${now}#${formatTenantShardId(shard.id)}`,
+        }
       : {}),
   };
 }
@@ -253,32 +261,36 @@ export class DynamoTenantStore implements TenantStore {
     }));
   }
 
-  async listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
-    // The cursor is opaque to callers: the bucket being read and DynamoDB's position within it.
-    let { bucket, startKey } = cursor
-      ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as {
-          bucket: number;
-          startKey?: Record<string, unknown>;
-        })
-      : { bucket: 0, startKey: undefined };
-    const ids: TenantShardId[] = [];
-    while (bucket < DIRTY_BUCKETS && ids.length < limit) {
-      const page = await this.table.query<ShardItem>(`DIRTY#${bucket}`, {
-        index: { name: DIRTY_INDEX, partitionKey: DIRTY_PK },
-        limit: limit - ids.length,
-        startKey,
-      });
-      for (const item of page.items) {
-        ids.push({ tenantId: item.tenantId, number: item.shardNumber, count: item.shardCount });
-      }
-      startKey = page.nextKey;
-      if (!startKey) bucket += 1;
-    }
-    const next =
-      bucket < DIRTY_BUCKETS
-        ? Buffer.from(JSON.stringify({ bucket, startKey })).toString('base64url')
-        : undefined;
-    return { ids, next };
+  listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
+    return listSparseIndex(this.table, DIRTY_PARTITIONS, limit, cursor);
+  }
+
+  listUnsettled(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
+    return listSparseIndex(this.table, [...DIRTY_PARTITIONS, UNPLACED_PARTITION], limit, cursor);
+  }
+
+  async getShards(ids: TenantShardId[]): Promise<TenantShard[]> {
+    const keys = ids.map((id) => ({ PK: tenantPk(id.tenantId), SK: shardSk(id) }));
+    return (await batchGet<ShardItem>(this.table, keys)).map(shardFromItem);
+  }
+
+  async getTenantsWithShards(tenantIds: string[]): Promise<TenantWithShards[]> {
+    const keys = tenantIds.map((t) => ({ PK: tenantPk(t), SK: TENANT_META_SK }));
+    const found = new Map(
+      (await batchGet<TenantItem>(this.table, keys)).map((i) => [i.tenantId, tenantFromItem(i)]),
+    );
+    return withShards(
+      this,
+      tenantIds.flatMap((t) => found.get(t) ?? []),
+    );
+  }
+
+  async listTenantsWithShards(
+    limit: number,
+    after?: string,
+  ): Promise<{ tenants: TenantWithShards[]; next?: string }> {
+    const page = await this.listTenants(limit, after);
+    return { tenants: await withShards(this, page.tenants), next: page.next };
   }
 
   /**

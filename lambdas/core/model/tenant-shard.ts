@@ -60,3 +60,20 @@ export function newShard(
 export function shardIdentity(shard: TenantShard): ShardIdentity {
   return { number: shard.id.number, count: shard.id.count, stripeSize: shard.stripeSize };
 }
+
+/** JSON with object keys sorted: equal values give equal text whatever order their keys came in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * The same observed state, location by location. Key order does not count: a map read back from
+ * DynamoDB does not keep the order it was written in, nor does a pageserver's listing.
+ */
+export function sameObserved(a: Observed, b: Observed): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}

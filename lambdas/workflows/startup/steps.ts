@@ -1,24 +1,22 @@
 // Startup reconciliation: learn what every pageserver actually holds, mark the silent ones
-// Offline (moving their shards), record observed state, re-announce every stably attached
-// tenant to the control plane, and detach locations nobody knows. Run when the local stack
-// starts, after each deploy, and on demand.
+// Offline (moving their shards), record observed state, place what has no node, then (ready by
+// now) re-announce every stably attached tenant to the control plane (notifications/
+// announce-all.ts) and detach locations nobody knows. Run when the local stack starts, after each
+// deploy, and on demand. Every step reads and writes shards in pages, not one by one.
 
 import { randomUUID } from 'node:crypto';
 import { type AppContext, within } from '../../app/context';
-import { forEachLimited } from '../../core/concurrency';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
 import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
 import type { PageserverNode } from '../../core/model/node';
-import { retryOnConflict } from '../../core/retry';
+import { sameObserved, type TenantShard } from '../../core/model/tenant-shard';
+import { needsPlacement } from '../../core/reconcile-plan';
 import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import { evacuateNode } from '../../nodes/node-availability';
 import { setAvailability } from '../../nodes/set-availability';
-import { markNotificationPending } from '../../notifications/mark-pending';
-import { notifyTenant } from '../../notifications/notify-tenant';
-import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { sendLocationConfig } from '../../reconciler/send-location-config';
-import { allTenants } from '../../tenants/all-tenants';
+import { updateReadShards, updateShardsInPages } from '../../reconciler/shard-update';
 import { recoverInterruptedSplit } from '../shard-split/recover';
 
 export interface StartupResult {
@@ -92,105 +90,96 @@ export async function applyScan(
     // Alive but its listing failed: what it holds stays as last observed (reconciles converge it).
     if (reports === 'refused') continue;
     const key = String(nodeId);
-    const reported = new Map<string, LocationConfig | null>(reports);
+    // By the canonical id (the report's own text is what an unknown location is reported as).
+    const reported = new Map<string, { text: string; conf: LocationConfig | null }>();
+    for (const [text, conf] of reports)
+      reported.set(formatTenantShardId(parseTenantShardId(text)), { text, conf });
     const ids = new Map<string, TenantShardId>();
-    for (const shard of reported.keys()) ids.set(shard, parseTenantShardId(shard));
+    for (const text of reported.keys()) ids.set(text, parseTenantShardId(text));
     for (const m of await context.tenants.nodeMemberships(nodeId)) {
       if (m.observed) ids.set(formatTenantShardId(m.id), m.id);
     }
-    await forEachLimited([...ids], 16, async ([text, id]) => {
-      await retryOnConflict(async () => {
-        const shard = await context.tenants.getShard(id);
-        if (!shard) {
-          if (reported.has(text)) result.unknown.push({ shard: text, node: nodeId });
-          return;
-        }
-        const observed = { ...shard.observed };
-        if (reported.has(text)) observed[key] = reported.get(text) ?? null;
-        else delete observed[key];
-        if (JSON.stringify(observed) === JSON.stringify(shard.observed)) return;
-        await context.tenants.saveShards([{ before: shard, after: { ...shard, observed } }]);
-      }, 20);
+    const missing = await updateShardsInPages(context.tenants, [...ids.values()], (shard) => {
+      const report = reported.get(formatTenantShardId(shard.id));
+      const observed = { ...shard.observed };
+      if (report) observed[key] = report.conf;
+      else delete observed[key];
+      return sameObserved(observed, shard.observed) ? null : { ...shard, observed };
     });
+    for (const id of missing) {
+      const report = reported.get(formatTenantShardId(id));
+      if (report) result.unknown.push({ shard: report.text, node: nodeId });
+    }
   }
   return result;
 }
 
+/** Unsettled shards read per page. */
+const PLACE_PAGE = 100;
+/** A page is not started this close to the task's deadline. */
+const PAGE_MARGIN_MS = 3_000;
+
 /**
  * Step 3: shards that should be attached but have no attached node (a node was dropped, say)
  * get one: the live node that reports it attached in the newest generation, else a scheduled one.
+ * Only the sparse index is read (such shards, and splits in progress, are kept there), a page at
+ * a time from `cursor`, until the deadline is near; returns where to go on (null: done).
  */
-export async function placeUnplaced(context: AppContext): Promise<number> {
-  let placed = 0;
+export async function placeUnplaced(
+  context: AppContext,
+  cursor: string | null,
+): Promise<{ placed: number; next: string | null }> {
   const owner = `startup-${randomUUID()}`;
-  for (const { tenant, shards } of await allTenants(context.tenants)) {
-    if (shards.some((s) => s.splitting)) {
-      // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
-      await recoverInterruptedSplit(context, tenant.tenantId, owner).catch((error: Error) =>
+  const nodes = await context.nodes.list();
+  const live = new Set(nodes.filter((n) => n.availability === 'Active').map((n) => n.id));
+  // One scheduler for the pass: it tracks the placements it makes, so they spread.
+  const scheduler = new Scheduler(nodes.map(schedulerNode));
+  const place = (current: TenantShard): TenantShard | null => {
+    if (!needsPlacement(current)) return null;
+    const holders = Object.entries(current.observed)
+      .filter(([n, conf]) => conf && isAttachedMode(conf.mode) && live.has(Number(n)))
+      .sort(([, a], [, b]) => (b!.generation ?? 0) - (a!.generation ?? 0));
+    let intent = current.intent;
+    if (holders.length > 0) {
+      const attached = Number(holders[0]![0]);
+      intent = { attached, secondary: intent.secondary.filter((n) => n !== attached) };
+    }
+    try {
+      return { ...current, intent: scheduler.schedule({ ...current, intent }).intent };
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      context.metrics.schedulingErrors.inc();
+      return null;
+    }
+  };
+  let placed = 0;
+  let next = cursor;
+  do {
+    const page = await context.tenants.listUnsettled(PLACE_PAGE, next ?? undefined);
+    const shards = await context.tenants.getShards(page.ids);
+    const splitting = new Set(shards.filter((s) => s.splitting).map((s) => s.id.tenantId));
+    const unplaced = shards.filter((s) => needsPlacement(s) && !splitting.has(s.id.tenantId));
+    await updateReadShards(context.tenants, unplaced, place, () => {
+      placed += 1;
+    });
+    // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
+    // Each may take seconds; those time does not allow are left to reconcile-all, which does the
+    // same for every split it finds.
+    for (const tenantId of splitting) {
+      if (Date.now() >= context.deadline - PAGE_MARGIN_MS) break;
+      await recoverInterruptedSplit(context, tenantId, owner).catch((error: Error) =>
         context.log.warn('could not recover an interrupted split', {
-          tenant: tenant.tenantId,
+          tenant: tenantId,
           error: error.message,
         }),
       );
-      continue;
     }
-    for (const shard of shards) {
-      if (shard.intent.attached !== null || shard.policy.kind !== 'Attached' || shard.splitting) continue;
-      await retryOnConflict(async () => {
-        const current = (await context.tenants.getShard(shard.id))!;
-        if (current.intent.attached !== null) return;
-        const nodes = await context.nodes.list();
-        const live = new Set(nodes.filter((n) => n.availability === 'Active').map((n) => n.id));
-        const holders = Object.entries(current.observed)
-          .filter(([n, conf]) => conf && isAttachedMode(conf.mode) && live.has(Number(n)))
-          .sort(([, a], [, b]) => (b!.generation ?? 0) - (a!.generation ?? 0));
-        let intent = current.intent;
-        if (holders.length > 0) {
-          const attached = Number(holders[0]![0]);
-          intent = { attached, secondary: intent.secondary.filter((n) => n !== attached) };
-        }
-        try {
-          intent = new Scheduler(nodes.map(schedulerNode)).schedule({ ...current, intent }).intent;
-        } catch (error) {
-          if (!(error instanceof ScheduleError)) throw error;
-          context.metrics.schedulingErrors.inc();
-          return;
-        }
-        await context.tenants.saveShards([{ before: current, after: { ...current, intent } }]);
-        placed += 1;
-      }, 20);
-    }
-  }
-  return placed;
+    next = page.next ?? null;
+  } while (next !== null && Date.now() < context.deadline - PAGE_MARGIN_MS);
+  return { placed, next };
 }
 
-/** Step 4: announce every stably attached tenant; failures leave the pending flag for reconcile-all. */
-export async function notifyAll(
-  context: AppContext,
-  owner: string,
-  deadline: number,
-): Promise<Pick<StartupResult, 'notified' | 'notifyFailed'>> {
-  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
-  let notified = 0;
-  let notifyFailed = 0;
-  const deps = reconcileDeps(context, owner);
-  await forEachLimited(await allTenants(context.tenants), 32, async ({ tenant, shards }) => {
-    const attached = shards.some(
-      (s) =>
-        s.intent.attached !== null &&
-        isAttachedMode(s.observed[String(s.intent.attached)]?.mode ?? 'Detached'),
-    );
-    if (!attached) return;
-    const outcome = await notifyTenant(tenant.tenantId, deps, nodes, deadline, true);
-    if (outcome.status === 'sent') notified += 1;
-    if (outcome.status !== 'failed') return;
-    notifyFailed += 1;
-    await markNotificationPending(context.tenants, tenant.tenantId);
-  });
-  return { notified, notifyFailed };
-}
-
-/** Step 4: detach locations the controller does not know (best effort). */
+/** Step 5: detach locations the controller does not know (best effort). */
 export async function cleanupUnknown(
   context: AppContext,
   unknown: StartupResult['unknown'],

@@ -5,9 +5,30 @@ import { STEP_FUNCTIONS } from '../../core/aws-limits';
 import { ExecutionAlreadyExistsError } from '../../core/execution-errors';
 import { parseTenantShardId } from '../../core/ids';
 import { TransientError } from '../../core/workflow-errors';
-import { applyScan, cleanupUnknown, notifyAll, placeUnplaced, scanNodes } from './steps';
+import { announcePages, markUnannounced } from '../../notifications/announce-all';
+import { applyScan, cleanupUnknown, placeUnplaced, scanNodes } from './steps';
 
 const unknownLocation = z.object({ shard: z.string(), node: z.number().int() });
+
+/**
+ * Unknown locations a scan hands on through the workflow's state, per node: the state must not
+ * grow with the fleet. The rest are detached by reconcile-all, which looks for them every pass.
+ */
+const UNKNOWN_IN_STATE = 20;
+/**
+ * How long startup announces placements after ready; what it does not reach is marked owed for
+ * reconcile-all. Marking a tenant owed costs about what announcing it does (and reconcile-all then
+ * costs more), so the budget is generous: about 100 000 tenants on the local stack.
+ */
+export const ANNOUNCE_BUDGET_MS = 180_000;
+
+const announceProgress = z.object({
+  next: z.string().nullable(),
+  until: z.number().nullable(),
+  notified: z.number().int(),
+  notifyFailed: z.number().int(),
+  status: z.enum(['running', 'done', 'expired']),
+});
 
 export const startupTasks = [
   defineTask({
@@ -28,22 +49,37 @@ export const startupTasks = [
       if (!node) return { node: input.node, responsive: false, unknown: [] };
       const scan = await scanNodes(context, [node], 5_000);
       const result = await applyScan(context, scan);
-      return { node: input.node, responsive: result.responsive.length > 0, unknown: result.unknown };
+      return {
+        node: input.node,
+        responsive: result.responsive.length > 0,
+        unknown: result.unknown.slice(0, UNKNOWN_IN_STATE),
+        unknownLeft: Math.max(0, result.unknown.length - UNKNOWN_IN_STATE),
+      };
     },
   }),
+  /** Places a page of the sparse index after another from `cursor` until its deadline nears. */
   defineTask({
     name: 'PlaceUnplaced',
-    input: z.unknown(),
+    input: z.looseObject({ cursor: z.string().nullable() }),
     budgetSeconds: 25,
     table: 'write',
-    run: async (_input, context) => ({ placed: await placeUnplaced(context) }),
+    run: (input, context) => placeUnplaced(context, input.cursor),
   }),
+  /** Announces pages of tenants until the budget (fixed by the first run) or its deadline nears. */
   defineTask({
-    name: 'NotifyAll',
-    input: z.looseObject({ execution: z.string() }),
+    name: 'Announce',
+    input: z.looseObject({ progress: announceProgress }),
     budgetSeconds: 25,
     table: 'write',
-    run: (input, context) => notifyAll(context, input.execution, context.deadline),
+    run: (input, context) => announcePages(context, input.progress, ANNOUNCE_BUDGET_MS),
+  }),
+  /** Marks what the announcements did not reach owed, a page after another from `cursor`. */
+  defineTask({
+    name: 'MarkUnannounced',
+    input: z.looseObject({ cursor: z.string().nullable() }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: (input, context) => markUnannounced(context, input.cursor),
   }),
   defineTask({
     name: 'StartCleanup',

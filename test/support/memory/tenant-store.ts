@@ -11,8 +11,8 @@ import {
 } from '../../../lambdas/core/ids';
 import type { Tenant } from '../../../lambdas/core/model/tenant';
 import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
-import type { Membership, ShardChange, TenantStore } from '../../../lambdas/core/ports';
-import { isDirty } from '../../../lambdas/core/reconcile-plan';
+import type { Membership, ShardChange, TenantStore, TenantWithShards } from '../../../lambdas/core/ports';
+import { isDirty, needsPlacement } from '../../../lambdas/core/reconcile-plan';
 import { copy } from './clone';
 import type { MemoryNodeStore } from './node-store';
 
@@ -41,12 +41,24 @@ function nodesOf(shard: TenantShard | null): number[] {
 
 const anyFlag = (f: Flags) => f.attached || f.secondary || f.issued || f.observed;
 
+/** A page of formatted ids in string order; the cursor is the last id handed out. */
+function pageOf(all: string[], limit: number, cursor?: string): { ids: TenantShardId[]; next?: string } {
+  const rest = all.sort().filter((id) => cursor === undefined || id > cursor);
+  const page = rest.slice(0, limit);
+  return {
+    ids: page.map(parseTenantShardId),
+    next: page.length === limit && rest.length > limit ? page.at(-1) : undefined,
+  };
+}
+
 export class MemoryTenantStore implements TenantStore {
   private readonly tenants = new Map<string, Tenant>();
   private readonly shards = new Map<string, TenantShard>();
   /** node → formatted shard id → flags */
   private readonly memberships = new Map<number, Map<string, Flags>>();
   private readonly dirty = new Set<string>();
+  /** Not dirty, but needing a placement (the DynamoDB store keeps these in the sparse index too). */
+  private readonly unplaced = new Set<string>();
   /** Every successful write, in order (a test can tell what was persisted when). As on DynamoDB
    * below 100 operations, a write is all or nothing; beyond that DynamoDB splits it, we do not. */
   readonly writes: Array<{ shards: ShardChange[]; tenant?: Tenant }> = [];
@@ -124,13 +136,37 @@ export class MemoryTenantStore implements TenantStore {
   }
 
   async listDirty(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
-    // The cursor is the last id handed out: ids sort by their string form.
-    const all = [...this.dirty].sort().filter((id) => cursor === undefined || id > cursor);
-    const page = all.slice(0, limit);
-    return {
-      ids: page.map(parseTenantShardId),
-      next: page.length === limit && all.length > limit ? page.at(-1) : undefined,
-    };
+    return pageOf([...this.dirty], limit, cursor);
+  }
+
+  async listUnsettled(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }> {
+    return pageOf([...this.dirty, ...this.unplaced], limit, cursor);
+  }
+
+  async getShards(ids: TenantShardId[]): Promise<TenantShard[]> {
+    const found = new Map<string, TenantShard>();
+    for (const id of ids) {
+      const shard = this.shards.get(shardKey(id));
+      if (shard) found.set(shardKey(id), copy(shard));
+    }
+    return [...found.values()];
+  }
+
+  async getTenantsWithShards(tenantIds: string[]): Promise<TenantWithShards[]> {
+    const found: TenantWithShards[] = [];
+    for (const id of new Set(tenantIds)) {
+      const whole = await this.getTenantWithShards(id);
+      if (whole) found.push(whole);
+    }
+    return found;
+  }
+
+  async listTenantsWithShards(
+    limit: number,
+    after?: string,
+  ): Promise<{ tenants: TenantWithShards[]; next?: string }> {
+    const page = await this.listTenants(limit, after);
+    return { tenants: await this.getTenantsWithShards(page.tenants.map((t) => t.tenantId)), next: page.next };
   }
 
   /** Test view: the shards currently in the reconcile queue. */
@@ -191,11 +227,15 @@ export class MemoryTenantStore implements TenantStore {
       if (change.after) {
         const version = change.before ? change.before.version + 1 : 1;
         this.shards.set(key, { ...copy(change.after), version });
-        if (isDirty(change.after)) this.dirty.add(formatted);
+        const dirty = isDirty(change.after);
+        if (dirty) this.dirty.add(formatted);
         else this.dirty.delete(formatted);
+        if (!dirty && needsPlacement(change.after)) this.unplaced.add(formatted);
+        else this.unplaced.delete(formatted);
       } else {
         this.shards.delete(key);
         this.dirty.delete(formatted);
+        this.unplaced.delete(formatted);
       }
     }
     for (const [node, delta] of counters) {
