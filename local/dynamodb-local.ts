@@ -23,18 +23,30 @@ export interface DynamoDbLocalOptions {
   timeoutMs?: number;
 }
 
+/** Ports below Linux's default ephemeral range (32768–60999), from which outgoing connections take theirs. */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
+/**
+ * A port free now, for a server that binds it a little later. Picked at random below the
+ * ephemeral range: a port the kernel assigns for port 0 comes from that range, and in the gap
+ * before the real bind an outgoing connection (of this or a parallel test process) may take it
+ * as its source port.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await canBind(port, host)) return port;
+  }
+  throw new Error(`no free port found between ${PICK_FROM} and ${PICK_TO}`);
+}
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
