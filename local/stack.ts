@@ -273,29 +273,48 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Pageservers are registered before they start, as neon_local does, so their first
     // re-attach succeeds. With --data-dir they may already be registered from a previous run.
-    const ports: number[] = [];
-    for (let i = 0; i < options.pageservers; i++) {
-      const existing = await controller.services.nodes.get(i + 1);
-      const port = existing?.listenHttpAddr === '127.0.0.1' ? existing.listenHttpPort : await freePort();
-      ports.push(port);
-      await registerNode(controller.services.nodes, {
-        id: i + 1,
-        listenHttpAddr: '127.0.0.1',
-        listenHttpPort: port,
-        listenPgAddr: '127.0.0.1',
-        listenPgPort: port,
-        availabilityZoneId: null,
-      });
+    // A port found free may be taken before the pageserver binds it (another process binding
+    // in between): then the fleet is started again on fresh ports, registered anew.
+    const startFleet = async (fresh: boolean) => {
+      const ports: number[] = [];
+      for (let i = 0; i < options.pageservers; i++) {
+        let existing = await controller.services.nodes.get(i + 1);
+        // On a retry a node not holding anything yet is registered again on its new port.
+        if (fresh && existing && existing.attachedCount + existing.secondaryCount === 0) {
+          await controller.services.nodes.delete(i + 1);
+          existing = undefined;
+        }
+        const port = existing?.listenHttpAddr === '127.0.0.1' ? existing.listenHttpPort : await freePort();
+        ports.push(port);
+        await registerNode(controller.services.nodes, {
+          id: i + 1,
+          listenHttpAddr: '127.0.0.1',
+          listenHttpPort: port,
+          listenPgAddr: '127.0.0.1',
+          listenPgPort: port,
+          availabilityZoneId: null,
+        });
+      }
+      return startSimFleet(
+        ports.map((port, i) => ({ nodeId: i + 1, port, disk: options.pageserverDisks?.[i] })),
+        {
+          controlPlaneApi: `${url}/upcall/v1/`,
+          controlPlaneToken: options.upcallJwtToken,
+          requiredToken: options.pageserverJwtToken,
+          log,
+        },
+      );
+    };
+    let fleet: Awaited<ReturnType<typeof startSimFleet>>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        fleet = await startFleet(attempt > 1);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw error;
+        log(`a pageserver port was taken meanwhile (${(error as Error).message}); starting on fresh ports`);
+      }
     }
-    const fleet = await startSimFleet(
-      ports.map((port, i) => ({ nodeId: i + 1, port, disk: options.pageserverDisks?.[i] })),
-      {
-        controlPlaneApi: `${url}/upcall/v1/`,
-        controlPlaneToken: options.upcallJwtToken,
-        requiredToken: options.pageserverJwtToken,
-        log,
-      },
-    );
     stoppers.push(() => fleet.stop());
     await Promise.all(fleet.pageservers.map((p) => p.waitUntilActive()));
     if (options.pageservers > 0)
