@@ -2,6 +2,7 @@
 // no acknowledged update lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { plantSecondary } from '../support/plant-location';
 
 let api: TestApi;
 afterEach(async () => {
@@ -170,22 +171,7 @@ describe('tenant delete and orphans', () => {
   it('reports a location no tenant has as an orphan in the consistency check', async () => {
     api = await startTestApi({ pageservers: 1 });
     const stray = randomTenantId();
-    const ps = api.stack.fleet.byId(1);
-    const res = await fetch(`${ps.baseUrl}/v1/tenant/${stray}/location_config`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        tenant_id: stray,
-        mode: 'Secondary',
-        generation: null,
-        secondary_conf: { warm: true },
-        shard_number: 0,
-        shard_count: 0,
-        shard_stripe_size: 32768,
-        tenant_conf: {},
-      }),
-    });
-    expect(res.status).toBe(200);
+    await plantSecondary(api.stack.fleet.byId(1).baseUrl, stray);
     const check = await api.call('POST', '/debug/v1/consistency_check');
     expect(check.status).toBe(500);
     expect((check.body as { msg: string }).msg).toContain(`node 1 holds ${stray}`);

@@ -3,30 +3,14 @@
 // then reconciled away. Either way the fleet ends with no orphan.
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { plantSecondary as plant } from '../support/plant-location';
 
 let api: TestApi;
 afterEach(async () => {
   await api?.stop();
 });
 
-/** Puts a Secondary location straight onto a pageserver, behind the controller's back. */
-async function plantSecondary(nodeId: number, shard: string): Promise<void> {
-  const res = await fetch(`${api.stack.fleet.byId(nodeId).baseUrl}/v1/tenant/${shard}/location_config`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      tenant_id: shard,
-      mode: 'Secondary',
-      generation: null,
-      secondary_conf: { warm: true },
-      shard_number: 0,
-      shard_count: 0,
-      shard_stripe_size: 32768,
-      tenant_conf: {},
-    }),
-  });
-  expect(res.status).toBe(200);
-}
+const plantSecondary = (nodeId: number, shard: string) => plant(api.stack.fleet.byId(nodeId).baseUrl, shard);
 
 const held = (nodeId: number) =>
   api.stack.fleet

@@ -287,6 +287,19 @@ export class Table {
     }
   }
 
+  /** A delete or check of `key` on the condition that its version is still `version`. */
+  private atVersion(b: ExpressionBuilder, key: Key, version: number) {
+    const condition = `${b.name('version')} = ${b.value(version)}`;
+    return {
+      TableName: this.name,
+      Key: key,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: b.expressionNames,
+      ExpressionAttributeValues: b.expressionValues,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+  }
+
   private transactItem(op: TransactOp): TransactItem {
     const b = new ExpressionBuilder();
     switch (op.kind) {
@@ -327,33 +340,11 @@ export class Table {
           },
         };
       }
-      case 'delete': {
+      case 'delete':
         if (op.expectedVersion === undefined) return { Delete: { TableName: this.name, Key: op.key } };
-        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-        return {
-          Delete: {
-            TableName: this.name,
-            Key: op.key,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: b.expressionNames,
-            ExpressionAttributeValues: b.expressionValues,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
-      }
-      case 'check': {
-        const condition = `${b.name('version')} = ${b.value(op.expectedVersion)}`;
-        return {
-          ConditionCheck: {
-            TableName: this.name,
-            Key: op.key,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: b.expressionNames,
-            ExpressionAttributeValues: b.expressionValues,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
-      }
+        return { Delete: this.atVersion(b, op.key, op.expectedVersion) };
+      case 'check':
+        return { ConditionCheck: this.atVersion(b, op.key, op.expectedVersion) };
       case 'add': {
         const parts = Object.entries(op.add).map(
           ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
