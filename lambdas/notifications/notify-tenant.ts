@@ -71,9 +71,9 @@ export async function notifyTenant(
     deps.metrics?.computeNotification('ok');
     // Remember what was delivered and clear the owed flags, together, but only if the placement
     // is still the one delivered: a shard moved meanwhile still owes the control plane its news.
-    await retryOnConflict(async () => {
+    const recorded = await retryOnConflict(async () => {
       const latest = await deps.tenants.getTenantWithShards(tenantId);
-      if (!latest) return;
+      if (!latest) return true;
       if (latest.tenant.version !== whole.tenant.version) {
         // Written by someone else meanwhile: startup's announcements (which take no lease) write
         // it, and theirs may have reached the hook after ours. What the control plane holds is
@@ -84,7 +84,7 @@ export async function notifyTenant(
             .map((before) => ({ before, after: { ...before, pendingComputeNotification: true } })),
           { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: null } },
         );
-        return;
+        return false;
       }
       const now = buildComputeNotification(tenantId, latest.shards, nodes);
       const current = now !== null && notificationFingerprint(now) === fingerprint;
@@ -93,7 +93,15 @@ export async function notifyTenant(
         owed.map((before) => ({ before, after: { ...before, pendingComputeNotification: false } })),
         { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: fingerprint } },
       );
+      return true;
     });
+    // Delivered, but what the control plane holds is not known: the caller must not settle it.
+    if (!recorded)
+      return {
+        status: 'failed',
+        message: 'the tenant was written during delivery: announced again later',
+        fatal: false,
+      };
     return { status: 'sent' };
   } finally {
     await deps.leases.release(tenantId, NOTIFY_LEASE, deps.owner);
