@@ -1,8 +1,8 @@
 // Telling the control plane where a tenant's shards are. One notifier per tenant at a time (a
 // lease), so shards reconciled together do not all send the same placement; identical
 // notifications are not re-sent unless forced. Startup's announcements take no lease
-// (notifications/announce-all.ts): each side treats a tenant written by the other during its
-// delivery as owed again.
+// (notifications/announce-all.ts): each side treats a tenant the other wrote during its delivery
+// as owed again (an announcement's every write changes what the tenant remembers as delivered).
 import type { AppContext } from '../app/context';
 import type { ReconcileMetrics } from '../app/metrics-registry';
 import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
@@ -74,10 +74,10 @@ export async function notifyTenant(
     const recorded = await retryOnConflict(async () => {
       const latest = await deps.tenants.getTenantWithShards(tenantId);
       if (!latest) return true;
-      if (latest.tenant.version !== whole.tenant.version) {
-        // Written by someone else meanwhile: startup's announcements (which take no lease) write
-        // it, and theirs may have reached the hook after ours. What the control plane holds is
-        // unknown: nothing is remembered as delivered and every shard owes it the placement.
+      if (latest.tenant.lastComputeNotification !== whole.tenant.lastComputeNotification) {
+        // Only a notifier without the lease changes this meanwhile: startup's announcements, and
+        // theirs may have reached the hook after ours. What the control plane holds is unknown:
+        // nothing is remembered as delivered and every shard owes it the placement.
         await deps.tenants.saveShards(
           latest.shards
             .filter((s) => !s.pendingComputeNotification)
