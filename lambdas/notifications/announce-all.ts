@@ -6,6 +6,7 @@
 // failed: pending flags on its shards and nothing remembered as delivered, so reconcile-all
 // sends its placement again. An unchanged tenant is written only if what it remembers is not
 // what was sent. Tenants the budget does not reach are marked owed in bulk (markUnannounced).
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context';
 import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
 import { mapLimited } from '../core/concurrency';
@@ -108,8 +109,11 @@ async function announcePage(
     const latest = read.shards.map((x) => now.get(formatTenantShardId(x.id)));
     if (latest.some((x, i) => x?.version !== read.shards[i]!.version))
       return void owed.push(read.tenant.tenantId);
+    // Remembered already: nothing to write. (Owed flags stay: a reconcile settles them without
+    // sending again. Every write here changes what is remembered, which is how a leased notifier
+    // delivering meanwhile tells that we wrote.)
+    if (read.tenant.lastComputeNotification === fingerprint) return;
     const pending = read.shards.filter((x) => x.pendingComputeNotification);
-    if (read.tenant.lastComputeNotification === fingerprint && pending.length === 0) return;
     try {
       // Conditioned on the versions first read: a write in between fails it, and the tenant is owed.
       await context.tenants.saveShards(
@@ -127,7 +131,8 @@ async function announcePage(
 
 /**
  * The tenant owes the control plane its placement: every shard pending (so reconcile-all visits
- * it) and nothing remembered as delivered (so the next notification is not skipped as a repeat).
+ * it) and, as remembered delivery, a mark no notification has (so the next one is not skipped as
+ * a repeat) and no earlier reader saw (so a leased notifier delivering meanwhile tells it changed).
  */
 export async function markOwed(context: Pick<AppContext, 'tenants'>, tenantId: string): Promise<void> {
   await retryOnConflict(async () => {
@@ -139,10 +144,9 @@ export async function markOwed(context: Pick<AppContext, 'tenants'>, tenantId: s
 
 async function writeOwed(context: Pick<AppContext, 'tenants'>, latest: TenantWithShards): Promise<void> {
   const owed = latest.shards.filter((s) => !s.pendingComputeNotification);
-  if (owed.length === 0 && latest.tenant.lastComputeNotification === null) return;
   await context.tenants.saveShards(
     owed.map((before) => ({ before, after: { ...before, pendingComputeNotification: true } })),
-    { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: null } },
+    { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: `owed:${randomUUID()}` } },
   );
 }
 

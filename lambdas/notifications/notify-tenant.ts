@@ -1,8 +1,8 @@
 // Telling the control plane where a tenant's shards are. One notifier per tenant at a time (a
 // lease), so shards reconciled together do not all send the same placement; identical
 // notifications are not re-sent unless forced. Startup's announcements take no lease
-// (notifications/announce-all.ts): each side treats a tenant written by the other during its
-// delivery as owed again.
+// (notifications/announce-all.ts): each side treats a tenant the other wrote during its delivery
+// as owed again (an announcement's every write changes what the tenant remembers as delivered).
 import type { AppContext } from '../app/context';
 import type { ReconcileMetrics } from '../app/metrics-registry';
 import { buildComputeNotification, notificationFingerprint } from '../core/compute-notification';
@@ -71,20 +71,20 @@ export async function notifyTenant(
     deps.metrics?.computeNotification('ok');
     // Remember what was delivered and clear the owed flags, together, but only if the placement
     // is still the one delivered: a shard moved meanwhile still owes the control plane its news.
-    await retryOnConflict(async () => {
+    const recorded = await retryOnConflict(async () => {
       const latest = await deps.tenants.getTenantWithShards(tenantId);
-      if (!latest) return;
-      if (latest.tenant.version !== whole.tenant.version) {
-        // Written by someone else meanwhile: startup's announcements (which take no lease) write
-        // it, and theirs may have reached the hook after ours. What the control plane holds is
-        // unknown: nothing is remembered as delivered and every shard owes it the placement.
+      if (!latest) return true;
+      if (latest.tenant.lastComputeNotification !== whole.tenant.lastComputeNotification) {
+        // Only a notifier without the lease changes this meanwhile: startup's announcements, and
+        // theirs may have reached the hook after ours. What the control plane holds is unknown:
+        // nothing is remembered as delivered and every shard owes it the placement.
         await deps.tenants.saveShards(
           latest.shards
             .filter((s) => !s.pendingComputeNotification)
             .map((before) => ({ before, after: { ...before, pendingComputeNotification: true } })),
           { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: null } },
         );
-        return;
+        return false;
       }
       const now = buildComputeNotification(tenantId, latest.shards, nodes);
       const current = now !== null && notificationFingerprint(now) === fingerprint;
@@ -93,7 +93,15 @@ export async function notifyTenant(
         owed.map((before) => ({ before, after: { ...before, pendingComputeNotification: false } })),
         { before: latest.tenant, after: { ...latest.tenant, lastComputeNotification: fingerprint } },
       );
+      return true;
     });
+    // Delivered, but what the control plane holds is not known: the caller must not settle it.
+    if (!recorded)
+      return {
+        status: 'failed',
+        message: 'the tenant was written during delivery: announced again later',
+        fatal: false,
+      };
     return { status: 'sent' };
   } finally {
     await deps.leases.release(tenantId, NOTIFY_LEASE, deps.owner);
