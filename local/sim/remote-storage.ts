@@ -82,7 +82,7 @@ export class SimRemoteStorage {
   readonly deletions: ExecutedDeletion[] = [];
   /** Every broken rule, in the order the calls happened. */
   readonly violations: SafetyViolation[] = [];
-  /** `node/shard` pairs where the node refused or hung on a location_config since it became sole holder. */
+  /** `node/shard` pairs where the node refused or hung on a location_config since it was last told to attach the shard. */
   private readonly refused = new Set<string>();
   /** Shards each live node holds in AttachedSingle, as last reported. */
   private readonly singles = new Map<number, Set<string>>();
@@ -159,6 +159,8 @@ export class SimRemoteStorage {
         );
     }
     this.ranOnNode.set(key, Math.max(ran ?? generation, generation));
+    // Told to attach again since it last refused a call for the shard: that refusal is history.
+    if (mode !== 'AttachedStale') this.refused.delete(key);
     const same = this.issued.filter((i) => i.shard === shard && i.generation === generation);
     if (same.some((i) => i.node === node)) return;
     this.issued.push({ shard, generation, node, at, wall: Date.now() });
@@ -220,10 +222,11 @@ export class SimRemoteStorage {
     this.singles.set(node, now);
     for (const shard of now) {
       if (before?.has(shard)) continue;
-      // A fresh sole holder: any earlier refusal of a demotion here is history.
-      this.refused.delete(`${node}/${shard}`);
-      // An old holder that refused (or hung on) a location_config for the shard could not be
-      // demoted: the controller may then attach elsewhere, and the newer generation fences it.
+      // A holder that refused (or hung on) a location_config for the shard since it was last
+      // told to attach it could not be demoted: the controller may then attach elsewhere, and the
+      // newer generation fences the old holder. That holds whichever of the two reports first: a
+      // node still loading a re-attach answer (503 to every call) becomes a holder only after.
+      if (this.refused.has(`${node}/${shard}`)) continue;
       const others = [...this.singles]
         .filter(([n, held]) => n !== node && held.has(shard) && !this.refused.has(`${n}/${shard}`))
         .map(([n]) => n);

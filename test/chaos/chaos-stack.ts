@@ -58,6 +58,12 @@ export interface ChaosStackOptions {
   retryIntervalMs?: number;
 }
 
+/** CHAOS_TRACE=1 prints every workflow task as it starts and ends (to follow a failing seed). */
+const trace =
+  process.env.CHAOS_TRACE === '1'
+    ? (line: string) => process.stderr.write(`[task ${new Date().toISOString().slice(11, 23)}] ${line}\n`)
+    : undefined;
+
 export async function startChaosStack(options: ChaosStackOptions = {}): Promise<ChaosStack> {
   const dead = new WeakSet<AppContext>();
   const api = await startTestApi({
@@ -69,7 +75,17 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
         (task: string, handler: TaskHandler): TaskHandler =>
         async (input, context) => {
           if (dead.has(context)) throw new Error(`controller killed: task ${task} of a dead controller`);
-          return handler(input, context);
+          if (!trace) return handler(input, context);
+          const label = `${task} ${JSON.stringify(input).slice(0, 160)}`;
+          trace(`→ ${label}`);
+          try {
+            const out = await handler(input, context);
+            trace(`✓ ${label} ${JSON.stringify(out ?? null).slice(0, 160)}`);
+            return out;
+          } catch (error) {
+            trace(`✗ ${label} ${(error as Error).name}: ${(error as Error).message}`);
+            throw error;
+          }
         },
     },
   });
