@@ -81,10 +81,17 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     return all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, filter.limit);
   }
 
+  /** The whole history, page by page (a long execution has more than one page of 1000 events). */
   async history(id: string): Promise<Array<Record<string, unknown>>> {
-    const out = await this.client.send(
-      new GetExecutionHistoryCommand({ executionArn: id, maxResults: 1000 }),
-    );
-    return (out.events ?? []) as unknown as Array<Record<string, unknown>>;
+    const events: Array<Record<string, unknown>> = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new GetExecutionHistoryCommand({ executionArn: id, maxResults: 1000, nextToken }),
+      );
+      events.push(...((out.events ?? []) as unknown as Array<Record<string, unknown>>));
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return events;
   }
 }

@@ -191,8 +191,42 @@ export const workflowExecutionOut = z
 
 export const executionIdOut = z.strictObject({ execution_id: z.string() }).meta({ id: 'ExecutionId' });
 
+const STEP_STATUSES = ['running', 'succeeded', 'failed', 'caught', 'stopped'] as const;
+
+/** A top-level state the execution went through (core/execution-steps.ts). */
+export const executionStepOut = z
+  .strictObject({
+    name: z.string(),
+    type: z.string(),
+    startedAt: z.string(),
+    stoppedAt: z.string().nullable(),
+    durationMs: z.number().int().nonnegative().nullable(),
+    status: z.enum(STEP_STATUSES),
+    retries: z.number().int().nonnegative(),
+    iterations: z
+      .strictObject({
+        started: z.number().int().nonnegative(),
+        succeeded: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative(),
+      })
+      .nullable(),
+    error: z.strictObject({ error: z.string(), cause: z.string() }).nullable(),
+  })
+  .meta({ id: 'ExecutionStep' });
+
+/** An element of the executions list; `step` (the step reached) only with `?with_step=true`. */
+export const workflowListItemOut = workflowExecutionOut
+  .extend({
+    step: z
+      .strictObject({ name: z.string(), status: z.enum(STEP_STATUSES) })
+      .nullable()
+      .optional(),
+  })
+  .meta({ id: 'WorkflowExecutionListItem' });
+
 export const workflowDetailOut = workflowExecutionOut
   .extend({
+    steps: z.array(executionStepOut),
     history: z.array(z.record(z.string(), z.unknown())),
   })
   .meta({ id: 'WorkflowExecutionDetail' });

@@ -4,6 +4,7 @@
 // client answers as the service does, with the SDK's own exception classes.
 import {
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   InvalidName,
   type SFNClient,
   StartExecutionCommand,
@@ -56,5 +57,26 @@ describe('SfnWorkflowStarter.start', () => {
     });
     await expect(workflows.start('migrate', long, {})).rejects.toThrow(InvalidExecutionNameError);
     expect(sent[0]?.name).toBe(long);
+  });
+});
+
+describe('SfnWorkflowStarter.history', () => {
+  it('reads every page of a long history, not only the first 1000 events', async () => {
+    const pages = [
+      { events: [{ id: 1, type: 'ExecutionStarted' }], nextToken: 'p2' },
+      { events: [{ id: 2, type: 'TaskStateEntered' }], nextToken: 'p3' },
+      { events: [{ id: 3, type: 'ExecutionSucceeded' }] },
+    ];
+    const tokens: Array<string | undefined> = [];
+    const client = {
+      send: async (command: GetExecutionHistoryCommand) => {
+        expect(command).toBeInstanceOf(GetExecutionHistoryCommand);
+        tokens.push(command.input.nextToken);
+        return pages[tokens.length - 1];
+      },
+    } as unknown as SFNClient;
+    const events = await new SfnWorkflowStarter(machines, client).history(`${ARN}:x`);
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3]);
+    expect(tokens).toEqual([undefined, 'p2', 'p3']);
   });
 });
