@@ -34,3 +34,20 @@ export function elapsedMs(startedAt: string, stoppedAt: string | null, now = Dat
   const end = stoppedAt ? Date.parse(stoppedAt) : now;
   return Math.max(0, end - start);
 }
+
+/** A workflow error's cause as people read it: a Lambda error's message, without its stack trace. */
+export function cleanCause(cause: string): string {
+  let text = cause;
+  try {
+    const parsed = JSON.parse(text) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === 'string') text = parsed.errorMessage;
+  } catch {
+    // plain text
+  }
+  const trace = text.search(/\n\s+at /);
+  return trace < 0 ? text : text.slice(0, trace);
+}
+
+export function formatError(error: { error: string; cause: string } | null | undefined): string {
+  return error ? `${error.error}: ${cleanCause(error.cause)}` : '';
+}

@@ -5,6 +5,7 @@ import { parseBool, parseDuration, parseWholeNumber } from '../args';
 import type { ApiClient } from '../client';
 import { action } from '../context';
 import { followExecution } from '../executions';
+import { formatError } from '../format';
 import { type Io, LiveLine } from '../output';
 import { parse, stillRunningSchema, tenantSchema } from '../schemas';
 import { poll } from '../wait';
@@ -20,9 +21,7 @@ async function settle(
   const { execution_id } = parse(stillRunningSchema, reply.body, label);
   const done = await followExecution(client, io, execution_id, label);
   if (done.status !== 'SUCCEEDED')
-    throw new Error(
-      `${label} ${done.status.toLowerCase()}: ${done.error?.cause ?? done.error?.error ?? 'no error given'}`,
-    );
+    throw new Error(`${label} ${done.status.toLowerCase()}: ${formatError(done.error) || 'no error given'}`);
   return done.output;
 }
 

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { parseDuration, parseWholeNumber } from '../args';
 import { action } from '../context';
 import { findExecution, followExecution, listExecutions } from '../executions';
-import { elapsedMs, formatDuration } from '../format';
+import { elapsedMs, formatDuration, formatError } from '../format';
 import type { Io, Output } from '../output';
 import type { ExecutionDetail, Step } from '../schemas';
 
@@ -34,7 +34,7 @@ function stepRow(e: ExecutionDetail, step: Step, index: number) {
     formatDuration(step.durationMs ?? (step.stoppedAt === null ? elapsedMs(step.startedAt, null) : null)),
     step.retries || '',
     it ? `${it.succeeded} ok, ${it.failed} failed of ${it.started}` : '',
-    step.error ? `${step.error.error}: ${step.error.cause}` : '',
+    formatError(step.error),
   ];
 }
 
@@ -50,7 +50,7 @@ function printExecution(out: Output, e: ExecutionDetail): void {
       ['Status', e.status],
       ['Started', e.startedAt],
       ['Duration', formatDuration(elapsedMs(e.startedAt, e.stoppedAt))],
-      ['Error', e.error ? `${e.error.error}: ${e.error.cause}` : ''],
+      ['Error', formatError(e.error)],
     ],
     e,
   );
@@ -118,8 +118,7 @@ export function registerWorkflowCommands(program: Command, io: Io): void {
             const it = step.iterations
               ? ` (${step.iterations.succeeded}/${step.iterations.started} iterations)`
               : '';
-            const err =
-              step.error && step.status !== 'succeeded' ? ` — ${step.error.error}: ${step.error.cause}` : '';
+            const err = step.error && step.status !== 'succeeded' ? ` — ${formatError(step.error)}` : '';
             out.text(
               `${String(i + 1).padStart(3)}. ${step.name} ${step.status} in ${formatDuration(step.durationMs)}${it}${err}`,
             );
@@ -129,7 +128,7 @@ export function registerWorkflowCommands(program: Command, io: Io): void {
         else out.text(`${done.status} after ${formatDuration(elapsedMs(done.startedAt, done.stoppedAt))}`);
         if (done.status !== 'SUCCEEDED')
           throw new Error(
-            `execution ${done.name} ${done.status}${done.error ? `: ${done.error.error}: ${done.error.cause}` : ''}`,
+            `execution ${done.name} ${done.status}${done.error ? `: ${formatError(done.error)}` : ''}`,
           );
       }),
     );
