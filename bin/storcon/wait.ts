@@ -28,9 +28,11 @@ export async function poll<T>(check: () => Promise<T | undefined>, options: Poll
   }
 }
 
+/** One node, from the node list (which every controller version serves). */
 export async function getNode(client: ApiClient, nodeId: number): Promise<Node> {
-  const path = `/control/v1/node/${nodeId}`;
-  return parse(nodeSchema, await client.get(path), `GET ${path}`);
+  const node = (await listNodes(client)).find((n) => n.id === nodeId);
+  if (!node) throw new Error(`node ${nodeId} is not registered`);
+  return node;
 }
 
 export async function listNodes(client: ApiClient): Promise<Node[]> {

@@ -4,6 +4,7 @@
 import type { AnyRoute, RouteGroup } from './route';
 import { controlTenantRoutes } from './routes/control-tenant-routes';
 import { debugRoutes } from './routes/debug-routes';
+import { executionRoutes } from './routes/execution-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { openApiRoute } from './routes/openapi-route';
 import { statusRoutes } from './routes/status-routes';
@@ -22,6 +23,7 @@ export const ROUTES: AnyRoute[] = [
   ...upcallRoutes,
   ...debugRoutes,
   ...workflowRoutes,
+  ...executionRoutes,
 ];
 
 export function routesOfGroup(group: RouteGroup): AnyRoute[] {

@@ -1,24 +1,16 @@
-// Routes that start workflows, and the operator's view of executions.
+// Routes that start workflows (the operator's view of executions is in execution-routes.ts).
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { mapLimited } from '../../core/concurrency';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
 import { executionName } from '../../core/execution-names';
-import { executionSteps, stepReached } from '../../core/execution-steps';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
 import { planSplit } from '../../core/split-plan';
 import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
-import {
-  executionIdOut,
-  shardSplitOut,
-  workflowDetailOut,
-  workflowExecutionOut,
-  workflowListItemOut,
-} from '../response-schemas';
+import { executionIdOut, shardSplitOut, workflowExecutionOut } from '../response-schemas';
 import { json, stillRunning } from '../responses';
 import { defineRoute, ok } from '../route';
-import { limitParam, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
+import { nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
 import { awaitExecution, executionFailure, stillRunningReply } from '../workflow-reply';
 
 export const shardSplitRoute = defineRoute({
@@ -64,9 +56,6 @@ export const shardSplitRoute = defineRoute({
     throw new ConflictError(`Failed to split tenant ${params.tenant_id}: ${cause}`);
   },
 });
-
-/** History reads one list request makes at once (GetExecutionHistory is throttled per account). */
-const HISTORY_READS_AT_ONCE = 4;
 
 /** How long a migration's destination may take to catch up before the migration aborts. */
 const CATCH_UP_BUDGET_MS = 5 * 60_000;
@@ -136,47 +125,6 @@ export const workflowRoutes = [
       const execution = await awaitExecution(services, id);
       if (execution?.status === 'RUNNING') return { ...stillRunningReply(id), body: execution };
       return { status: 200, body: execution ?? { execution_id: id } };
-    },
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/debug/v1/workflows',
-    group: 'debug',
-    scope: 'admin',
-    summary:
-      'Recent workflow executions (?status=RUNNING|SUCCEEDED|FAILED|ABORTED|TIMED_OUT&limit=&with_step=true).',
-    query: z
-      .object({
-        status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']).optional(),
-        limit: limitParam.optional(),
-        // The step each execution reached costs a history read per execution: asked for, not given.
-        with_step: z.enum(['true', 'false']).optional(),
-      })
-      .strict(),
-    responses: { 200: json(z.array(workflowListItemOut), 'Executions, most recent first.') },
-    handler: async ({ query }, services) => {
-      const executions = await services.workflows.list({ status: query.status, limit: query.limit ?? 50 });
-      if (query.with_step !== 'true') return ok(executions);
-      const withSteps = await mapLimited(executions, HISTORY_READS_AT_ONCE, async (execution) => {
-        const history = await services.workflows.history(execution.id);
-        return { ...execution, step: stepReached(executionSteps(history, execution.status === 'RUNNING')) };
-      });
-      return ok(withSteps);
-    },
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/debug/v1/workflows/{execution_id}',
-    group: 'debug',
-    scope: 'admin',
-    summary: 'One execution with its top-level steps (durations, errors) and its event history.',
-    params: z.object({ execution_id: z.string().min(1).max(2048) }),
-    responses: { 200: json(workflowDetailOut, 'The execution and its event history.') },
-    handler: async ({ params }, services) => {
-      const execution = await services.workflows.describe(params.execution_id);
-      if (!execution) throw new NotFoundError(`Execution ${params.execution_id} not found`);
-      const history = await services.workflows.history(params.execution_id);
-      return ok({ ...execution, steps: executionSteps(history, execution.status === 'RUNNING'), history });
     },
   }),
 ];
