@@ -19,7 +19,8 @@ describe('node deletion', () => {
   it(
     'node-start-delete then node-cancel-delete: the node stays, its policy restored',
     async () => {
-      for (const ps of api.stack.fleet.pageservers) ps.faults.add({ path: 'location_config', delayMs: 400 });
+      // Slow every location_config so that the deletion still runs when the cancel comes.
+      for (const ps of api.stack.fleet.pageservers) ps.faults.add({ path: 'location_config', delayMs: 5000 });
       try {
         const started = expectOk(await cli('node-start-delete', '--node-id', '4'));
         expect(started.stdout).toBe('Delete started for 4\n');
