@@ -60,6 +60,8 @@ export class Output {
  */
 export class LiveLine {
   private last = '';
+  /** On a pipe: the last line printed, and when. */
+  private lastLine = '';
   private lastPrinted = 0;
 
   constructor(
@@ -73,14 +75,17 @@ export class LiveLine {
     } else if (text !== this.last && Date.now() - this.lastPrinted >= this.minIntervalMs) {
       this.io.stderr(`${text}\n`);
       this.lastPrinted = Date.now();
+      this.lastLine = text;
     }
     this.last = text;
   }
 
-  /** Ends the line with its final text, which is always printed. */
+  /** Ends the line with its final text (on a pipe, unless that was the last line printed). */
   done(text: string): void {
-    this.io.stderr(this.io.tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+    if (this.io.tty) this.io.stderr(`\r\x1b[K${text}\n`);
+    else if (text !== this.lastLine) this.io.stderr(`${text}\n`);
     this.last = '';
+    this.lastLine = '';
     this.lastPrinted = 0;
   }
 }

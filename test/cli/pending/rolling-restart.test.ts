@@ -21,7 +21,7 @@ afterAll(() => api.stop());
 
 // The simulator restarts itself on POST /sim/v1/restart: the hook an operator would write for it.
 const HOOK =
-  'curl -sf -X POST "http://$STORCON_NODE_HTTP_ADDR:$STORCON_NODE_HTTP_PORT/sim/v1/restart" -d \'{"downMs":200,"startingMs":200}\'';
+  'curl -sf -o /dev/null -X POST "http://$STORCON_NODE_HTTP_ADDR:$STORCON_NODE_HTTP_PORT/sim/v1/restart" -d \'{"downMs":200,"startingMs":200}\'';
 
 describe('rolling-restart', () => {
   it(
