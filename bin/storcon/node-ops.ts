@@ -4,7 +4,7 @@ import type { ApiClient } from './client';
 import { formatDuration, progressBar } from './format';
 import { type Io, LiveLine } from './output';
 import type { Node } from './schemas';
-import { getNode, poll, shardCounts } from './wait';
+import { getNode, listNodes, poll, shardCounts } from './wait';
 
 export interface NodeOpResult {
   node: Node;
@@ -77,7 +77,7 @@ export async function startFill(
   client: ApiClient,
   nodeId: number,
 ): Promise<{ before: number; target: number }> {
-  const nodes = (await client.get('/control/v1/node')) as Node[];
+  const nodes = await listNodes(client);
   const before = await attachedOn(client, nodeId);
   const target = await fillTarget(client, nodes);
   await client.request('PUT', `/control/v1/node/${nodeId}/fill`);

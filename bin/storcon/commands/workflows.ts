@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseDuration, parseWholeNumber } from '../args';
 import { action } from '../context';
-import { findExecution, followExecution, listExecutions } from '../executions';
+import { describeExecution, findExecution, followExecution, listExecutions } from '../executions';
 import { elapsedMs, formatDuration, formatError } from '../format';
 import type { Io, Output } from '../output';
-import type { ExecutionDetail, Step } from '../schemas';
+import type { Execution, ExecutionDetail, Step } from '../schemas';
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
 
@@ -71,13 +71,20 @@ export function registerWorkflowCommands(program: Command, io: Io): void {
     .option('--limit <n>', 'how many (most recent first)', parseWholeNumber, 20)
     .action(
       action<{ status?: string; workflow?: string; limit: number }>(io, async ({ client, out }, o) => {
-        // A workflow filter is applied here, so ask for more and cut to the limit after filtering.
-        const fetched = await listExecutions(client, {
-          status: o.status,
-          limit: o.workflow ? 1000 : o.limit,
-          withStep: true,
-        });
-        const executions = fetched.filter((e) => !o.workflow || e.workflow === o.workflow).slice(0, o.limit);
+        let executions: Execution[];
+        if (!o.workflow) {
+          executions = await listExecutions(client, { status: o.status, limit: o.limit, withStep: true });
+        } else {
+          // The API filters by status only: filter the recent ones here, then read the steps of
+          // those shown (not of every execution fetched).
+          const recent = await listExecutions(client, { status: o.status, limit: 1000, withStep: false });
+          const chosen = recent.filter((e) => e.workflow === o.workflow).slice(0, o.limit);
+          executions = [];
+          for (const e of chosen) {
+            const last = (await describeExecution(client, e.id)).steps.at(-1);
+            executions.push({ ...e, step: last ? { name: last.name, status: last.status } : null });
+          }
+        }
         out.table(
           ['Execution', 'Workflow', 'Status', 'Started', 'Duration', 'Step'],
           executions.map((e) => [
