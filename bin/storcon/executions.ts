@@ -15,7 +15,7 @@ import {
 import { sleep } from './wait';
 
 export async function describeExecution(client: ApiClient, id: string): Promise<ExecutionDetail> {
-  const path = `/debug/v1/workflows/${encodeURIComponent(id)}`;
+  const path = `/debug/v1/workflows/${encodeURIComponent(id)}?history=false`;
   return parse(executionDetailSchema, await client.get(path), `GET ${path}`);
 }
 

@@ -227,7 +227,7 @@ export const workflowListItemOut = workflowExecutionOut
 export const workflowDetailOut = workflowExecutionOut
   .extend({
     steps: z.array(executionStepOut),
-    history: z.array(z.record(z.string(), z.unknown())),
+    history: z.array(z.record(z.string(), z.unknown())).optional(),
   })
   .meta({ id: 'WorkflowExecutionDetail' });
 

@@ -44,14 +44,18 @@ export const executionRoutes = [
     path: '/debug/v1/workflows/{execution_id}',
     group: 'debug',
     scope: 'admin',
-    summary: 'One execution with its top-level steps (durations, errors) and its event history.',
+    summary:
+      'One execution with its top-level steps (durations, errors) and its event history (?history=false: without).',
     params: z.object({ execution_id: z.string().min(1).max(2048) }),
+    // A long execution's history can pass the 6 MB a Lambda may answer: watchers leave it out.
+    query: z.object({ history: z.enum(['true', 'false']).optional() }).strict(),
     responses: { 200: json(workflowDetailOut, 'The execution, its steps and its event history.') },
-    handler: async ({ params }, services) => {
+    handler: async ({ params, query }, services) => {
       const execution = await services.workflows.describe(params.execution_id);
       if (!execution) throw new NotFoundError(`Execution ${params.execution_id} not found`);
       const history = await services.workflows.history(params.execution_id);
-      return ok({ ...execution, steps: executionSteps(history, execution.status === 'RUNNING'), history });
+      const steps = executionSteps(history, execution.status === 'RUNNING');
+      return ok({ ...execution, steps, ...(query.history === 'false' ? {} : { history }) });
     },
   }),
 ];
