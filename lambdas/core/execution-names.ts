@@ -13,7 +13,10 @@ export type ExecutionKind =
   | 'startup'
   | 'startup-manual'
   | 'cleanup'
-  | 'reconcile-all';
+  | 'reconcile-all'
+  | 'drain'
+  | 'fill'
+  | 'node-delete';
 
 const NONCE_CHARS = 8;
 

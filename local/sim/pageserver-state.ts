@@ -38,6 +38,9 @@ export function isAttached(mode: string): boolean {
 
 /** One node's disk and its dealings with remote storage. */
 export class NodeState {
+  /** Bytes a secondary still has to download, by shard (absent: none, the secondary is warm). */
+  readonly secondaryLag = new Map<string, number>();
+
   constructor(
     readonly nodeId: number,
     readonly disk: SimDisk,

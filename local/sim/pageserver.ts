@@ -171,6 +171,11 @@ export class PageserverSim {
   }
 
   /** Current locations: shard id → its config (what GET /v1/location_config reports). */
+  /** Makes the shard's secondary here report `bytes` still to download (0: warm). */
+  setSecondaryLag(shard: string, bytes: number): void {
+    this.state.secondaryLag.set(shard, bytes);
+  }
+
   locations(): Array<{ shard: string; conf: LocationConfig }> {
     return this.state.locations();
   }

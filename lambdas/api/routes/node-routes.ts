@@ -1,10 +1,11 @@
 // Pageserver registration and configuration (/control/v1/node...).
 import * as z from 'zod';
-import { BadRequestError, NotFoundError } from '../../core/errors';
+import { BadRequestError, NotFoundError, PreconditionFailedError } from '../../core/errors';
 import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';
 import { nodeCameBack, nodeWentOffline } from '../../nodes/node-availability';
 import { registerNode } from '../../nodes/register-node';
+import { liveOperation } from '../../workflows/drain-fill/operation-record';
 import { nodeOut } from '../response-schemas';
 import { json, nullBody } from '../responses';
 import { defineRoute, ok } from '../route';
@@ -78,6 +79,12 @@ export const nodeRoutes = [
     responses: { 200: nullBody('Configured.') },
     handler: async ({ params, body, requestId }, services) => {
       if (params.node_id !== body.node_id) throw new BadRequestError('Path and body node_id differ');
+      // D7: a drain, fill or delete owns the node's policy while it runs.
+      const operation = await liveOperation(services);
+      if (operation?.nodeId === params.node_id)
+        throw new PreconditionFailedError(
+          `Ongoing background operation forbids configuring: ${operation.kind} of node ${operation.nodeId}`,
+        );
       const previous = await retryOnConflict(async () => {
         const node = await services.nodes.get(params.node_id);
         if (!node) throw new NotFoundError('Node not registered');

@@ -1,0 +1,43 @@
+// Workflow tasks of drain, fill and graceful delete (statemachines/drain-fill.asl.json): plan a
+// round, end the operation. The moves themselves are the live-migration tasks (migrate/tasks.ts).
+import * as z from 'zod';
+import { defineTask } from '../../app/task';
+import { FIRST_ROUND } from '../../core/drain-fill-plan';
+import { NODE_OPERATION_KINDS } from '../../core/model/node-operation';
+import { endOperation } from './end-operation';
+import { planRound } from './plan-round';
+
+const progress = z.object({
+  round: z.number().int().nonnegative(),
+  lastAttached: z.number().int().nonnegative().nullable(),
+  stalledRounds: z.number().int().nonnegative(),
+  moved: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+
+export const drainFillTasks = [
+  defineTask({
+    name: 'PlanNodeMoves',
+    input: z.looseObject({
+      node_id: z.number().int(),
+      kind: z.enum(NODE_OPERATION_KINDS),
+      execution: z.string(),
+      force: z.boolean(),
+      max_lag_bytes: z.number().nonnegative(),
+      progress: progress.nullish(),
+    }),
+    budgetSeconds: 25,
+    table: 'read',
+    run: (input, context) => planRound(context, { ...input, progress: input.progress ?? FIRST_ROUND }),
+  }),
+  defineTask({
+    name: 'EndNodeOperation',
+    input: z.looseObject({
+      execution: z.string(),
+      outcome: z.enum(['done', 'cancelled', 'interrupted', 'failed']),
+    }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: (input, context) => endOperation(context, input),
+  }),
+];
