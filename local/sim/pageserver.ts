@@ -49,7 +49,8 @@ export class PageserverSim {
   readonly nodeId: number;
   readonly disk: SimDisk;
   readonly faults = new FaultInjector();
-  private readonly state: NodeState;
+  /** The node's state: tests reach in to set what no endpoint sets (secondaryLag). */
+  readonly state: NodeState;
   private readonly tenantApi: TenantApi;
   private server: Server | undefined;
   private boundPort: number;
@@ -171,11 +172,6 @@ export class PageserverSim {
   }
 
   /** Current locations: shard id → its config (what GET /v1/location_config reports). */
-  /** Makes the shard's secondary here report `bytes` still to download (0: warm). */
-  setSecondaryLag(shard: string, bytes: number): void {
-    this.state.secondaryLag.set(shard, bytes);
-  }
-
   locations(): Array<{ shard: string; conf: LocationConfig }> {
     return this.state.locations();
   }
