@@ -71,7 +71,7 @@ describe('drain and fill', () => {
     expect(isBalanced(filled), JSON.stringify(filled)).toBe(true);
     expect(Math.min(...filled)).toBeGreaterThanOrEqual(32);
     await expectConsistent(api);
-  });
+  }, 180_000);
 
   it('skips a shard whose secondary lags more than max-secondary-lag-bytes, and moves it once warm (D4)', async () => {
     await startStack(2);
