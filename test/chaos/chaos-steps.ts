@@ -43,6 +43,11 @@ const WEIGHTS = {
   // default, CHAOS_NODE_OFFLINE=1 turns it on.
   nodeAvailability: process.env.CHAOS_NODE_OFFLINE === '1' ? 1 : 0,
   controllerRestart: 1,
+  // Drain and fill (node lifecycle): a drained node stays PauseForRestart until its pageserver
+  // restarts (psRestart) or an operator step resets it; cancels hit whichever runs, or nothing.
+  drain: 2,
+  fill: 1,
+  cancelOperation: 1,
   reconcileAll: 2,
   flushDeletions: 1,
 };
@@ -264,6 +269,24 @@ export function nextStep(rng: Prng, chaos: ChaosStack, tenants: ModelTenant[], d
           return 'restarted';
         },
       };
+    case 'drain':
+    case 'fill': {
+      const node = psAny();
+      return {
+        name: kind,
+        detail: `node ${node}`,
+        run: () => status(call('PUT', `/control/v1/node/${node}/${kind}`)),
+      };
+    }
+    case 'cancelOperation': {
+      const node = psAny();
+      const what = rng.pick(['drain', 'fill']);
+      return {
+        name: 'cancelOperation',
+        detail: `${what} of node ${node}`,
+        run: () => status(call('DELETE', `/control/v1/node/${node}/${what}`)),
+      };
+    }
     case 'reconcileAll':
       return {
         name: 'reconcileAll',
