@@ -55,8 +55,13 @@ async function runOperation(stack: LocalStack, path: string, limitMs: number): P
   const id = (started.body as { execution_id: string }).execution_id;
   const until = Date.now() + limitMs;
   for (;;) {
-    const res = await call(stack, 'GET', `/debug/v1/workflows/${encodeURIComponent(id)}`);
-    const { status, error } = res.body as { status: string; error: unknown };
+    // The execution from the listing (its detail carries the whole event history: too big here).
+    const res = await call(stack, 'GET', '/debug/v1/workflows?limit=20');
+    const execution = (res.body as Array<{ id: string; status: string; error: unknown }>).find(
+      (e) => e.id === id,
+    );
+    if (!execution) throw new Error(`${path}: execution ${id} not listed`);
+    const { status, error } = execution;
     if (status === 'SUCCEEDED') return;
     if (status !== 'RUNNING') throw new Error(`${path}: execution ${status} ${JSON.stringify(error)}`);
     if (Date.now() > until) throw new Error(`${path}: still running after ${limitMs} ms`);

@@ -1,6 +1,7 @@
 // Decisions of drain and fill (reference later-features.md D1, D2, D4, D5), pure: which shards a
 // round moves, where to, when the node is full enough, when an operation has stopped making
 // progress. The workflow steps read the table and the pageservers and ask these.
+import { STEP_FUNCTIONS } from './aws-limits';
 import { maySchedule, type PageserverNode } from './model/node';
 import type { TenantShard } from './model/tenant-shard';
 import { notifyOffline, ScheduleError, type Scheduler } from './scheduler';
@@ -9,6 +10,19 @@ import { notifyOffline, ScheduleError, type Scheduler } from './scheduler';
 export const MOVES_PER_ROUND = 64;
 /** Rounds in a row without the node's attached count moving before an operation stops trying. */
 export const MAX_STALLED_ROUNDS = 3;
+/**
+ * Events one move adds to its execution's history: a successful live migration passes ten
+ * states (Task: 5 events, Pass or Choice: 2) in a Map iteration (2 more), about 45; a slow
+ * catch-up adds 7 per poll.
+ */
+export const HISTORY_EVENTS_PER_MOVE = 60;
+/**
+ * Moves one execution makes before it hands over to a fresh one (continue-as-new), so that its
+ * history stays well inside Step Functions' 25,000 events whatever the node holds.
+ */
+export const MOVES_PER_EXECUTION =
+  Math.floor((STEP_FUNCTIONS.executionHistoryEvents * 0.8) / HISTORY_EVENTS_PER_MOVE / MOVES_PER_ROUND) *
+  MOVES_PER_ROUND;
 /** The reference's --max-secondary-lag-bytes default. */
 export const DEFAULT_MAX_SECONDARY_LAG_BYTES = 256 * 1024 * 1024;
 
@@ -99,6 +113,8 @@ export interface RoundProgress {
   stalledRounds: number;
   moved: number;
   skipped: number;
+  /** Moves planned by the current execution (a successor starts again from 0). */
+  movedInExecution: number;
 }
 
 export const FIRST_ROUND: RoundProgress = {
@@ -107,7 +123,13 @@ export const FIRST_ROUND: RoundProgress = {
   stalledRounds: 0,
   moved: 0,
   skipped: 0,
+  movedInExecution: 0,
 };
+
+/** Whether the execution has made as many moves as its history allows: a successor takes over. */
+export function historyFull(progress: RoundProgress): boolean {
+  return progress.movedInExecution + MOVES_PER_ROUND > MOVES_PER_EXECUTION;
+}
 
 /**
  * The progress as the next round begins, with the node's attached count now. Drain wants it to

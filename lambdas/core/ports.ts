@@ -35,7 +35,7 @@ export interface NodeOperationStore {
   /** Fails with VersionConflictError if the record changed since `op` was read. */
   update(
     op: NodeOperation,
-    changes: Partial<Pick<NodeOperation, 'executionId' | 'cancelled'>>,
+    changes: Partial<Pick<NodeOperation, 'execution' | 'executionId' | 'startedAt' | 'cancelled'>>,
   ): Promise<NodeOperation>;
   /** Removes the record as read; VersionConflictError if it changed. */
   release(op: NodeOperation): Promise<void>;

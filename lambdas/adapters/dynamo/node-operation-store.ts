@@ -41,7 +41,7 @@ export class DynamoNodeOperationStore implements NodeOperationStore {
 
   async update(
     op: NodeOperation,
-    changes: Partial<Pick<NodeOperation, 'executionId' | 'cancelled'>>,
+    changes: Partial<Pick<NodeOperation, 'execution' | 'executionId' | 'startedAt' | 'cancelled'>>,
   ): Promise<NodeOperation> {
     return toOperation(
       await this.table.update<OperationItem>(KEY, { expectedVersion: op.version, set: { ...changes } }),

@@ -1,14 +1,21 @@
 // The background operation's record as the steps and routes see it: whether it still runs, and
 // the node policy changes that go with starting and ending it.
 import type { AppContext } from '../../app/context';
+import { executionName } from '../../core/execution-names';
 import type { NodeSchedulingPolicy } from '../../core/model/node';
 import {
   type NodeOperation,
+  type NodeOperationKind,
   OPERATION_POLICY,
   operationIsLive,
   policyAfter,
 } from '../../core/model/node-operation';
 import { retryOnConflict } from '../../core/retry';
+
+/** `drain-node-3-…`, `fill-node-3-…`, `node-delete-node-3-…`: what operators look for. */
+export function operationExecutionName(kind: NodeOperationKind, nodeId: number): string {
+  return executionName(kind === 'delete' ? 'node-delete' : kind, ['node', nodeId]);
+}
 
 /** Whether the recorded operation's execution still runs (a record it left after a crash does not). */
 export async function isLive(context: AppContext, op: NodeOperation): Promise<boolean> {

@@ -10,6 +10,7 @@ import {
   fillable,
   fillPeers,
   fillTarget,
+  historyFull,
   lagTooHigh,
   MAX_STALLED_ROUNDS,
   MOVES_PER_ROUND,
@@ -37,7 +38,7 @@ export interface RoundInput {
   progress: RoundProgress;
 }
 
-export type RoundStatus = 'move' | 'done' | 'cancelled' | 'interrupted' | 'superseded';
+export type RoundStatus = 'move' | 'done' | 'cancelled' | 'interrupted' | 'superseded' | 'continue';
 
 export interface RoundPlan {
   status: RoundStatus;
@@ -62,6 +63,8 @@ export async function planRound(context: AppContext, input: RoundInput): Promise
   // Gone (deleted meanwhile) or its policy changed by someone else (re-attach, an operator): the
   // operation no longer stands, and the node's policy is theirs.
   if (!node || node.scheduling !== OPERATION_POLICY[input.kind]) return stop('interrupted');
+  // A long operation goes on in a fresh execution before its history could overflow.
+  if (historyFull(input.progress)) return stop('continue');
   const planned =
     input.kind === 'fill'
       ? await planFill(context, input, node, nodes)
@@ -131,7 +134,12 @@ async function planDrain(
       moves.push({ shard: formatTenantShardId(c.shard.id), node_id: c.node });
     });
   }
-  progress = { ...progress, moved: progress.moved + moves.length, skipped };
+  progress = {
+    ...progress,
+    moved: progress.moved + moves.length,
+    movedInExecution: progress.movedInExecution + moves.length,
+    skipped,
+  };
   return { moves, progress };
 }
 
@@ -188,6 +196,10 @@ async function planFill(
       (await context.tenants.nodeMemberships(source.id)).filter((m) => m.attached).map((m) => m.id),
     );
   }
-  progress = { ...progress, moved: progress.moved + moves.length };
+  progress = {
+    ...progress,
+    moved: progress.moved + moves.length,
+    movedInExecution: progress.movedInExecution + moves.length,
+  };
   return { moves, progress };
 }

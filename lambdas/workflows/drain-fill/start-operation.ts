@@ -4,14 +4,19 @@
 import type { AppContext } from '../../app/context';
 import { DEFAULT_MAX_SECONDARY_LAG_BYTES } from '../../core/drain-fill-plan';
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from '../../core/errors';
-import { executionName } from '../../core/execution-names';
 import {
   checkStart,
   type NodeOperation,
   type NodeOperationKind,
   OPERATION_POLICY,
 } from '../../core/model/node-operation';
-import { isLive, releaseOperation, restorePolicy, swapPolicy } from './operation-record';
+import {
+  isLive,
+  operationExecutionName,
+  releaseOperation,
+  restorePolicy,
+  swapPolicy,
+} from './operation-record';
 
 export interface DrainFillInput {
   node_id: number;
@@ -36,7 +41,7 @@ export async function startNodeOperation(
   // An abandoned operation (its execution gone with a controller restart) is taken over.
   const abandoned = live ? undefined : current;
   const resumed = abandoned?.nodeId === nodeId && abandoned.kind === kind;
-  const name = executionName(kind === 'delete' ? 'node-delete' : kind, ['node', nodeId]);
+  const name = operationExecutionName(kind, nodeId);
   const claim: Omit<NodeOperation, 'version'> = {
     kind,
     nodeId,
@@ -77,7 +82,7 @@ export async function startNodeOperation(
 }
 
 /** The execution's id on the record (a cancel may have flagged it in the meantime). */
-async function recordExecution(context: AppContext, name: string, id: string): Promise<void> {
+export async function recordExecution(context: AppContext, name: string, id: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const op = await context.operations.get();
     if (op?.execution !== name) return;

@@ -23,7 +23,7 @@ export class MemoryNodeOperationStore implements NodeOperationStore {
 
   async update(
     op: NodeOperation,
-    changes: Partial<Pick<NodeOperation, 'executionId' | 'cancelled'>>,
+    changes: Partial<Pick<NodeOperation, 'execution' | 'executionId' | 'startedAt' | 'cancelled'>>,
   ): Promise<NodeOperation> {
     this.check(op);
     this.op = { ...this.op!, ...changes, version: op.version + 1 };

@@ -60,9 +60,8 @@ export async function waitForOperation(
 ): Promise<string> {
   const until = Date.now() + limitMs;
   for (;;) {
-    const res = await api.call('GET', `/debug/v1/workflows/${encodeURIComponent(executionId)}`);
-    const status = (res.body as { status?: string }).status;
-    if (status !== 'RUNNING') return `${status} ${JSON.stringify((res.body as { error?: unknown }).error)}`;
+    const execution = await api.stack.services.workflows.describe(executionId);
+    if (execution?.status !== 'RUNNING') return `${execution?.status} ${JSON.stringify(execution?.error)}`;
     if (Date.now() > until) throw new Error(`execution ${executionId} still running after ${limitMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
