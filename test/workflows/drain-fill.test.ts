@@ -27,13 +27,21 @@ async function startStack(pageservers: number) {
   api = await startTestApi({ pageservers, workflowOptions: { retryIntervalMs: 10, wrapTask } });
 }
 
-/** Holds every move until `release` is called, so an operation stays running. */
-function holdMoves() {
+/**
+ * Holds every move until `release` is called, so an operation stays running: before the move
+ * begins, or (`leased`) once it has taken its shard's lease.
+ */
+function holdMoves(leased = false) {
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
   });
   hooks.BeginMigration = async (_input, run) => {
+    if (leased) {
+      const began = await run();
+      await gate;
+      return began;
+    }
     await gate;
     return run();
   };
@@ -223,12 +231,26 @@ describe('preconditions', () => {
   });
 });
 
+/** Whether a drain execution holds any shard's lease (a move under way). */
+async function anyShardLeased(): Promise<boolean> {
+  const dump = (await api.call('GET', '/debug/v1/tenant')).body as Array<{ tenant_shard_id: string }>;
+  for (const s of dump) {
+    const tenant = s.tenant_shard_id.slice(0, 32);
+    const holders = await api.stack.services.leases.shardHolders(tenant);
+    if (holders.some((h) => h.owner.startsWith('drain-'))) return true;
+  }
+  return false;
+}
+
 describe('controller restart during a drain', () => {
-  it('leaves a node that a new drain resumes (no 409)', async () => {
+  it('leaves a node that a new drain resumes (no 409), taking over the leases of the dead moves', async () => {
     await startStack(2);
     await createTenants(api, 4, 0, 0);
-    holdMoves();
+    holdMoves(true);
     await start(api, '/control/v1/node/1/drain');
+    // Wait until some move holds its shard's lease, then kill the controller.
+    for (let i = 0; i < 200 && !(await anyShardLeased()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await anyShardLeased()).toBe(true);
     await api.stack.restartController();
     reset();
     expect(await scheduling(api, 1)).toBe('Draining');
@@ -238,7 +260,7 @@ describe('controller restart during a drain', () => {
     expect((await attachedPerNode(api)).get(1)).toBe(0);
     await api.stack.reconcileAllNow();
     await expectConsistent(api);
-  });
+  }, 120_000);
 
   it('leaves a node that a cancel returns to Active (200)', async () => {
     await startStack(2);

@@ -18,7 +18,8 @@ import {
   type RoundProgress,
   tenantCap,
 } from '../../core/drain-fill-plan';
-import { formatTenantShardId, type TenantShardId } from '../../core/ids';
+import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
+import { isExecutionOwner, shardLease } from '../../core/leases';
 import type { PageserverNode } from '../../core/model/node';
 import { type NodeOperationKind, OPERATION_POLICY } from '../../core/model/node-operation';
 import type { TenantShard } from '../../core/model/tenant-shard';
@@ -72,12 +73,32 @@ export async function planRound(context: AppContext, input: RoundInput): Promise
   const { moves } = planned;
   if (moves.length === 0 || planned.progress.stalledRounds >= MAX_STALLED_ROUNDS)
     return { status: 'done', moves: [], progress: planned.progress, deadline: 0 };
+  await releaseDeadHolders(context, moves);
   context.log.info('node operation round', {
     execution: input.execution,
     round: planned.progress.round,
     moves: moves.length,
   });
   return { status: 'move', moves, progress: planned.progress, deadline: Date.now() + CATCH_UP_MS };
+}
+
+/**
+ * A move's shard may still be leased by an execution that is gone (a predecessor of this
+ * operation, a migration, killed with a controller restart): its lease is released now, rather
+ * than have the move wait out its 20 minutes.
+ */
+async function releaseDeadHolders(context: AppContext, moves: RoundPlan['moves']): Promise<void> {
+  const running = new Set(
+    (await context.workflows.list({ status: 'RUNNING', limit: 1000 })).map((e) => e.name),
+  );
+  await Promise.all(
+    moves.map(async ({ shard }) => {
+      const id = parseTenantShardId(shard);
+      const holder = await context.leases.holder(id.tenantId, shardLease(id));
+      if (holder && isExecutionOwner(holder.owner) && !running.has(holder.owner))
+        await context.leases.release(id.tenantId, shardLease(id), holder.owner);
+    }),
+  );
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

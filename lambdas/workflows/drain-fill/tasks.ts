@@ -30,7 +30,8 @@ export const drainFillTasks = [
     name: 'PlanNodeMoves',
     input: z.looseObject({ ...operationInput, progress: progress.nullish() }),
     budgetSeconds: 25,
-    table: 'read',
+    // Writes only to release leases of executions that are gone.
+    table: 'write',
     run: (input, context) => planRound(context, { ...input, progress: input.progress ?? FIRST_ROUND }),
   }),
   /** Hands a long operation over to a fresh execution (continue-as-new). */
