@@ -56,7 +56,7 @@ try {
   say(`rolling restart of 6 nodes, ${shards.length} shards: ${(result.ms / 1000).toFixed(1)} s`);
   for (const r of result.rounds)
     say(
-      `  node ${r.node}: drain ${(r.drainMs / 1000).toFixed(1)} s, restart → Active ${(r.restartMs / 1000).toFixed(1)} s, fill ${(r.fillMs / 1000).toFixed(1)} s; after drain ${r.attachedAfterDrain} attached (total ${r.totalAfterDrain}); after fill ${r.countsAfterFill.join('/')} (${r.balancedAfterFill ? 'balanced' : 'NOT balanced'})`,
+      `  node ${r.node} (${r.executions} executions): drain ${(r.drainMs / 1000).toFixed(1)} s, restart → Active ${(r.restartMs / 1000).toFixed(1)} s, fill ${(r.fillMs / 1000).toFixed(1)} s; after drain ${r.attachedAfterDrain} attached (total ${r.totalAfterDrain}); after fill ${r.countsAfterFill.join('/')} (${r.balancedAfterFill ? 'balanced' : 'NOT balanced'}); ${r.progress}`,
     );
   say(
     `longest time any shard had no attached location: ${Math.round(result.longestGapMs)} ms (sampled every 20 ms; ${result.shardsWithGap} shards ever seen without one, ${result.samples} samples)`,

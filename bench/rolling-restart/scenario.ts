@@ -8,6 +8,10 @@ import type { LocalStack } from '../../local/stack';
 
 export interface NodeRound {
   node: number;
+  /** Executions the drain and the fill took (more than one each when they continued as new). */
+  executions: number;
+  /** Each execution's last round: rounds, moves planned, shards skipped. */
+  progress: string;
   drainMs: number;
   restartMs: number;
   fillMs: number;
@@ -48,25 +52,30 @@ async function policyOf(stack: LocalStack, node: number): Promise<string | undef
   return (res.body as Array<{ id: number; scheduling: string }>).find((n) => n.id === node)?.scheduling;
 }
 
-/** Starts the operation, then waits until its execution has stopped (bounded); throws unless it succeeded. */
-async function runOperation(stack: LocalStack, path: string, limitMs: number): Promise<void> {
+/**
+ * Starts the operation, then polls the node's policy as an orchestrator does until it leaves
+ * the operation's (Draining, Filling); a long operation may run as several executions in turn
+ * (continue-as-new). Returns how many executions it took.
+ */
+async function runOperation(stack: LocalStack, node: number, kind: 'drain' | 'fill', limitMs: number) {
+  const path = `/control/v1/node/${node}/${kind}`;
   const started = await call(stack, 'PUT', path);
   if (started.status !== 202) throw new Error(`PUT ${path}: ${started.status} ${started.text}`);
-  const id = (started.body as { execution_id: string }).execution_id;
+  const during = kind === 'drain' ? 'Draining' : 'Filling';
   const until = Date.now() + limitMs;
-  for (;;) {
-    // The execution from the listing (its detail carries the whole event history: too big here).
-    const res = await call(stack, 'GET', '/debug/v1/workflows?limit=20');
-    const execution = (res.body as Array<{ id: string; status: string; error: unknown }>).find(
-      (e) => e.id === id,
-    );
-    if (!execution) throw new Error(`${path}: execution ${id} not listed`);
-    const { status, error } = execution;
-    if (status === 'SUCCEEDED') return;
-    if (status !== 'RUNNING') throw new Error(`${path}: execution ${status} ${JSON.stringify(error)}`);
-    if (Date.now() > until) throw new Error(`${path}: still running after ${limitMs} ms`);
+  while ((await policyOf(stack, node)) === during) {
+    if (Date.now() > until) throw new Error(`${path}: still ${during} after ${limitMs} ms`);
     await sleep(100);
   }
+  const listed = await call(stack, 'GET', '/debug/v1/workflows?limit=1000');
+  const mine = (listed.body as Array<{ name: string; status: string; output: unknown }>).filter((e) =>
+    e.name.startsWith(`${kind}-node-${node}-`),
+  );
+  const failed = mine.filter((e) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING');
+  if (failed.length > 0) throw new Error(`${path}: ${failed.map((e) => `${e.name} ${e.status}`).join(', ')}`);
+  // Rounds and moves planned, from each execution's last plan.
+  const rounds = mine.map((e) => (e.output as { plan?: { progress?: unknown } } | null)?.plan?.progress);
+  return { executions: mine.length, rounds: JSON.stringify(rounds) };
 }
 
 function attachedCounts(stack: LocalStack): number[] {
@@ -120,7 +129,7 @@ export async function rollingRestart(
     for (const ps of stack.fleet.pageservers) {
       const node = ps.nodeId;
       let t = performance.now();
-      await runOperation(stack, `/control/v1/node/${node}/drain`, options.operationLimitMs);
+      const drain = await runOperation(stack, node, 'drain', options.operationLimitMs);
       const drainMs = performance.now() - t;
       if ((await policyOf(stack, node)) !== 'PauseForRestart')
         throw new Error(`node ${node} is ${await policyOf(stack, node)} after its drain`);
@@ -136,11 +145,13 @@ export async function rollingRestart(
       const restartMs = performance.now() - t;
 
       t = performance.now();
-      await runOperation(stack, `/control/v1/node/${node}/fill`, options.operationLimitMs);
+      const fill = await runOperation(stack, node, 'fill', options.operationLimitMs);
       const fillMs = performance.now() - t;
       const afterFill = attachedCounts(stack);
       const round: NodeRound = {
         node,
+        executions: drain.executions + fill.executions,
+        progress: `drain ${drain.rounds}; fill ${fill.rounds}`,
         drainMs,
         restartMs,
         fillMs,
