@@ -46,6 +46,12 @@ const stack = await startLocalStack({
   reconcileIntervalSeconds: 20,
 });
 try {
+  // The seeding scheduler weighs attached and secondary locations alike, so the fleet may start
+  // with its attachments uneven; each fill brings its node to the mean, the last one evens all.
+  const before = stack.fleet.pageservers.map(
+    (ps) => ps.locations().filter((l) => l.conf.mode === 'AttachedSingle').length,
+  );
+  say(`attached per node before: ${before.join('/')}`);
   const result = await rollingRestart(stack, shards, {
     operationLimitMs: 240_000,
     sampleEveryMs: 20,
