@@ -55,10 +55,20 @@ export const shardSplitOut = z
   .strictObject({ new_shards: z.array(tenantShardIdOut) })
   .meta({ id: 'TenantShardSplitResponse' });
 
-/** ReAttachResponse: the shards to attach, each in its new generation. */
+/**
+ * ReAttachResponse, as newer pageservers read it: the shards to attach, each in its new
+ * generation, and the secondaries to keep (gen null); stripe_size for sharded tenants.
+ */
 export const reAttachOut = z
   .strictObject({
-    tenants: z.array(z.strictObject({ id: tenantShardIdOut, gen: u32 })),
+    tenants: z.array(
+      z.strictObject({
+        id: tenantShardIdOut,
+        gen: u32.nullable(),
+        mode: z.enum(['AttachedSingle', 'Secondary']),
+        stripe_size: u32.nullable(),
+      }),
+    ),
   })
   .meta({ id: 'ReAttachResponse' });
 
@@ -89,6 +99,20 @@ export const nodeOut = z
     availability_zone_id: z.string().nullable(),
   })
   .meta({ id: 'Node' });
+
+/** `GET /control/v1/node/{node_id}/shards`: null where the node is not intended / observed. */
+export const nodeShardsOut = z
+  .strictObject({
+    node_id: nodeIdOut,
+    shards: z.array(
+      z.strictObject({
+        tenant_shard_id: tenantShardIdOut,
+        is_intended_secondary: z.boolean().nullable(),
+        is_observed_secondary: z.boolean().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'NodeShardResponse' });
 
 export const tenantLocateOut = z
   .strictObject({
