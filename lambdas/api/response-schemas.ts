@@ -35,6 +35,14 @@ export const tenantConfigOut = z
   )
   .meta({ id: 'TenantConfig' });
 
+/**
+ * `GET /v1/tenant/{tenant_id}/config`: the pageserver's shape; the controller has no global
+ * defaults, so both keys carry the tenant's own config.
+ */
+export const tenantConfigGetOut = z
+  .strictObject({ tenant_specific_overrides: tenantConfigOut, effective_config: tenantConfigOut })
+  .meta({ id: 'TenantConfigResponse' });
+
 /** TenantCreateResponse: `generation` is the one before the first attach (a quirk kept). */
 export const tenantCreateOut = z
   .strictObject({

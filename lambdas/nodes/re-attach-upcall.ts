@@ -4,7 +4,7 @@
 // secondaries (a newer pageserver drops whatever is not listed).
 import type { AppContext } from '../app/context';
 import { BadRequestError } from '../core/errors';
-import { formatTenantShardId, parseTenantShardId } from '../core/ids';
+import { formatTenantShardId, isUnsharded, parseTenantShardId } from '../core/ids';
 import type { NodeRegistration } from '../core/model/node';
 import type { TenantShard } from '../core/model/tenant-shard';
 import { reAttach } from './re-attach';
@@ -36,14 +36,17 @@ export async function reAttachUpcall(
       throw new BadRequestError("body field 'register.node_id' differs from 'node_id'");
     await registerNode(context.nodes, request.register);
   }
-  const attached = await reAttach(context, request.nodeId);
+  const attached = (await reAttach(context, request.nodeId)).map((t) => ({
+    ...t,
+    shardId: parseTenantShardId(t.id),
+  }));
   const answered = new Set(attached.map((t) => t.id));
-  // The node's intended secondaries, and the shards it attaches (for their stripe size), read in
-  // batches. A shard listed attached is never also listed secondary.
   const secondaryIds = (await context.tenants.nodeMemberships(request.nodeId))
     .filter((m) => m.secondary && !answered.has(formatTenantShardId(m.id)))
     .map((m) => m.id);
-  const needed = [...attached.map((t) => parseTenantShardId(t.id)), ...secondaryIds];
+  // Read in batches, and only what the answer needs: the stripe size of sharded shards (an
+  // unsharded one has none to give), and each secondary, whose intent is the authority.
+  const needed = [...attached.map((t) => t.shardId).filter((id) => !isUnsharded(id)), ...secondaryIds];
   const read = needed.length > 0 ? await context.tenants.getShards(needed) : [];
   const shards = new Map(read.map((s) => [formatTenantShardId(s.id), s]));
   const entries: ReAttachEntry[] = attached.map(({ id, gen }) => ({
@@ -54,7 +57,6 @@ export async function reAttachUpcall(
   }));
   for (const id of secondaryIds) {
     const shard = shards.get(formatTenantShardId(id));
-    // The membership is written with the intent; the shard read is the authority.
     if (!shard?.intent.secondary.includes(request.nodeId)) continue;
     entries.push({ id: formatTenantShardId(id), gen: null, mode: 'Secondary', stripe_size: stripeOf(shard) });
   }

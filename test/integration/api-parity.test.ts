@@ -55,6 +55,13 @@ describe('tenant config (test_storage_controller_tenant_conf)', () => {
     expect(heldConfigs(t)).toHaveLength(4);
     for (const conf of heldConfigs(t)) expect(conf).toMatchObject({ pitr_interval: '1m', gc_period: '2h' });
     expect((await describeTenant(t)).config).toMatchObject({ pitr_interval: '1m', gc_period: '2h' });
+    const got = await api.call('GET', `/v1/tenant/${t}/config`);
+    expect(got.status, got.text).toBe(200);
+    expect(got.body).toMatchObject({
+      tenant_specific_overrides: { pitr_interval: '1m', gc_period: '2h', checkpoint_distance: null },
+      effective_config: { pitr_interval: '1m', gc_period: '2h' },
+    });
+    expect((await api.call('GET', `/v1/tenant/${randomTenantId()}/config`)).status).toBe(404);
 
     await api.call('PUT', '/v1/tenant/config', { body: { tenant_id: t, pitr_interval: '5m' } });
     for (const conf of heldConfigs(t)) {

@@ -1,7 +1,7 @@
 // The "virtual pageserver" API (/v1/tenant...): the control plane manages whole tenants here as
 // if the controller were one pageserver.
 import * as z from 'zod';
-import { BadRequestError } from '../../core/errors';
+import { BadRequestError, NotFoundError } from '../../core/errors';
 import { DEFAULT_STRIPE_SIZE, formatTenantShardId, isU32, MAX_U8, parseTenantShardId } from '../../core/ids';
 import { LOCATION_MODES } from '../../core/model/location-config';
 import { DEFAULT_PLACEMENT_POLICY, placementPolicySchema } from '../../core/model/placement-policy';
@@ -13,11 +13,21 @@ import { timeTravel } from '../../tenants/time-travel';
 import { createTimeline, deleteTimeline } from '../../timelines/timelines';
 import { deletionResponses, retryDeletion } from '../deletion-polling';
 import { passthroughGet, relayed } from '../passthrough';
-import { tenantCreateOut, tenantLocationConfigOut, timelineInfoOut } from '../response-schemas';
+import {
+  tenantConfigGetOut,
+  tenantCreateOut,
+  tenantLocationConfigOut,
+  timelineInfoOut,
+} from '../response-schemas';
 import { json, nullBody } from '../responses';
 import { created, defineRoute, ok } from '../route';
 import { tenantIdSchema, timelineIdSchema } from '../schemas';
-import { nestedTenantConfigSchema, pickTenantConfig, tenantConfigShape } from '../tenant-config-schema';
+import {
+  nestedTenantConfigSchema,
+  pickTenantConfig,
+  renderTenantConfig,
+  tenantConfigShape,
+} from '../tenant-config-schema';
 
 const tenantParams = z.object({ tenant_id: tenantIdSchema });
 const timelineParams = z.object({ tenant_id: tenantIdSchema, timeline_id: timelineIdSchema });
@@ -186,6 +196,23 @@ export const tenantRoutes = [
     handler: async ({ body, requestId }, services) => {
       await patchTenantConfigOf(services, body.tenantId, body.config, `api-${requestId}`);
       return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}/config',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary:
+      "A tenant's config as the controller keeps it (the same under both keys: no global defaults here).",
+    params: tenantParams,
+    responses: { 200: json(tenantConfigGetOut, 'The config, every key present (null when unset).') },
+    handler: async ({ params }, services) => {
+      const tenant = await services.tenants.getTenant(params.tenant_id);
+      if (!tenant) throw new NotFoundError('Tenant not found');
+      const config = renderTenantConfig(tenant.config);
+      return ok({ tenant_specific_overrides: config, effective_config: config });
     },
   }),
   defineRoute({
