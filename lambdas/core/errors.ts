@@ -52,6 +52,15 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** 412: the request is valid, but the state it needs does not hold (an operation in progress). */
+export class PreconditionFailedError extends ApiError {
+  override name = 'PreconditionFailedError';
+  readonly status = 412;
+  constructor(detail: string) {
+    super(`Precondition failed: ${detail}`);
+  }
+}
+
 export class UnavailableError extends ApiError {
   override name = 'UnavailableError';
   readonly status = 503;

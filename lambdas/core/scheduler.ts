@@ -3,7 +3,7 @@
 // row spread out. Load counts attached and secondary locations equally.
 import type { PageserverNode } from './model/node';
 import { maySchedule } from './model/node';
-import type { PlacementPolicy, ShardSchedulingPolicy } from './model/placement-policy';
+import { isPinned, type PlacementPolicy, type ShardSchedulingPolicy } from './model/placement-policy';
 import type { Intent } from './model/tenant-shard';
 
 export interface SchedulerNode {
@@ -89,7 +89,7 @@ export class Scheduler {
   /** The shard's new intent under its policy. The input is not changed; the load is. */
   schedule(shard: SchedulableShard): { intent: Intent; changed: boolean } {
     const before = shard.intent;
-    if (shard.schedulingPolicy === 'Pause' || shard.schedulingPolicy === 'Stop') {
+    if (isPinned(shard.schedulingPolicy)) {
       return { intent: before, changed: false };
     }
     // Pick against the load as if this shard's current locations were already gone: a node it
