@@ -1,12 +1,11 @@
-// PENDING (needs the drain/fill routes of the node-lifecycle branch): storcon rolling-restart over
-// 3 simulated pageservers, with a restart hook, and without one (the operator restarts the node
-// when told).
+// storcon rolling-restart over 3 simulated pageservers, with a restart hook, and without one (the
+// operator restarts the node when told).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../support/api-stack';
-import { expectOk, storcon, tableRows } from '../storcon';
-import { attachedPerNode, createTenants } from './support';
+import { startTestApi, type TestApi } from '../support/api-stack';
+import { attachedPerNode, createTenants } from './fleet-support';
+import { expectOk, storcon, tableRows } from './storcon';
 
 let api: TestApi;
 const SLOW = 300_000;
@@ -65,7 +64,7 @@ describe('rolling-restart', () => {
   it(
     'without a hook it tells the operator to restart the node and waits until it is back',
     async () => {
-      const root = join(import.meta.dirname, '..', '..', '..');
+      const root = join(import.meta.dirname, '..', '..');
       const child = spawn(
         process.execPath,
         [

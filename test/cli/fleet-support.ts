@@ -1,6 +1,6 @@
 // Tenants for the pending CLI tests: many shards, each with a secondary, made through the API.
 import { expect } from 'vitest';
-import { randomTenantId, type TestApi } from '../../support/api-stack';
+import { randomTenantId, type TestApi } from '../support/api-stack';
 
 /** `count` tenants of `shardCount` shards (0 = unsharded), placement Attached(1). */
 export async function createTenants(api: TestApi, count: number, shardCount: number): Promise<string[]> {

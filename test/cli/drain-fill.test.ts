@@ -1,9 +1,9 @@
-// PENDING (needs the drain/fill routes of the node-lifecycle branch): storcon start-drain,
-// cancel-drain, start-fill and cancel-fill against a local stack, with progress on stderr.
+// storcon start-drain, cancel-drain, start-fill and cancel-fill against a local stack, with
+// progress on stderr.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../support/api-stack';
-import { expectOk, storcon, tableRows } from '../storcon';
-import { attachedPerNode, createTenants } from './support';
+import { startTestApi, type TestApi } from '../support/api-stack';
+import { attachedPerNode, createTenants } from './fleet-support';
+import { expectOk, storcon, tableRows } from './storcon';
 
 let api: TestApi;
 const cli = (...args: string[]) => storcon(api.stack.url, args, { timeoutMs: 170_000 });
