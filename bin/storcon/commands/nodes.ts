@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseAvailability, parseDuration, parseNodeScheduling, parseWholeNumber } from '../args';
 import { action, UsageError } from '../context';
 import type { Io } from '../output';
-import { getNode, listNodes, poll, shardCounts } from '../wait';
+import { listNodes, poll, shardCounts } from '../wait';
 
 export function registerNodeCommands(program: Command, io: Io): void {
   program
@@ -99,7 +99,11 @@ export function registerNodeCommands(program: Command, io: Io): void {
         await client.request('DELETE', `/control/v1/node/${o.nodeId}/delete`);
         const node = await poll(
           async () => {
-            const n = await getNode(client, o.nodeId);
+            const n = (await listNodes(client)).find((x) => x.id === o.nodeId);
+            if (!n)
+              throw new Error(
+                `node ${o.nodeId} is no longer registered: its deletion ended before the cancel took effect`,
+              );
             return n.scheduling === 'Deleting' ? undefined : n;
           },
           { intervalMs: 500, timeoutMs: o.timeout, what: `node ${o.nodeId} to leave Deleting` },
