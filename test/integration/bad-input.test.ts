@@ -54,6 +54,12 @@ describe('bad path ids', () => {
   }
 });
 
+/** Bodies the reference reads without deny_unknown_fields: an unknown field there is ignored. */
+const IGNORES_UNKNOWN_FIELDS = new Set([
+  'PUT /control/v1/tenant/{tenant_id}/migrate',
+  'PUT /control/v1/tenant/{tenant_id}/migrate_secondary',
+]);
+
 describe('bad bodies', () => {
   for (const route of ROUTES.filter((r) => r.body)) {
     it(`${route.method} ${route.path}: unknown field, malformed JSON, wrong shape`, async () => {
@@ -61,7 +67,11 @@ describe('bad bodies', () => {
       const path = fill(route.path);
       const unknown = await api.call(route.method, path, { body: { bogus_field: 1 } });
       expect(unknown.status, unknown.text).toBe(400);
-      expect((unknown.body as { msg: string }).msg).toContain("unknown field 'bogus_field'");
+      if (IGNORES_UNKNOWN_FIELDS.has(`${route.method} ${route.path}`)) {
+        // Ignored: what is refused is the missing node_id, not the stranger.
+        expect((unknown.body as { msg: string }).msg).toContain('node_id');
+        expect((unknown.body as { msg: string }).msg).not.toContain('bogus_field');
+      } else expect((unknown.body as { msg: string }).msg).toContain("unknown field 'bogus_field'");
       const malformed = await api.call(route.method, path, { raw: '{"a":' });
       expect(malformed.status).toBe(400);
       expect((malformed.body as { msg: string }).msg).toMatch(/^Failed to parse json request/);
