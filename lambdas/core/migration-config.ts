@@ -9,8 +9,11 @@ export const DEFAULT_DOWNLOAD_REQUEST_MS = 20_000;
  * CATCH_UP_MS), then the cut-over must fit, so warm-up may take at most 600 s.
  */
 export const MAX_WARMUP_MS = 600_000;
-/** Each download request runs inside one CheckWarm task, whose code budget is 25 s. */
-export const MAX_DOWNLOAD_REQUEST_MS = 20_000;
+/**
+ * Each download request runs inside one CheckWarm task and is cut to its code budget (15 s): a
+ * longer request timeout only means the next poll asks again, the download going on meanwhile.
+ */
+export const MAX_DOWNLOAD_REQUEST_MS = MAX_WARMUP_MS;
 /** How long the destination may take to catch up once attached, before the migration aborts. */
 export const CATCH_UP_MS = 5 * 60_000;
 /** The waits between polls in the migrate ASL (WaitForWarm, WaitForCatchUp), in seconds. */

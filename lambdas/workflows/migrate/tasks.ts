@@ -120,8 +120,8 @@ export const migrateTasks = [
       warm_deadline: z.number(),
       download_ms: z.number().int().nonnegative(),
     }),
-    // Room for one download request of up to 20 s inside the code budget (25 s).
-    budgetSeconds: 35,
+    // One download request per poll, cut to the code budget (15 s).
+    budgetSeconds: 25,
     table: 'read',
     run: async (input, context) => {
       await fence(context, input.shard, input.execution, true);
