@@ -237,7 +237,8 @@ export async function attachDestination(context: AppContext, state: MigrationSta
   ) {
     return null; // done by an earlier attempt
   }
-  if (current?.mode === 'Secondary')
+  // A prewarm migration has polled downloads already, until warm or its warm-up timeout.
+  if (current?.mode === 'Secondary' && !state.prewarm)
     await context.pageservers.secondaryDownload(dest, shard.id).catch(() => undefined);
   // Generation before attach: persisted (issued to the destination) before it is used.
   const bumped = await issueGeneration(context.tenants, shard.id, dest.id);
