@@ -89,3 +89,33 @@ export function capMapConcurrency(definition: AslDefinition): AslDefinition {
   }
   return copy;
 }
+
+/** Raised when an execution's history passes Step Functions' 25,000 events. */
+export class HistoryLimitExceededError extends Error {
+  // As AWS fails such an execution: a runtime error no Retry or Catch sees.
+  override name = 'States.Runtime';
+}
+
+/**
+ * The events Step Functions would record for one of aws-local-stepfunctions' events. The library
+ * logs a state's entry and exit; AWS records a Task as entered, scheduled, started, succeeded and
+ * exited (5), other states as entered and exited (2), and one event per retry, failure, catch,
+ * Map iteration and execution change. An approximation, never far under AWS's count.
+ */
+export function awsHistoryEvents(event: { type?: string; state?: { type?: string } }): number {
+  const task = event.state?.type === 'Task';
+  switch (event.type) {
+    case 'StateEntered':
+      return task ? 3 : 1;
+    case 'StateExited':
+      return task ? 2 : 1;
+    default:
+      return 1;
+  }
+}
+
+export function historyLimitProblem(events: number): string | null {
+  return events > STEP_FUNCTIONS.executionHistoryEvents
+    ? `The execution reached the maximum number of history events (${STEP_FUNCTIONS.executionHistoryEvents}).`
+    : null;
+}

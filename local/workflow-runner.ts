@@ -22,7 +22,14 @@ import {
   walkStates,
 } from '../statemachines/asl';
 import { lambdaShaped } from './lambda-errors';
-import { capMapConcurrency, guardStateOutputs, limitTask } from './workflow-limits';
+import {
+  awsHistoryEvents,
+  capMapConcurrency,
+  guardStateOutputs,
+  HistoryLimitExceededError,
+  historyLimitProblem,
+  limitTask,
+} from './workflow-limits';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Lambda's Node 22 has it).
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -140,9 +147,22 @@ export class LocalWorkflowRunner implements WorkflowStarter {
       abort: () => execution.abort(),
     };
     this.executions.set(id, record);
+    let historyEvents = 0;
     void (async () => {
-      for await (const event of execution.eventLogs)
+      for await (const event of execution.eventLogs) {
         record.events.push(event as unknown as Record<string, unknown>);
+        // Step Functions fails an execution whose history passes 25,000 events (a polling loop
+        // that never ends): so does the local runner.
+        historyEvents += awsHistoryEvents(event as never);
+        const problem = historyLimitProblem(historyEvents);
+        if (problem && record.status === 'RUNNING') {
+          const error = new HistoryLimitExceededError(problem);
+          record.status = 'FAILED';
+          record.error = { error: error.name, cause: error.message };
+          record.stoppedAt = new Date().toISOString();
+          execution.abort();
+        }
+      }
     })().catch(() => undefined);
     record.done = execution.result
       .then(

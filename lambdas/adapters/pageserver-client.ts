@@ -205,13 +205,14 @@ export class PageserverClient implements PageserverApi {
     );
   }
 
-  async secondaryDownload(node: NodeAddress, id: TenantShardId) {
+  async secondaryDownload(node: NodeAddress, id: TenantShardId, options: { timeoutMs?: number } = {}) {
     await this.request(
       node,
       'POST',
       `/v1/tenant/${formatTenantShardId(id)}/secondary/download`,
       null,
       (s) => s === 200,
+      options.timeoutMs,
     );
   }
 

@@ -8,6 +8,7 @@ import { executionRoutes } from './routes/execution-routes';
 import { nodeOperationRoutes } from './routes/node-operation-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { openApiRoute } from './routes/openapi-route';
+import { shardRoutes } from './routes/shard-routes';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
@@ -22,6 +23,7 @@ export const ROUTES: AnyRoute[] = [
   ...controlTenantRoutes,
   shardSplitRoute,
   migrateRoute,
+  ...shardRoutes,
   ...upcallRoutes,
   ...debugRoutes,
   ...workflowRoutes,

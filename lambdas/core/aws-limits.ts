@@ -57,6 +57,10 @@ export const STEP_FUNCTIONS = {
   executionNameMaxChars: 80,
   executionNameReuseDays: 90,
   inlineMapMaxConcurrency: 40,
+  /**
+   * Events in one execution's history: "Maximum execution history size: 25,000 events"
+   * (service-quotas.html, hard quota); past it the execution fails. A polling loop must stay under it.
+   */
   executionHistoryEvents: 25_000,
 } as const;
 

@@ -190,7 +190,8 @@ export interface PageserverApi {
     stillCurrent?: () => Promise<boolean>,
   ): Promise<string[]>;
   timeTravel(node: NodeAddress, id: TenantShardId, travelTo: string, doneIfAfter: string): Promise<void>;
-  secondaryDownload(node: NodeAddress, id: TenantShardId): Promise<void>;
+  /** Resolves once the secondary location has downloaded what it lacked (within `timeoutMs`). */
+  secondaryDownload(node: NodeAddress, id: TenantShardId, options?: { timeoutMs?: number }): Promise<void>;
   /** A secondary location's download progress (`GET .../secondary/status`). */
   secondaryStatus(node: NodeAddress, id: TenantShardId): Promise<SecondaryProgress>;
   rawGet(node: NodeAddress, pathAndQuery: string): Promise<RawResponse>;
@@ -214,6 +215,8 @@ export interface LeaseHolder {
   name: string;
   owner: string;
   expiresAt: number;
+  /** An operator asked the holder to stop (cancel_reconcile); it gives the lease up at its next step. */
+  cancelled?: boolean;
 }
 
 /**
@@ -243,6 +246,10 @@ export interface LeaseStore {
   shardHolders(tenantId: string): Promise<LeaseHolder[]>;
   /** Who holds a lease now (unexpired), strongly consistent. */
   holder(tenantId: string, name: string): Promise<LeaseHolder | undefined>;
+  /** The unexpired holders of these shards' leases, strongly consistent, read by key in batches. */
+  shardHoldersOf(ids: TenantShardId[]): Promise<Array<{ id: TenantShardId; holder: LeaseHolder }>>;
+  /** Asks `owner`, if it still holds the lease, to stop; true if it holds it. */
+  cancel(tenantId: string, name: string, owner: string): Promise<boolean>;
 }
 
 export const WORKFLOWS = [

@@ -15,6 +15,10 @@ export const WORKFLOW_ERRORS = {
   PageserverRefused: 'PageserverRefused',
   /** A migration's destination did not catch up before its deadline. */
   CatchUpTimeout: 'CatchUpTimeout',
+  /** The shard is not where the request assumed it was (a migration's origin_node_id). */
+  PreconditionFailed: 'PreconditionFailed',
+  /** An operator cancelled the operation (cancel_reconcile): not retried, it aborts. */
+  Cancelled: 'Cancelled',
 } as const;
 export type WorkflowErrorName = (typeof WORKFLOW_ERRORS)[keyof typeof WORKFLOW_ERRORS];
 
@@ -23,7 +27,16 @@ export class TransientError extends Error {
 }
 
 export class RejectedError extends Error {
-  override name = WORKFLOW_ERRORS.Rejected;
+  override name: string = WORKFLOW_ERRORS.Rejected;
+}
+
+/** A refusal (never retried) because the shard moved since the caller looked. */
+export class PreconditionFailedError extends RejectedError {
+  override name = WORKFLOW_ERRORS.PreconditionFailed;
+}
+
+export class CancelledError extends Error {
+  override name = WORKFLOW_ERRORS.Cancelled;
 }
 
 export class LeaseBusyError extends Error {

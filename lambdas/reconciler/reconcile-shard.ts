@@ -5,6 +5,7 @@
 
 import type { AppContext } from '../app/context';
 import type { ReconcileMetrics } from '../app/metrics-registry';
+import { PageserverError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { shardLease } from '../core/leases';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
@@ -40,8 +41,11 @@ export function reconcileDeps(context: AppContext, owner: string): ReconcileDeps
 export type ReconcileOutcome =
   | { status: 'ok' }
   | { status: 'busy' }
-  | { status: 'error'; message: string }
-  | { status: 'timeout' };
+  /** `unreachable`: the last failure was a pageserver that did not answer (transport, timeout, 503). */
+  | { status: 'error'; message: string; unreachable?: boolean }
+  | { status: 'timeout' }
+  /** An operator cancelled it (cancel_reconcile): it stopped between steps; the shard stays dirty. */
+  | { status: 'cancelled' };
 
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
@@ -54,6 +58,8 @@ class StepFailed extends Error {
     message: string,
     /** The shard as the failure was recorded. */
     readonly shard: TenantShard | undefined,
+    /** The pageserver did not answer (as opposed to refusing). */
+    readonly unreachable = false,
   ) {
     super(message);
   }
@@ -85,7 +91,11 @@ export async function reconcileShard(
   try {
     const outcome = await run(id, deps, deadline);
     deps.metrics?.reconcileCompleted(
-      outcome.status === 'ok' ? 'ok' : outcome.status === 'timeout' ? 'cancel' : 'error',
+      outcome.status === 'ok'
+        ? 'ok'
+        : outcome.status === 'timeout' || outcome.status === 'cancelled'
+          ? 'cancel'
+          : 'error',
     );
     return outcome;
   } catch (error) {
@@ -125,6 +135,7 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
   // Nodes we could not reach in this run: their actions wait for a later reconcile.
   const unreachable = new Set<number>();
   let lastFailure: string | null = null;
+  let lastUnreachable = false;
   const nodeList = await deps.nodes.list();
   const nodes = new Map(nodeList.map((n) => [n.id, n]));
   const availability: Availability = new Map(nodeList.map((n) => [n.id, { availability: n.availability }]));
@@ -135,7 +146,7 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
       a.kind === 'notify' ? !deps.deferNotify : !unreachable.has(a.node),
     );
     if (plan.length === 0) {
-      if (lastFailure !== null) return { status: 'error', message: lastFailure };
+      if (lastFailure !== null) return failed(lastFailure, lastUnreachable);
       if (shard.lastError !== null)
         await updateShard(
           deps.tenants,
@@ -146,17 +157,19 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
       return { status: 'ok' };
     }
     if (Date.now() >= deadline) return { status: 'timeout' };
+    if (await cancelled(id, deps)) return { status: 'cancelled' };
     const action = plan[0]!;
     try {
       shard = await execute(action, shard, nodes, availability, deps, deadline);
     } catch (error) {
       if (!(error instanceof StepFailed)) throw error;
       lastFailure = error.message;
+      lastUnreachable = error.unreachable;
       shard = error.shard;
       // An attach or notify that failed stops the run: later steps (detaching the old location)
       // must not run before the new one is confirmed.
       if (action.kind === 'attach' || action.kind === 'notify')
-        return { status: 'error', message: error.message };
+        return failed(error.message, error.unreachable);
       unreachable.add(action.node);
     }
   }
@@ -164,6 +177,16 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
     status: 'error',
     message: `shard ${formatTenantShardId(id)} did not converge in ${MAX_STEPS} steps`,
   };
+}
+
+function failed(message: string, unreachable: boolean): ReconcileOutcome {
+  return unreachable ? { status: 'error', message, unreachable } : { status: 'error', message };
+}
+
+/** Whether an operator asked this run to stop (one read of its lease, before each action). */
+async function cancelled(id: TenantShardId, deps: ReconcileDeps): Promise<boolean> {
+  const holder = await deps.leases.holder(id.tenantId, shardLease(id));
+  return holder?.owner === deps.owner && holder.cancelled === true;
 }
 
 /** Whether the plan for this version of the shard still has the action (for the same node). */
@@ -183,7 +206,8 @@ async function execute(
   deadline: number,
 ): Promise<TenantShard | undefined> {
   if (action.kind === 'notify') return notify(shard, nodes, deps, deadline);
-  const fail = async (message: string) => new StepFailed(message, await recordFailure(deps, shard, message));
+  const fail = async (message: string, unreachable = false) =>
+    new StepFailed(message, await recordFailure(deps, shard, message), unreachable);
 
   const node = nodes.get(action.node);
   if (!node) {
@@ -204,7 +228,7 @@ async function execute(
   }
   // Demoting or detaching an Offline node is tried (briefly): it may still be up.
   if (node.availability === 'Offline' && action.kind !== 'detach' && action.kind !== 'stale')
-    throw await fail(`node ${node.id} is offline`);
+    throw await fail(`node ${node.id} is offline`, true);
 
   // Before the call, one write: the location is unknown while the call is in flight (a crash
   // here leaves the shard dirty), and an attach persists its generation first. The write applies
@@ -241,7 +265,10 @@ async function execute(
     const timeoutMs = node.availability === 'Offline' ? OFFLINE_TIMEOUT_MS : undefined;
     await sendLocationConfig(deps, node, shard.id, conf, { timeoutMs });
   } catch (error) {
-    throw await fail(`location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`);
+    throw await fail(
+      `location_config ${conf.mode} on node ${node.id} failed: ${(error as Error).message}`,
+      error instanceof PageserverError && error.transient,
+    );
   }
 
   return updateShard(

@@ -1,8 +1,8 @@
 // Tenant create: schedule every shard, persist tenant, shards, memberships and node counters in
 // one write, then reconcile inline. Nothing is persisted if scheduling is impossible.
 import { type AppContext, within } from '../app/context';
-import { ConflictError, VersionConflictError } from '../core/errors';
-import { shardsOfCount } from '../core/ids';
+import { type ApiError, ConflictError, VersionConflictError } from '../core/errors';
+import { formatTenantShardId, shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
 import type { PlacementPolicy } from '../core/model/placement-policy';
 import { newTenant } from '../core/model/tenant';
@@ -11,6 +11,7 @@ import type { NodeStore, TenantStore } from '../core/ports';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { reconcileDeps } from '../reconciler/reconcile-shard';
+import { reconcileWaitError } from '../reconciler/wait-outcome';
 
 export interface CreateTenantRequest {
   tenantId: string;
@@ -82,18 +83,27 @@ export async function createTenant(
 
 /**
  * The API's create: persist, then reconcile every shard inline within the budget, and return the
- * shards as they are now (so each reports the generation it actually runs in).
+ * shards as they are now (so each reports the generation it actually runs in). A shard whose
+ * attach did not finish gives `failure`, the reference's answer for it (408 when its pageserver
+ * could not be reached in time, 500 when it refused); the tenant stays, and reconcile-all attaches
+ * it later. A compute notification that failed is no failure of the create: it is retried later.
  */
 export async function createAndPlaceTenant(
   context: AppContext,
   request: CreateTenantRequest,
   owner: string,
-): Promise<TenantShard[]> {
+): Promise<{ shards: TenantShard[]; failure: ApiError | null }> {
   const shards = await createTenant(context, request, () => context.metrics.schedulingErrors.inc());
-  await reconcileInline(
+  const outcomes = await reconcileInline(
     shards.map((s) => s.id),
     reconcileDeps(context, owner),
     within(context, context.inlineReconcileMs),
   );
-  return (await context.tenants.getTenantWithShards(request.tenantId))?.shards ?? shards;
+  const failures = outcomes.map((outcome, i) =>
+    reconcileWaitError(formatTenantShardId(shards[i]!.id), outcome),
+  );
+  return {
+    shards: (await context.tenants.getTenantWithShards(request.tenantId))?.shards ?? shards,
+    failure: failures.find((f) => f !== null) ?? null,
+  };
 }

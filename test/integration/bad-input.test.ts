@@ -69,6 +69,8 @@ const IGNORES_UNKNOWN_FIELDS = new Set([
   'POST /v1/tenant/{tenant_id}/timeline',
   'POST /debug/v1/attach-hook',
   'POST /debug/v1/inspect',
+  'PUT /control/v1/tenant/{tenant_id}/migrate',
+  'PUT /control/v1/tenant/{tenant_id}/migrate_secondary',
 ]);
 
 describe('bad bodies', () => {

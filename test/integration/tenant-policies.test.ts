@@ -200,7 +200,11 @@ describe('node availability', () => {
     api = await startTestApi({ pageservers: 1 });
     const ps = api.stack.fleet.byId(1);
     ps.faults.add({ path: 'location_config', status: 500 });
-    const t = await create();
+    // The pageserver refused the attach: the reference's 500; the tenant is kept.
+    const t = randomTenantId();
+    const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
+    expect(res.status, res.text).toBe(500);
+    expect((res.body as { msg: string }).msg).toMatch(new RegExp(`^Reconcile error on shard ${t}: `));
     const d = await describeTenant(t);
     expect(d.shards[0]?.last_error).toMatch(/location_config AttachedSingle on node 1 failed: .*500/);
     ps.faults.clear();

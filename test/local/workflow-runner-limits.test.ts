@@ -1,8 +1,9 @@
 // The local workflow runner refuses and fails what Step Functions and Lambda would: a state's
 // payload over 256 KiB (States.DataLimitExceeded, past every Retry and Catch), a task past its
 // Lambda timeout (Sandbox.Timedout) or its state's TimeoutSeconds (States.Timeout), a bad
-// execution name (InvalidName), a reused one (ExecutionAlreadyExists), and more than 40 Map
-// iterations at once. Small ASL definitions run on the real runner; hooks stand in for tasks.
+// execution name (InvalidName), a reused one (ExecutionAlreadyExists), more than 40 Map
+// iterations at once, and a history past 25,000 events. Small ASL definitions run on the real
+// runner; hooks stand in for tasks.
 import { describe, expect, it } from 'vitest';
 import type { ApiContext } from '../../lambdas/api/api-context';
 import type { AppContext } from '../../lambdas/app/context';
@@ -286,5 +287,33 @@ describe('inline Map', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(done.output).toEqual(items);
     expect(most).toBe(STEP_FUNCTIONS.inlineMapMaxConcurrency);
+  });
+});
+
+describe('history limit', () => {
+  it('fails an execution whose history passes 25,000 events (a loop that never ends), as Step Functions does', async () => {
+    // Pass and Choice fields are not among the ones AslState names (the runner passes them through).
+    const endless = {
+      StartAt: 'Poll',
+      States: {
+        Poll: { Type: 'Pass', Next: 'Again' },
+        Again: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.done', IsPresent: true, Next: 'Done' }],
+          Default: 'Poll',
+        },
+        Done: { Type: 'Succeed' },
+      },
+    } as AslDefinition;
+    const workflows = runner(endless, {});
+    const done = await run(workflows, 'endless');
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toEqual({
+      error: 'States.Runtime',
+      cause: `The execution reached the maximum number of history events (${STEP_FUNCTIONS.executionHistoryEvents}).`,
+    });
+    // A loop that ends in time is not touched.
+    const finite = await run(workflows, 'finite', { done: true });
+    expect(finite.status).toBe('SUCCEEDED');
   });
 });

@@ -44,6 +44,21 @@ function heldBy(shard: TenantShard, node: number): TenantShard {
 }
 
 describe('reconcileShard', () => {
+  it('stops before its next step once an operator cancelled it, leaving the shard dirty', async () => {
+    // Attached on 1 and a secondary on 2 to make: two calls, cancelled during the first.
+    const shard = await shardOn(1, [2]);
+    w.pageservers.intercept(async (call) => {
+      if (call.method !== 'putLocationConfig') return;
+      const holder = await w.leases.holder(shard.id.tenantId, shardLease(shard.id));
+      expect(await w.leases.cancel(shard.id.tenantId, shardLease(shard.id), holder!.owner)).toBe(true);
+    });
+    expect(await reconcile(shard.id)).toEqual({ status: 'cancelled' });
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toHaveLength(1);
+    expect(isDirty((await w.tenants.getShard(shard.id))!)).toBe(true);
+    // The lease is given up for the next reconcile.
+    expect(await w.leases.holder(shard.id.tenantId, shardLease(shard.id))).toBeUndefined();
+  });
+
   it('persists the next generation, issued to the node, before the attach call carries it', async () => {
     const shard = await shardOn(1);
     const atCall: Array<TenantShard | undefined> = [];

@@ -2,7 +2,7 @@
 // scheduling failure persists nothing; an existing tenant is a 409; the API's create places the
 // shards and reports the generation each one runs in.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../lambdas/core/errors';
+import { ConflictError, PageserverError } from '../../lambdas/core/errors';
 import { formatTenantShardId } from '../../lambdas/core/ids';
 import { countsFromIntents } from '../../lambdas/core/scheduler';
 import {
@@ -135,7 +135,8 @@ describe('createAndPlaceTenant', () => {
   it('attaches every shard and answers with the generation each runs in', async () => {
     await addNodes(w.nodes, [1, 2]);
     const req = request({ generation: 3, shardCount: 2 });
-    const shards = await createAndPlaceTenant(w.context, req, 'create-1');
+    const { shards, failure } = await createAndPlaceTenant(w.context, req, 'create-1');
+    expect(failure).toBeNull();
     // The first attach issues generation + 1, persisted before the pageserver saw it.
     expect(shards.map((s) => [formatTenantShardId(s.id), s.generation, s.intent.attached])).toEqual([
       [`${req.tenantId}-0002`, 4, 1],
@@ -161,9 +162,24 @@ describe('createAndPlaceTenant', () => {
     await addNodes(w.nodes, [1]);
     w.pageservers.down.add(1);
     const req = request({ shardCount: 0 });
-    const [shard] = await createAndPlaceTenant(w.context, req, 'create-2');
+    const {
+      shards: [shard],
+      failure,
+    } = await createAndPlaceTenant(w.context, req, 'create-2');
     expect(shard?.lastError).toMatch(/node 1/);
+    // Not reached within the budget: the reference's 408, naming the shard.
+    expect(failure).toMatchObject({ status: 408, message: expect.stringContaining(`shard ${req.tenantId}`) });
     expect(w.tenants.dirtyIds()).toEqual([req.tenantId]);
     expect(w.computeHook.attempts).toEqual([]);
+  });
+
+  it('answers a pageserver that refuses the attach as a reconcile error (500)', async () => {
+    await addNodes(w.nodes, [1]);
+    w.pageservers.failNext({ method: 'putLocationConfig' }, new PageserverError('400 refused', 400, false));
+    const req = request({ shardCount: 0 });
+    const { failure } = await createAndPlaceTenant(w.context, req, 'create-3');
+    expect(failure).toMatchObject({ status: 500 });
+    expect(failure?.message).toMatch(new RegExp(`^Reconcile error on shard ${req.tenantId}: .*400 refused`));
+    expect(await w.tenants.getTenant(req.tenantId)).toBeDefined();
   });
 });

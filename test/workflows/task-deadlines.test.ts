@@ -31,7 +31,7 @@ describe('task deadlines', () => {
       { shard: formatTenantShardId(shards[0]!.id), execution: 'reconcile-all-test' },
       w.context,
     );
-    expect(result).toEqual({ shard: formatTenantShardId(shards[0]!.id), status: 'timeout' });
+    expect(result).toEqual({ shard: formatTenantShardId(shards[0]!.id), status: 'timeout', started: true });
     expect(w.pageservers.callsTo({ method: 'putLocationConfig' }).length).toBeLessThan(3);
   });
 

@@ -9,13 +9,15 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DYNAMODB } from '../../core/aws-limits';
-import type { TenantShardId } from '../../core/ids';
+import { formatTenantShardId, type TenantShardId } from '../../core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { LeaseHolder, LeaseStore } from '../../core/ports';
+import { batchGet } from './batch-get';
 import { tenantPk } from './keys';
-import type { Table } from './table';
+import type { Item, Table } from './table';
 import { TTL_ATTRIBUTE } from './table-schema';
 
 const LEASE_PREFIX = 'LEASE#';
@@ -128,11 +130,7 @@ export class DynamoLeaseStore implements LeaseStore {
       );
       for (const item of page.Items ?? []) {
         if ((item.expiresAt as number) < now) continue;
-        holders.push({
-          name: (item.SK as string).slice(LEASE_PREFIX.length),
-          owner: item.owner as string,
-          expiresAt: item.expiresAt as number,
-        });
+        holders.push(toHolder((item.SK as string).slice(LEASE_PREFIX.length), item));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -149,7 +147,47 @@ export class DynamoLeaseStore implements LeaseStore {
     );
     const item = out.Item;
     if (!item || (item.expiresAt as number) < this.now()) return undefined;
-    return { name, owner: item.owner as string, expiresAt: item.expiresAt as number };
+    return toHolder(name, item);
+  }
+
+  async shardHoldersOf(ids: TenantShardId[]): Promise<Array<{ id: TenantShardId; holder: LeaseHolder }>> {
+    const byKey = new Map(
+      ids.map((id) => [`${tenantPk(id.tenantId)}\u0000${LEASE_PREFIX}${shardLease(id)}`, id]),
+    );
+    const items = await batchGet<Item>(
+      this.table,
+      ids.map((id) => ({ PK: tenantPk(id.tenantId), SK: `${LEASE_PREFIX}${shardLease(id)}` })),
+    );
+    const now = this.now();
+    const found = new Map<string, { id: TenantShardId; holder: LeaseHolder }>();
+    for (const item of items) {
+      const id = byKey.get(`${item.PK}\u0000${item.SK}`);
+      if (!id || (item.expiresAt as number) < now) continue;
+      found.set(formatTenantShardId(id), { id, holder: toHolder(shardLease(id), item) });
+    }
+    return [...found.values()];
+  }
+
+  async cancel(tenantId: string, name: string, owner: string): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.table.write('write', () =>
+        this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` },
+            UpdateExpression: 'SET cancelled = :yes',
+            ConditionExpression: '#owner = :owner AND expiresAt >= :now',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':yes': true, ':owner': owner, ':now': now },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async release(tenantId: string, name: string, owner: string): Promise<void> {
@@ -170,4 +208,13 @@ export class DynamoLeaseStore implements LeaseStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+function toHolder(name: string, item: Record<string, unknown>): LeaseHolder {
+  return {
+    name,
+    owner: item.owner as string,
+    expiresAt: item.expiresAt as number,
+    ...(item.cancelled === true ? { cancelled: true } : {}),
+  };
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { within } from '../../app/context';
 import { NotFoundError } from '../../core/errors';
 import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';
+import { reconcilingShards } from '../../reconciler/in-flight';
 import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { locateTenant } from '../../tenants/locate-tenant';
@@ -39,7 +40,11 @@ export const controlTenantRoutes = [
     handler: async ({ params }, services) => {
       const current = await services.tenants.getTenantWithShards(params.tenant_id);
       if (!current) throw new NotFoundError(`Tenant ${params.tenant_id} not found`);
-      return ok(describeTenant(current.tenant, current.shards));
+      const reconciling = await reconcilingShards(
+        services.leases,
+        current.shards.map((s) => s.id),
+      );
+      return ok(describeTenant(current.tenant, current.shards, reconciling));
     },
   }),
   defineRoute({
@@ -62,12 +67,12 @@ export const controlTenantRoutes = [
       ),
     },
     handler: async ({ query }, services) => {
-      const page = await services.tenants.listTenants(query.limit ?? 100, query.start_after);
-      const described = [];
-      for (const tenant of page.tenants) {
-        const current = await services.tenants.getTenantWithShards(tenant.tenantId);
-        if (current) described.push(describeTenant(current.tenant, current.shards));
-      }
+      const page = await services.tenants.listTenantsWithShards(query.limit ?? 100, query.start_after);
+      const reconciling = await reconcilingShards(
+        services.leases,
+        page.tenants.flatMap((t) => t.shards.map((s) => s.id)),
+      );
+      const described = page.tenants.map((t) => describeTenant(t.tenant, t.shards, reconciling));
       const headers: Record<string, string> = page.next ? { 'x-next-start-after': page.next } : {};
       return { status: 200, body: described, headers };
     },

@@ -109,7 +109,8 @@ export const tenantRoutes = [
     group: 'tenant',
     scope: 'pageserverapi',
     gated: true,
-    summary: 'Create a tenant with all its shards (201; 409 if it exists).',
+    summary:
+      'Create a tenant with all its shards (201; 409 if it exists; 408/500 if a shard could not be attached in time, the tenant kept).',
     body: createBody,
     responses: { 201: json(tenantCreateOut, 'Created: every shard with its node and generation.') },
     handler: async ({ body, requestId }, services) => {
@@ -118,7 +119,7 @@ export const tenantRoutes = [
         'new_tenant_id',
         'Attempted to create a specific shard, this API is for creating the whole tenant',
       );
-      const shards = await createAndPlaceTenant(
+      const { shards, failure } = await createAndPlaceTenant(
         services,
         {
           tenantId,
@@ -130,6 +131,8 @@ export const tenantRoutes = [
         },
         `api-${requestId}`,
       );
+      // Not attached in time: the reference's 408/500; the tenant stays and converges later.
+      if (failure) throw failure;
       return created({
         shards: shards.map((s) => ({
           shard_id: formatTenantShardId(s.id),

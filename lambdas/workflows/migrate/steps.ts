@@ -6,6 +6,7 @@
 import type { AppContext } from '../../app/context';
 import { parseLsn, parseTenantShardId, type TenantShardId } from '../../core/ids';
 import { shardLease } from '../../core/leases';
+import { originMismatch } from '../../core/migration-config';
 import {
   attachedConf,
   detachConf,
@@ -18,6 +19,7 @@ import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import {
   CatchUpTimeoutError,
   LeaseBusyError,
+  PreconditionFailedError,
   RejectedError,
   TransientError,
   taskErrorFromPageserver,
@@ -31,12 +33,31 @@ export interface MigrationInput {
   shard: string;
   node_id: number;
   execution: string;
+  /** Refuse unless the shard is attached here (the modern request's origin_node_id). */
+  origin_node_id?: number | null;
 }
 
 export interface MigrationState extends MigrationInput {
   origin: number | null;
   /** Nothing to do: already attached there and confirmed. */
   noop: boolean;
+  /** Make the destination a warm secondary before the cut-over (and how long to wait for it). */
+  prewarm?: boolean;
+  warmup_ms?: number;
+  download_ms?: number;
+  /** Stored with the execution; the placement rules will refuse worse-scoring targets without it. */
+  override_scheduler?: boolean;
+}
+
+/** What the route asked beyond the shard and node (absent: cut over at once, as the original). */
+export interface MigrationRequest {
+  origin_node_id?: number | null;
+  migration?: {
+    prewarm: boolean;
+    override_scheduler: boolean;
+    warmup_ms: number;
+    download_ms: number;
+  } | null;
 }
 
 const LEASE_MS = 20 * 60_000;
@@ -83,7 +104,17 @@ async function put(
 }
 
 /** Takes the shard's lease and moves its intent to the destination. */
-export async function beginMigration(context: AppContext, input: MigrationInput): Promise<MigrationState> {
+export async function beginMigration(
+  context: AppContext,
+  input: MigrationInput & { request?: MigrationRequest },
+): Promise<MigrationState> {
+  const { request, ...fields } = input;
+  const options = {
+    prewarm: request?.migration?.prewarm ?? false,
+    warmup_ms: request?.migration?.warmup_ms ?? 0,
+    download_ms: request?.migration?.download_ms ?? 0,
+    override_scheduler: request?.migration?.override_scheduler ?? false,
+  };
   const id = parseTenantShardId(input.shard);
   if (!(await context.leases.acquireShard(id, input.execution, LEASE_MS))) {
     throw new LeaseBusyError(`shard ${input.shard} is being reconciled, migrated or split`);
@@ -96,6 +127,9 @@ export async function beginMigration(context: AppContext, input: MigrationInput)
       throw new RejectedError(`Cannot migrate a tenant that is not attached: ${input.shard}`);
     const origin =
       shard.intent.attached === input.node_id ? (shard.generationPageserver ?? null) : shard.intent.attached;
+    const expected = input.origin_node_id ?? request?.origin_node_id;
+    const mismatch = originMismatch(input.shard, expected, origin);
+    if (mismatch) throw new PreconditionFailedError(mismatch);
     const keepOrigin = shard.policy.secondaries > 0 && origin !== null && origin !== input.node_id;
     const secondary = shard.intent.secondary.filter((n) => n !== input.node_id && n !== origin);
     if (keepOrigin && origin !== null) secondary.unshift(origin);
@@ -104,11 +138,57 @@ export async function beginMigration(context: AppContext, input: MigrationInput)
     if (JSON.stringify(intent) !== JSON.stringify(shard.intent)) {
       await context.tenants.saveShards([{ before: shard, after: { ...shard, intent } }]);
     }
-    return { ...input, origin: origin === input.node_id ? null : origin, noop };
+    return { ...fields, origin: origin === input.node_id ? null : origin, noop, ...options };
   }, 20).catch(async (error: unknown) => {
     if (error instanceof RejectedError) await releaseMigration(context, input);
     throw error;
   });
+}
+
+/**
+ * Prewarm, first step: the destination gets a Secondary location (unless it has one), which
+ * downloads the shard's layers while the origin stays attached. Answers when warm-up ends at the
+ * latest.
+ */
+export async function prepareSecondary(
+  context: AppContext,
+  state: MigrationState & { warmup_ms: number },
+): Promise<{ warm_deadline: number }> {
+  const warmDeadline = Date.now() + state.warmup_ms;
+  const shard = await shardOf(context, state.shard);
+  if (shard.observed[String(state.node_id)]?.mode === 'Secondary') return { warm_deadline: warmDeadline };
+  const conf = secondaryConf(shardIdentity(shard), shard.config);
+  await put(context, shard, state.node_id, conf);
+  await observe(context, shard.id, state.node_id, conf);
+  return { warm_deadline: warmDeadline };
+}
+
+/**
+ * Prewarm, polled: one download request (bounded by the request timeout). Warm once it completes;
+ * past the warm-up deadline the migration cuts over anyway, as the reference does.
+ */
+export async function checkWarm(
+  context: AppContext,
+  state: MigrationState & { warm_deadline: number; download_ms: number },
+): Promise<{ warm: boolean; timed_out: boolean }> {
+  const pastDeadline = () => Date.now() >= state.warm_deadline;
+  if (pastDeadline()) return { warm: true, timed_out: true };
+  const shard = await shardOf(context, state.shard);
+  const dest = await nodeOf(context, state.node_id);
+  const timeoutMs = Math.min(
+    state.download_ms,
+    state.warm_deadline - Date.now(),
+    context.deadline - Date.now(),
+  );
+  if (timeoutMs > 0) {
+    try {
+      await context.pageservers.secondaryDownload(dest, shard.id, { timeoutMs });
+      return { warm: true, timed_out: false };
+    } catch {
+      // Not warm yet (still downloading, or the node is slow): poll again.
+    }
+  }
+  return pastDeadline() ? { warm: true, timed_out: true } : { warm: false, timed_out: false };
 }
 
 /** The origin stops uploading and deleting (same generation), then reports its timelines' LSNs. */
@@ -157,7 +237,8 @@ export async function attachDestination(context: AppContext, state: MigrationSta
   ) {
     return null; // done by an earlier attempt
   }
-  if (current?.mode === 'Secondary')
+  // A prewarm migration has polled downloads already, until warm or its warm-up timeout.
+  if (current?.mode === 'Secondary' && !state.prewarm)
     await context.pageservers.secondaryDownload(dest, shard.id).catch(() => undefined);
   // Generation before attach: persisted (issued to the destination) before it is used.
   const bumped = await issueGeneration(context.tenants, shard.id, dest.id);

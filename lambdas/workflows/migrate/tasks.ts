@@ -4,14 +4,16 @@ import type { AppContext } from '../../app/context';
 import { defineTask } from '../../app/task';
 import { parseTenantShardId } from '../../core/ids';
 import { shardLease } from '../../core/leases';
-import { RejectedError } from '../../core/workflow-errors';
+import { CancelledError, RejectedError } from '../../core/workflow-errors';
 import {
   abortMigration,
   attachDestination,
   beginMigration,
   checkCatchUp,
+  checkWarm,
   finishMigration,
   notifyMigration,
+  prepareSecondary,
   releaseMigration,
   staleOrigin,
 } from './steps';
@@ -21,11 +23,19 @@ import {
  * another migration) may have released the dead execution's lease and taken the shard, and a task
  * still running for it (a zombie) must then leave the shard alone.
  */
-async function fence(context: AppContext, shard: string, execution: string): Promise<void> {
+async function fence(
+  context: AppContext,
+  shard: string,
+  execution: string,
+  /** Before the cut-over an operator's cancel_reconcile stops the migration (it aborts). */
+  cancellable = false,
+): Promise<void> {
   const id = parseTenantShardId(shard);
   const holder = await context.leases.holder(id.tenantId, shardLease(id));
   if (holder?.owner !== execution)
     throw new RejectedError(`migration ${execution} no longer holds shard ${shard}; it was taken over`);
+  if (cancellable && holder.cancelled)
+    throw new CancelledError(`migration ${execution} of shard ${shard} was cancelled by an operator`);
 }
 
 /** Whether the execution still holds its shard (an abort of a taken-over migration does nothing). */
@@ -34,13 +44,32 @@ async function holdsShard(context: AppContext, shard: string, execution: string)
   return (await context.leases.holder(id.tenantId, shardLease(id)))?.owner === execution;
 }
 
-const migrationInput = z.looseObject({ shard: z.string(), node_id: z.number().int(), execution: z.string() });
+const migrationInput = z.looseObject({
+  shard: z.string(),
+  node_id: z.number().int(),
+  execution: z.string(),
+  origin_node_id: z.number().int().nullish(),
+});
 const migrationState = migrationInput.extend({ origin: z.number().int().nullable(), noop: z.boolean() });
 
 export const migrateTasks = [
   defineTask({
     name: 'BeginMigration',
-    input: migrationInput,
+    input: migrationInput.extend({
+      request: z
+        .looseObject({
+          origin_node_id: z.number().int().nullish(),
+          migration: z
+            .looseObject({
+              prewarm: z.boolean(),
+              override_scheduler: z.boolean(),
+              warmup_ms: z.number().int().nonnegative(),
+              download_ms: z.number().int().nonnegative(),
+            })
+            .nullish(),
+        })
+        .optional(),
+    }),
     budgetSeconds: 25,
     table: 'write',
     run: (input, context) => beginMigration(context, input),
@@ -51,7 +80,7 @@ export const migrateTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      await fence(context, input.shard, input.execution);
+      await fence(context, input.shard, input.execution, true);
       return staleOrigin(context, input);
     },
   }),
@@ -61,7 +90,7 @@ export const migrateTasks = [
     budgetSeconds: 25,
     table: 'write',
     run: async (input, context) => {
-      await fence(context, input.shard, input.execution);
+      await fence(context, input.shard, input.execution, true);
       return attachDestination(context, input);
     },
   }),
@@ -70,7 +99,34 @@ export const migrateTasks = [
     input: migrationState.extend({ baseline: z.record(z.string(), z.string()), deadline: z.number() }),
     budgetSeconds: 25,
     table: 'read',
-    run: (input, context) => checkCatchUp(context, input),
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution, true);
+      return checkCatchUp(context, input);
+    },
+  }),
+  defineTask({
+    name: 'PrepareSecondary',
+    input: migrationState.extend({ warmup_ms: z.number().int().nonnegative() }),
+    budgetSeconds: 25,
+    table: 'write',
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution, true);
+      return prepareSecondary(context, input);
+    },
+  }),
+  defineTask({
+    name: 'CheckWarm',
+    input: migrationState.extend({
+      warm_deadline: z.number(),
+      download_ms: z.number().int().nonnegative(),
+    }),
+    // One download request per poll, cut to the code budget (15 s).
+    budgetSeconds: 25,
+    table: 'read',
+    run: async (input, context) => {
+      await fence(context, input.shard, input.execution, true);
+      return checkWarm(context, input);
+    },
   }),
   defineTask({
     name: 'NotifyMigration',

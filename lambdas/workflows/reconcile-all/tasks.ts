@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
+import { isDirty } from '../../core/reconcile-plan';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
 import { findUnknownLocations } from '../../reconciler/unknown-locations';
 import { recoverInterruptedSplit } from '../shard-split/recover';
@@ -28,7 +29,11 @@ export const reconcileAllTasks = [
       return { ids: page.ids.map(formatTenantShardId), next: page.next ?? null };
     },
   }),
-  /** A failed reconcile leaves the shard dirty for the next pass; it does not fail the pass. */
+  /**
+   * A failed reconcile leaves the shard dirty for the next pass; it does not fail the pass.
+   * `started`: the shard needed a reconcile when read (strongly), so one ran or was already
+   * running (busy); a shard the stale index listed but that is settled counts for nothing.
+   */
   defineTask({
     name: 'ReconcileShard',
     input: z.looseObject({ shard: z.string(), execution: z.string() }),
@@ -42,12 +47,25 @@ export const reconcileAllTasks = [
         return {
           shard: input.shard,
           status: recovery === 'aborted' || recovery === 'finished' ? 'ok' : 'busy',
+          started: true,
         };
       }
+      const started = shard !== undefined && isDirty(shard);
       const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), context.deadline);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.
       context.log.info('reconcile', { shard: input.shard, status: outcome.status });
-      return { shard: input.shard, status: outcome.status };
+      return { shard: input.shard, status: outcome.status, started };
     },
+  }),
+  /** Adds a page's reconciles to the pass's count (POST /debug/v1/reconcile_all answers it). */
+  defineTask({
+    name: 'CountReconciles',
+    input: z.looseObject({
+      count: z.number().int().nonnegative(),
+      results: z.array(z.looseObject({ started: z.boolean().optional() })),
+    }),
+    budgetSeconds: 15,
+    table: 'none',
+    run: async (input) => input.count + input.results.filter((r) => r.started === true).length,
   }),
 ];

@@ -107,6 +107,35 @@ describe.each(STORE_KINDS)('stores %s', (_name, open) => {
     });
   });
 
+  describe('LeaseStore: holders by shard, and cancellation', () => {
+    it('reads the holders of many shards by key, and flags a holder asked to stop', async () => {
+      const t = newTenantId();
+      const u = newTenantId();
+      const [a, b] = shardsOfCount(t, 2) as [TenantShardId, TenantShardId];
+      const [c] = shardsOfCount(u, 0) as [TenantShardId];
+      expect(await s.leases.acquireShard(a, 'r1', 1000)).toBe(true);
+      expect(await s.leases.acquireShard(c, 'r2', 5000)).toBe(true);
+      const held = await s.leases.shardHoldersOf([a, b, c, a]);
+      const owners = held.map((h) => [h.id, h.holder.owner] as const).sort((x, y) => (x[1] < y[1] ? -1 : 1));
+      expect(owners).toEqual([
+        [a, 'r1'],
+        [c, 'r2'],
+      ]);
+      // Only the holder named can be asked to stop; the flag shows until the lease goes.
+      expect(await s.leases.cancel(t, shardLease(a), 'someone-else')).toBe(false);
+      expect(await s.leases.cancel(t, shardLease(b), 'r1')).toBe(false);
+      expect(await s.leases.cancel(t, shardLease(a), 'r1')).toBe(true);
+      expect(await s.leases.holder(t, shardLease(a))).toMatchObject({ owner: 'r1', cancelled: true });
+      expect((await s.leases.holder(u, shardLease(c)))?.cancelled).toBeUndefined();
+      s.advance(1001);
+      expect(await s.leases.cancel(t, shardLease(a), 'r1')).toBe(false);
+      expect((await s.leases.shardHoldersOf([a, c])).map((h) => h.holder.owner)).toEqual(['r2']);
+      // A new holder starts uncancelled.
+      expect(await s.leases.acquireShard(a, 'r3', 1000)).toBe(true);
+      expect((await s.leases.holder(t, shardLease(a)))?.cancelled).toBeUndefined();
+    });
+  });
+
   describe('ControllerMetaStore', () => {
     it('is ready only once the current startup epoch is marked ready', async () => {
       expect(await s.meta.get()).toEqual({ startupEpoch: null, readyEpoch: null, version: 0 });

@@ -1,13 +1,13 @@
 // LeaseStore in memory: owner and absolute expiry, checked against an injectable clock, with the
 // DynamoDB store's rules: a lease is free, expired (strictly before now) or already the caller's;
 // a shard lease is refused while another owner holds the tenant's OPERATION lease.
-import type { TenantShardId } from '../../../lambdas/core/ids';
+import { formatTenantShardId, type TenantShardId } from '../../../lambdas/core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
 import type { LeaseHolder, LeaseStore } from '../../../lambdas/core/ports';
 
 export class MemoryLeaseStore implements LeaseStore {
   /** `${tenantId}/${name}` → holder */
-  private readonly leases = new Map<string, { owner: string; expiresAt: number }>();
+  private readonly leases = new Map<string, { owner: string; expiresAt: number; cancelled?: true }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -67,5 +67,21 @@ export class MemoryLeaseStore implements LeaseStore {
   async holder(tenantId: string, name: string): Promise<LeaseHolder | undefined> {
     const held = this.live(tenantId, name, this.now());
     return held ? { name, ...held } : undefined;
+  }
+
+  async shardHoldersOf(ids: TenantShardId[]): Promise<Array<{ id: TenantShardId; holder: LeaseHolder }>> {
+    const found = new Map<string, { id: TenantShardId; holder: LeaseHolder }>();
+    for (const id of ids) {
+      const holder = await this.holder(id.tenantId, shardLease(id));
+      if (holder) found.set(formatTenantShardId(id), { id, holder });
+    }
+    return [...found.values()];
+  }
+
+  async cancel(tenantId: string, name: string, owner: string): Promise<boolean> {
+    const held = this.live(tenantId, name, this.now());
+    if (held?.owner !== owner) return false;
+    held.cancelled = true;
+    return true;
   }
 }

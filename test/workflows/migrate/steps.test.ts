@@ -6,7 +6,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatTenantShardId, type TenantShardId } from '../../../lambdas/core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
 import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
-import { CatchUpTimeoutError, LeaseBusyError, RejectedError } from '../../../lambdas/core/workflow-errors';
+import {
+  CatchUpTimeoutError,
+  LeaseBusyError,
+  PreconditionFailedError,
+  RejectedError,
+} from '../../../lambdas/core/workflow-errors';
 import { consistencyCheck } from '../../../lambdas/debug/consistency-check';
 import { reconcileDeps, reconcileShard } from '../../../lambdas/reconciler/reconcile-shard';
 import {
@@ -14,10 +19,12 @@ import {
   attachDestination,
   beginMigration,
   checkCatchUp,
+  checkWarm,
   finishMigration,
   type MigrationInput,
   type MigrationState,
   notifyMigration,
+  prepareSecondary,
   releaseMigration,
   staleOrigin,
 } from '../../../lambdas/workflows/migrate/steps';
@@ -226,5 +233,48 @@ describe('live migration with a secondary policy', () => {
     expect(after.observed['1']).toMatchObject({ mode: 'Secondary' });
     expect(w.pageservers.held(1)[tsid]).toMatchObject({ mode: 'Secondary' });
     expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+});
+
+describe('prewarm and origin_node_id', () => {
+  const input = (): MigrationInput => ({ shard: tsid, node_id: 2, execution: 'migrate-x' });
+
+  it('refuses under the lease an origin the shard is not on, and gives the lease back', async () => {
+    await setup();
+    await expect(
+      beginMigration(w.context, { ...input(), request: { origin_node_id: 3 } }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
+    expect((await w.tenants.getShard(id))?.intent.attached).toBe(1);
+  });
+
+  it('makes the destination a Secondary, polls its download until warm, and then skips the cold download', async () => {
+    await setup();
+    const state = await beginMigration(w.context, {
+      ...input(),
+      request: {
+        origin_node_id: 1,
+        migration: { prewarm: true, override_scheduler: false, warmup_ms: 60_000, download_ms: 1_000 },
+      },
+    });
+    expect(state).toMatchObject({ origin: 1, prewarm: true, warmup_ms: 60_000, download_ms: 1_000 });
+    const { warm_deadline } = await prepareSecondary(w.context, { ...state, warmup_ms: 60_000 });
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'Secondary' });
+    // Still attached alone at the origin while warming.
+    expect(w.pageservers.held(1)[tsid]).toMatchObject({ mode: 'AttachedSingle' });
+    const polling = { ...state, warm_deadline, download_ms: 1_000 };
+    w.pageservers.failNext({ method: 'secondaryDownload', node: 2 });
+    expect(await checkWarm(w.context, polling)).toEqual({ warm: false, timed_out: false });
+    expect(await checkWarm(w.context, polling)).toEqual({ warm: true, timed_out: false });
+    // Past the warm-up deadline the cut-over goes ahead, warm or not, without another request.
+    const calls = w.pageservers.callsTo({ method: 'secondaryDownload' }).length;
+    expect(await checkWarm(w.context, { ...polling, warm_deadline: Date.now() - 1 })).toEqual({
+      warm: true,
+      timed_out: true,
+    });
+    await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    expect(w.pageservers.callsTo({ method: 'secondaryDownload' })).toHaveLength(calls);
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedMulti' });
   });
 });
