@@ -1,5 +1,7 @@
 // The application context: every port and setting a use case may need, supplied by the runtime's
 // composition root (handlers/compose.ts). HTTP-only settings live in api/api-context.ts.
+
+import type { HeartbeatSettings } from '../core/heartbeat';
 import type {
   ComputeHook,
   ControllerMetaStore,
@@ -28,6 +30,8 @@ export interface AppContext {
   computeHook: ComputeHook | null;
   metrics: MetricsRegistry;
   log: LogPort;
+  /** Heartbeat intervals (seconds): --heartbeat-interval, --max-offline-interval, --max-warming-up-interval. */
+  heartbeat: HeartbeatSettings;
   /** Budget for reconciling inline before an API call answers (ms). */
   inlineReconcileMs: number;
   /**

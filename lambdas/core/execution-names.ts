@@ -13,7 +13,8 @@ export type ExecutionKind =
   | 'startup'
   | 'startup-manual'
   | 'cleanup'
-  | 'reconcile-all';
+  | 'reconcile-all'
+  | 'heartbeat';
 
 const NONCE_CHARS = 8;
 

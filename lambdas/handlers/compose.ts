@@ -12,6 +12,7 @@ import type { ApiContext } from '../api/api-context';
 import { type JwtKey, jwkFromPem } from '../api/auth/verify-token';
 import { type LogPort, quietLog } from '../app/context';
 import { MetricsRegistry } from '../app/metrics-registry';
+import { DEFAULT_HEARTBEAT, type HeartbeatSettings } from '../core/heartbeat';
 import type { WorkflowStarter } from '../core/ports';
 
 export interface ContextConfig {
@@ -30,6 +31,8 @@ export interface ContextConfig {
   inlineReconcileMs?: number;
   pageserverTimeoutMs?: number;
   metrics?: MetricsRegistry;
+  /** Heartbeat intervals; the defaults are the reference's (5 s, 30 s, 300 s). */
+  heartbeat?: Partial<HeartbeatSettings>;
   workflows: WorkflowStarter;
   log?: LogPort;
 }
@@ -57,6 +60,7 @@ export function createApiContext(config: ContextConfig): ApiContext {
     metrics,
     readinessWaitMs: config.readinessWaitMs ?? 25_000,
     inlineReconcileMs: config.inlineReconcileMs ?? 10_000,
+    heartbeat: { ...DEFAULT_HEARTBEAT, ...config.heartbeat },
     // Each request and task run gets its own (api/invoke-route.ts, app/task.ts).
     deadline: Number.POSITIVE_INFINITY,
     ...(config.requestBudgetMs === undefined ? {} : { requestBudgetMs: config.requestBudgetMs }),

@@ -33,6 +33,10 @@ function toNode(item: NodeItem, counters: CounterItem[]): PageserverNode {
     listenPgAddr: item.listenPgAddr,
     listenPgPort: item.listenPgPort,
     availabilityZoneId: item.availabilityZoneId ?? null,
+    // Items written before heartbeats have none of these.
+    warmingUpSince: item.warmingUpSince ?? null,
+    unresponsiveSince: item.unresponsiveSince ?? null,
+    utilization: item.utilization ?? null,
     attachedCount,
     secondaryCount,
     version: item.version,
@@ -75,6 +79,19 @@ export class DynamoNodeStore implements NodeStore {
       { kind: 'delete', key: { PK: NODES_PK, SK: nodeSk(id) } },
       ...slots.map(
         (slot): TransactOp => ({ kind: 'delete', key: { PK: NODES_PK, SK: nodeCounterSk(id, slot) } }),
+      ),
+    ]);
+  }
+
+  async deleteIfUnreferenced(id: number, expectedVersion: number): Promise<void> {
+    await this.table.transact([
+      { kind: 'delete', key: { PK: NODES_PK, SK: nodeSk(id) }, expectedVersion },
+      ...slots.map(
+        (slot): TransactOp => ({
+          kind: 'delete-zero',
+          key: { PK: NODES_PK, SK: nodeCounterSk(id, slot) },
+          zero: ['attachedCount', 'secondaryCount'],
+        }),
       ),
     ]);
   }

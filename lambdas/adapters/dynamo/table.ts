@@ -46,6 +46,8 @@ export type TransactOp =
   | { kind: 'check'; key: Key; expectedVersion: number }
   /** Atomic counter changes on an item that must exist; leaves its version alone. */
   | { kind: 'add'; key: Key; add: Record<string, number> }
+  /** Deletes a counter item only while each of `zero` is 0 (or absent). */
+  | { kind: 'delete-zero'; key: Key; zero: string[] }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
   | { kind: 'overwrite'; item: Record<string, unknown> & Key };
 
@@ -345,6 +347,24 @@ export class Table {
         return { Delete: this.atVersion(b, op.key, op.expectedVersion) };
       case 'check':
         return { ConditionCheck: this.atVersion(b, op.key, op.expectedVersion) };
+      case 'delete-zero': {
+        const zero = b.value(0);
+        const condition = op.zero
+          .map(
+            (attribute) => `(attribute_not_exists(${b.name(attribute)}) OR ${b.name(attribute)} = ${zero})`,
+          )
+          .join(' AND ');
+        return {
+          Delete: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
       case 'add': {
         const parts = Object.entries(op.add).map(
           ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,
