@@ -12,7 +12,12 @@ export function setAvailability(
   return retryOnConflict(async () => {
     const node = await nodes.get(id);
     if (!node || node.availability === availability) return node;
-    return nodes.update(node.id, node.version, { availability });
+    // A new availability starts afresh: no warm-up, no heartbeat failures counted so far.
+    return nodes.update(node.id, node.version, {
+      availability,
+      warmingUpSince: null,
+      unresponsiveSince: null,
+    });
   });
 }
 
