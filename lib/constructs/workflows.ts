@@ -113,6 +113,22 @@ export class Workflows extends Construct {
         }),
       );
     }
+    if (task.watches?.length) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:ListExecutions', 'states:DescribeExecution'],
+          resources: task.watches.flatMap((w) => [
+            this.arns[w],
+            Stack.of(this).formatArn({
+              service: 'states',
+              resource: 'execution',
+              resourceName: `${stateMachineName(props.settings.stage, w)}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ]),
+        }),
+      );
+    }
     this.taskFunctions.set(task.name, fn);
     return fn;
   }

@@ -49,7 +49,15 @@ function taskFunctionsOf(t: Template) {
       ])
       .map((m) => m[1]!)
       .sort();
-    return [{ name, timeout: fn.Properties.Timeout, actions, starts }];
+    /** The state machines whose executions it may describe. */
+    const watches = statements
+      .filter((st) => [st.Action].flat().includes('states:DescribeExecution'))
+      .flatMap((st) => [
+        ...JSON.stringify(st.Resource).matchAll(/execution:storage-controller-\w+-([a-z-]+):/g),
+      ])
+      .map((m) => m[1]!)
+      .sort();
+    return [{ name, timeout: fn.Properties.Timeout, actions, starts, watches }];
   });
 }
 
@@ -82,6 +90,7 @@ function expectDerivedFromRegistry(t: Template, tasks: Record<string, AnyTask>) 
         expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
       );
     expect(fn.starts, fn.name).toEqual([...(task.starts ?? [])].sort());
+    expect(fn.watches, fn.name).toEqual([...(task.watches ?? [])].sort());
   }
 }
 

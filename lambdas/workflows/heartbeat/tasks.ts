@@ -33,7 +33,9 @@ export const heartbeatTasks = [
     // Probes take at most ~4.5 s; a failover or activation gets the rest of the code budget.
     budgetSeconds: 25,
     table: 'write',
+    // A node that went Offline but still serves has its shards live-migrated (nodeWentOffline).
     starts: ['migrate'],
+    watches: ['migrate'],
     run: async (input, context): Promise<BeatResult> => {
       const outcomes = await heartbeatPass(context, { nodeIds: input.nodes ?? null, owner: input.execution });
       const started = input.started ? Date.parse(input.started) : Date.now();
