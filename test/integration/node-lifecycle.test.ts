@@ -179,4 +179,33 @@ describe('DELETE /control/v1/node/:id', () => {
     await check();
     await expectConsistent(api);
   });
+
+  it('lets a deleted node come back empty-handed: what its pageserver still holds is cleaned up', async () => {
+    api = await startTestApi({ pageservers: 3 });
+    const tenants = [];
+    for (let i = 0; i < 4; i++) tenants.push(await createTenant(1));
+    const victim = 2;
+    const ps = api.stack.fleet.byId(victim);
+    expect(ps.locations().length).toBeGreaterThan(0);
+    await ps.stop();
+    expect((await api.call('DELETE', `/control/v1/node/${victim}`)).status).toBe(200);
+    const node = {
+      node_id: victim,
+      listen_http_addr: '127.0.0.1',
+      listen_http_port: ps.port,
+      listen_pg_addr: '127.0.0.1',
+      listen_pg_port: ps.port,
+    };
+    expect((await api.call('POST', '/control/v1/node', { body: node })).status).toBe(200);
+    await ps.start();
+    await ps.waitUntilActive();
+    // Half the tenants are deleted before anything looked at the returning node.
+    for (const t of tenants.slice(0, 2))
+      expect((await api.call('DELETE', `/v1/tenant/${t.id}`)).status).toBe(200);
+    await api.stack.reconcileAllNow();
+    await api.stack.reconcileAllNow();
+    const known = new Set((await dump()).map((s) => s.tenant_shard_id));
+    for (const { shard } of ps.locations()) expect(known.has(shard), shard).toBe(true);
+    await expectConsistent(api);
+  });
 });
