@@ -22,6 +22,17 @@ export const stageConfigSchema = z
     computeHookUrl: z.url({ protocol: /^https?$/ }).nullable(),
     /** Period of the reconcile-all schedule (EventBridge's minimum is one minute). */
     reconcileMinutes: z.number().int().min(1).max(60),
+    /**
+     * Heartbeats, in seconds (--heartbeat-interval, --max-offline-interval,
+     * --max-warming-up-interval): a Wait state's whole seconds, beating within each minute.
+     */
+    heartbeat: z
+      .object({
+        intervalSeconds: z.number().int().min(1).max(30),
+        maxOfflineSeconds: z.number().int().min(1).max(3600),
+        maxWarmingUpSeconds: z.number().int().min(1).max(3600),
+      })
+      .strict(),
     /** Keep the table and log groups when the stack is deleted, with deletion protection on. */
     retainData: z.boolean(),
     /** Who the alarms notify, through the stage's SNS topic. */
@@ -41,6 +52,7 @@ export interface StageSettings {
   removalPolicy: RemovalPolicy;
   deletionProtection: boolean;
   reconcileMinutes: number;
+  heartbeat: StageConfig['heartbeat'];
   /** null: compute notifications are off (an explicit choice in the stage's file). */
   computeHookUrl: string | null;
   alarms: StageConfig['alarms'];
@@ -72,6 +84,7 @@ export function stageSettings(stage: string | undefined, dir = CONFIG_DIR): Stag
     removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: config.retainData,
     reconcileMinutes: config.reconcileMinutes,
+    heartbeat: config.heartbeat,
     computeHookUrl: config.computeHookUrl,
     alarms: config.alarms,
   };

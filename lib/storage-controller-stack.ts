@@ -44,6 +44,12 @@ const API_ACCESS: Record<RouteGroup, { table: TableAccess; workflows: boolean }>
   debug: { table: 'write', workflows: true },
 };
 
+/**
+ * Seconds of each minute's heartbeat execution within which beats start: the last starts at most
+ * one interval before it ends, so the next minute's execution takes over without a gap.
+ */
+export const HEARTBEAT_WINDOW_SECONDS = 58;
+
 export interface StorageControllerStackProps extends StackProps {
   /** From config/<stage>.json (lib/stage.ts). */
   settings: StageSettings;
@@ -63,6 +69,9 @@ export class StorageControllerStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...secrets,
       ...(settings.computeHookUrl ? { COMPUTE_HOOK_URL: settings.computeHookUrl } : {}),
+      HEARTBEAT_INTERVAL: String(settings.heartbeat.intervalSeconds),
+      MAX_OFFLINE_INTERVAL: String(settings.heartbeat.maxOfflineSeconds),
+      MAX_WARMING_UP_INTERVAL: String(settings.heartbeat.maxWarmingUpSeconds),
     };
     for (const { id: warning, message } of stageWarnings(settings))
       Annotations.of(this).addWarningV2(warning, message);
@@ -126,6 +135,29 @@ export class StorageControllerStack extends Stack {
         }),
       ],
     });
+
+    // Heartbeats: EventBridge's least rate is a minute, so each minute one Express execution beats
+    // every interval for HEARTBEAT_WINDOW_SECONDS (README: "Heartbeats on AWS" for the choice and
+    // its cost). A re-attach starts one for its node (the upcall group may start that one only).
+    new events.Rule(this, 'HeartbeatSchedule', {
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.SfnStateMachine(workflows.stateMachines.get('heartbeat')!, {
+          input: events.RuleTargetInput.fromObject({
+            nodes: null,
+            interval: settings.heartbeat.intervalSeconds,
+            window: HEARTBEAT_WINDOW_SECONDS,
+          }),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+    api.functions.get('upcall')!.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [workflows.arns.heartbeat],
+      }),
+    );
 
     new Observability(this, 'Observability', {
       stage: settings.stage,

@@ -85,6 +85,24 @@ export function resolveLocalOptions(
       positiveSeconds(env.RECONCILE_INTERVAL ?? '20'),
     )
     .option(
+      '--heartbeat-interval <seconds>',
+      "period of the heartbeat pass over every pageserver's /v1/utilization [env HEARTBEAT_INTERVAL]",
+      positiveSeconds,
+      positiveSeconds(env.HEARTBEAT_INTERVAL ?? '5'),
+    )
+    .option(
+      '--max-offline-interval <seconds>',
+      'a node failing heartbeats for longer than this goes Offline [env MAX_OFFLINE_INTERVAL]',
+      positiveSeconds,
+      positiveSeconds(env.MAX_OFFLINE_INTERVAL ?? '30'),
+    )
+    .option(
+      '--max-warming-up-interval <seconds>',
+      'after a re-attach, heartbeat failures count only after this long [env MAX_WARMING_UP_INTERVAL]',
+      positiveSeconds,
+      positiveSeconds(env.MAX_WARMING_UP_INTERVAL ?? '300'),
+    )
+    .option(
       '--dynamodb-endpoint <url>',
       'use this DynamoDB instead of starting DynamoDB Local [env DYNAMODB_ENDPOINT]',
       url,
@@ -120,6 +138,9 @@ export function resolveLocalOptions(
     upcallJwtToken?: string;
     dataDir?: string;
     reconcileInterval: number;
+    heartbeatInterval: number;
+    maxOfflineInterval: number;
+    maxWarmingUpInterval: number;
     dynamodbEndpoint?: string;
     tableName: string;
     dynamoConflicts: DynamoConflictMode;
@@ -137,6 +158,9 @@ export function resolveLocalOptions(
     upcallJwtToken: opts.upcallJwtToken ?? (env.UPCALL_JWT_TOKEN || undefined),
     dataDir: opts.dataDir ?? (env.DATA_DIR || undefined),
     reconcileIntervalSeconds: opts.reconcileInterval,
+    heartbeatIntervalSeconds: opts.heartbeatInterval,
+    maxOfflineIntervalSeconds: opts.maxOfflineInterval,
+    maxWarmingUpIntervalSeconds: opts.maxWarmingUpInterval,
     dynamodbEndpoint: opts.dynamodbEndpoint ?? envUrl('DYNAMODB_ENDPOINT'),
     tableName: opts.tableName,
     dynamoConflicts: opts.dynamoConflicts,

@@ -11,11 +11,13 @@ import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/api/route';
 import { ROUTES, routesOfGroup } from '../lambdas/api/route-table';
 import { createApiContext } from '../lambdas/handlers/compose';
 import { registerNode } from '../lambdas/nodes/register-node';
+import type { BeatResult } from '../lambdas/workflows/heartbeat/tasks';
 import type { StartupResult } from '../lambdas/workflows/startup/steps';
 import { waitForExecution } from '../lambdas/workflows/wait-execution';
 import { type DynamoConflictMode, type DynamoTraffic, withDynamoConflicts } from './dynamo-conflicts';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
+import { startHeartbeatTimer } from './heartbeat-timer';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
 import { type SimFleet, startSimFleet } from './sim/fleet';
 import type { SimDisk } from './sim/pageserver';
@@ -37,6 +39,12 @@ export interface LocalStackOptions {
   upcallJwtToken?: string;
   dataDir?: string;
   reconcileIntervalSeconds: number;
+  /** Heartbeat period; absent: 5 s. */
+  heartbeatIntervalSeconds?: number;
+  /** A node failing heartbeats longer than this goes Offline; absent: 30 s. */
+  maxOfflineIntervalSeconds?: number;
+  /** After a re-attach, heartbeat failures count only after this long; absent: 300 s. */
+  maxWarmingUpIntervalSeconds?: number;
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
   tableName: string;
@@ -81,6 +89,8 @@ export interface LocalStack {
   readyMs: number;
   /** Runs one reconcile-all pass now (the timer runs them every interval). */
   reconcileAllNow(): Promise<void>;
+  /** Runs one heartbeat pass now (the timer runs them every heartbeat interval); null if it failed. */
+  heartbeatNow(): Promise<BeatResult | null>;
   /** Stops the controller (API, timer) and starts a fresh one on the same port and table. */
   restartController(): Promise<void>;
   stop(): Promise<void>;
@@ -127,6 +137,7 @@ interface Controller {
   gateway: Gateway;
   startup: () => Promise<StartupResult>;
   reconcileAllNow(): Promise<void>;
+  heartbeatNow(): Promise<BeatResult | null>;
   stop(): Promise<void>;
 }
 
@@ -152,6 +163,13 @@ async function startController(
     requestBudgetMs: options.requestBudgetMs,
     pageserverTimeoutMs: options.pageserverTimeoutMs,
     maxSecondaryLagBytes: options.maxSecondaryLagBytes,
+    heartbeat: {
+      ...(options.heartbeatIntervalSeconds ? { intervalSeconds: options.heartbeatIntervalSeconds } : {}),
+      ...(options.maxOfflineIntervalSeconds ? { maxOfflineSeconds: options.maxOfflineIntervalSeconds } : {}),
+      ...(options.maxWarmingUpIntervalSeconds
+        ? { maxWarmingUpSeconds: options.maxWarmingUpIntervalSeconds }
+        : {}),
+    },
   });
   const epoch = randomUUID();
   await services.meta.beginStartup(epoch);
@@ -205,10 +223,13 @@ async function startController(
   }, options.reconcileIntervalSeconds * 1000);
   timer.unref();
 
+  const heartbeats = startHeartbeatTimer(services, log);
+
   return {
     services,
     gateway,
     reconcileAllNow,
+    heartbeatNow: () => heartbeats.beatNow(),
     async startup() {
       const { id } = await workflows.start('startup-reconcile', `startup-${epoch}`, { epoch });
       const done = await waitForExecution(workflows, id, STARTUP_WAIT_MS);
@@ -219,6 +240,7 @@ async function startController(
     },
     async stop() {
       clearInterval(timer);
+      heartbeats.stop();
       // Stop within moments, as a real process would: running executions end where they are
       // (a migration may otherwise wait minutes for catch-up). Their leases expire or are
       // reclaimed, and interrupted splits are aborted by the next startup or reconcile-all.
@@ -341,6 +363,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startup,
       readyMs: Date.now() - started,
       reconcileAllNow: () => controller.reconcileAllNow(),
+      heartbeatNow: () => controller.heartbeatNow(),
       async restartController() {
         await controller.stop();
         controller = await startController(options, doc, computeHookUrl!, controller.gateway.port, log);

@@ -6,11 +6,12 @@ import type { ApiContext } from '../lambdas/api/api-context';
 import { taskTimeoutSeconds } from '../lambdas/app/task';
 import { executionNameProblem } from '../lambdas/core/aws-limits';
 import { ExecutionAlreadyExistsError, InvalidExecutionNameError } from '../lambdas/core/execution-errors';
-import type {
-  ExecutionStatus,
-  WorkflowExecution,
-  WorkflowName,
-  WorkflowStarter,
+import {
+  EXPRESS_WORKFLOWS,
+  type ExecutionStatus,
+  type WorkflowExecution,
+  type WorkflowName,
+  type WorkflowStarter,
 } from '../lambdas/core/ports';
 import { TASKS, type TaskHandler, taskHandler } from '../lambdas/tasks/registry';
 import {
@@ -98,8 +99,10 @@ export class LocalWorkflowRunner implements WorkflowStarter {
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
     const nameProblem = executionNameProblem(name);
     if (nameProblem) throw new InvalidExecutionNameError(nameProblem);
-    // Step Functions keeps names for 90 days, longer than any local run: every name ever used counts.
+    // Step Functions keeps names for 90 days, longer than any local run: every name ever used counts
+    // (Express workflows excepted: their names are not kept).
     for (const existing of this.executions.values()) {
+      if (EXPRESS_WORKFLOWS.has(workflow)) break;
       if (existing.workflow !== workflow || existing.name !== name) continue;
       if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))
         return { id: existing.id };
@@ -204,7 +207,9 @@ export class LocalWorkflowRunner implements WorkflowStarter {
   }
 
   async list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]> {
+    // As ListExecutions, which refuses Express state machines: their executions are not listed.
     const all = [...this.executions.values()]
+      .filter((e) => !EXPRESS_WORKFLOWS.has(e.workflow))
       .filter((e) => !filter.status || e.status === filter.status)
       .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
       .slice(0, filter.limit);

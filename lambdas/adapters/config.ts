@@ -16,12 +16,17 @@ const configSchema = z.object({
   TABLE_NAME: z.string().min(3),
   COMPUTE_HOOK_URL: z.string().url().optional(),
   STATE_MACHINES: z.string().default('{}'),
+  // Heartbeat intervals in seconds (the stage's config file sets them; absent: the defaults).
+  HEARTBEAT_INTERVAL: z.coerce.number().positive().optional(),
+  MAX_OFFLINE_INTERVAL: z.coerce.number().positive().optional(),
+  MAX_WARMING_UP_INTERVAL: z.coerce.number().positive().optional(),
 });
 
 export interface ControllerConfig {
   tableName: string;
   computeHookUrl?: string;
   stateMachines: Record<string, string>;
+  heartbeat: { intervalSeconds?: number; maxOfflineSeconds?: number; maxWarmingUpSeconds?: number };
   publicKeyPem?: string;
   pageserverJwtToken?: string;
   controlPlaneJwtToken?: string;
@@ -74,6 +79,13 @@ export async function loadConfig(
     tableName: parsed.data.TABLE_NAME,
     computeHookUrl: parsed.data.COMPUTE_HOOK_URL,
     stateMachines: JSON.parse(parsed.data.STATE_MACHINES) as Record<string, string>,
+    heartbeat: Object.fromEntries(
+      Object.entries({
+        intervalSeconds: parsed.data.HEARTBEAT_INTERVAL,
+        maxOfflineSeconds: parsed.data.MAX_OFFLINE_INTERVAL,
+        maxWarmingUpSeconds: parsed.data.MAX_WARMING_UP_INTERVAL,
+      }).filter(([, v]) => v !== undefined),
+    ),
   };
   const entries = Object.entries(SECRETS) as Array<
     [keyof typeof SECRETS, (typeof SECRETS)[keyof typeof SECRETS]]

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { PageserverError, SupersededError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
-import { type NodeAddress, nodeBaseUrl } from '../core/model/node';
+import { type NodeAddress, type NodeUtilization, nodeBaseUrl } from '../core/model/node';
 import type { PageserverApi, PageserverTimeline, RawResponse, SecondaryProgress } from '../core/ports';
 
 /** What a secondary's status must hold for the controller to read its lag (zod at the edge). */
@@ -33,6 +33,30 @@ function describe(body: string): string {
   }
   return body.slice(0, 300);
 }
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields we keep of a pageserver's utilization (wire-formats.md §3.7, newer fields optional). */
+const utilizationSchema = z
+  .object({
+    disk_usage_bytes: z.number(),
+    free_space_bytes: z.number(),
+    utilization_score: z.number(),
+    captured_at: z.string(),
+    shard_count: z.number().optional(),
+    max_shard_count: z.number().optional(),
+    disk_wanted_bytes: z.number().optional(),
+  })
+  .transform(
+    (u) =>
+      Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) as unknown as NodeUtilization,
+  );
 
 export class PageserverClient implements PageserverApi {
   private readonly timeoutMs: number;
@@ -124,6 +148,36 @@ export class PageserverClient implements PageserverApi {
       timeoutMs,
     );
     return (JSON.parse(text) as { tenant_shards: Array<[string, LocationConfig | null]> }).tenant_shards;
+  }
+
+  async utilization(node: NodeAddress, timeoutMs: number): Promise<NodeUtilization> {
+    const deadline = Date.now() + timeoutMs;
+    let text: string;
+    try {
+      const res = await fetch(`${nodeBaseUrl(node)}/v1/utilization`, {
+        headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      });
+      text = await res.text();
+      if (res.status !== 200)
+        throw new PageserverError(
+          `GET /v1/utilization on ${nodeBaseUrl(node)}: ${res.status} ${describe(text)}`,
+          res.status,
+          true,
+        );
+    } catch (error) {
+      if (error instanceof PageserverError) throw error;
+      const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
+      throw new PageserverError(`GET /v1/utilization on ${nodeBaseUrl(node)}: ${reason}`, null, true);
+    }
+    const parsed = utilizationSchema.safeParse(safeJson(text));
+    if (!parsed.success)
+      throw new PageserverError(
+        `GET /v1/utilization on ${nodeBaseUrl(node)}: unexpected body: ${z.prettifyError(parsed.error)}`,
+        200,
+        false,
+      );
+    return parsed.data;
   }
 
   async createTimeline(node: NodeAddress, id: TenantShardId, request: Record<string, unknown>) {

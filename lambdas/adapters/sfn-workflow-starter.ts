@@ -10,7 +10,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionAlreadyExistsError, InvalidExecutionNameError } from '../core/execution-errors';
-import type { ExecutionStatus, WorkflowExecution, WorkflowName, WorkflowStarter } from '../core/ports';
+import {
+  EXPRESS_WORKFLOWS,
+  type ExecutionStatus,
+  type WorkflowExecution,
+  type WorkflowName,
+  type WorkflowStarter,
+} from '../core/ports';
 
 export class SfnWorkflowStarter implements WorkflowStarter {
   constructor(
@@ -61,6 +67,8 @@ export class SfnWorkflowStarter implements WorkflowStarter {
   async list(filter: { status?: ExecutionStatus; limit: number }): Promise<WorkflowExecution[]> {
     const all: WorkflowExecution[] = [];
     for (const [workflow, stateMachineArn] of Object.entries(this.stateMachines)) {
+      // ListExecutions refuses Express state machines.
+      if (EXPRESS_WORKFLOWS.has(workflow as WorkflowName)) continue;
       const out = await this.client.send(
         new ListExecutionsCommand({ stateMachineArn, statusFilter: filter.status, maxResults: filter.limit }),
       );

@@ -105,6 +105,15 @@ export const nodeOut = z
     listen_pg_addr: z.string(),
     listen_pg_port: port,
     availability_zone_id: z.string().nullable(),
+    /** The last `GET /v1/utilization` a heartbeat recorded; null before the first. */
+    utilization: z
+      .looseObject({
+        disk_usage_bytes: z.number(),
+        free_space_bytes: z.number(),
+        utilization_score: z.number(),
+        captured_at: z.string(),
+      })
+      .nullable(),
   })
   .meta({ id: 'Node' });
 

@@ -1,7 +1,12 @@
 // zod schemas for the identifiers and shared shapes at the API edge.
 import * as z from 'zod';
 import { FormatError, parseNodeId, parseTenantId, parseTenantShardId, parseTimelineId } from '../core/ids';
-import { NODE_AVAILABILITIES, NODE_SCHEDULING_POLICIES, type NodeRegistration } from '../core/model/node';
+import {
+  CONFIGURABLE_AVAILABILITIES,
+  NODE_AVAILABILITIES,
+  NODE_SCHEDULING_POLICIES,
+  type NodeRegistration,
+} from '../core/model/node';
 
 /** A string parsed by one of the core id parsers; the parser's message becomes the 400 text. */
 function parsed<T>(parse: (text: string) => T) {
@@ -28,7 +33,8 @@ export const nodeIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_I
 export const portSchema = z.number().int().min(0).max(65535);
 export const hostSchema = z.string().min(1).max(253);
 
-export const nodeAvailabilitySchema = z.enum(NODE_AVAILABILITIES);
+/** What PUT .../config may set (WarmingUp is the controller's own). */
+export const nodeAvailabilitySchema = z.enum(CONFIGURABLE_AVAILABILITIES);
 export const nodeSchedulingSchema = z.enum(NODE_SCHEDULING_POLICIES);
 
 export const nodeIdParams = z.object({ node_id: nodeIdParamSchema });

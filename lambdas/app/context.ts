@@ -1,5 +1,7 @@
 // The application context: every port and setting a use case may need, supplied by the runtime's
 // composition root (handlers/compose.ts). HTTP-only settings live in api/api-context.ts.
+
+import type { HeartbeatSettings } from '../core/heartbeat';
 import type {
   ComputeHook,
   ControllerMetaStore,
@@ -33,6 +35,8 @@ export interface AppContext {
   log: LogPort;
   /** A drain skips a shard whose secondary lags more than this (bytes); absent: 256 MiB. */
   maxSecondaryLagBytes?: number;
+  /** Heartbeat intervals (seconds): --heartbeat-interval, --max-offline-interval, --max-warming-up-interval. */
+  heartbeat: HeartbeatSettings;
   /** Budget for reconciling inline before an API call answers (ms). */
   inlineReconcileMs: number;
   /**

@@ -136,6 +136,12 @@ export class MetricsRegistry {
   readonly schedulingErrors = this.add(
     new Counter('storage_controller_scheduling_errors', 'Shards that could not be scheduled'),
   );
+  readonly nodeTransitions = this.add(
+    new Counter(
+      'storage_controller_node_availability_transitions',
+      'Node availability changes made by heartbeats, by new availability (Active, Offline)',
+    ),
+  );
 
   readonly dynamoConflicts = this.add(
     new Counter(

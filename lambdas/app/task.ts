@@ -23,6 +23,8 @@ export interface TaskDef<I = unknown> {
   table: TableAccess;
   /** Workflows the task starts executions of. */
   starts?: WorkflowName[];
+  /** Workflows whose executions the task lists and describes (waits for). */
+  watches?: WorkflowName[];
   run(input: I, context: AppContext): Promise<unknown>;
 }
 

@@ -19,7 +19,8 @@ export type ExecutionKind =
   | 'reconcile-all'
   | 'drain'
   | 'fill'
-  | 'node-delete';
+  | 'node-delete'
+  | 'heartbeat';
 
 const NONCE_CHARS = 8;
 

@@ -2,7 +2,13 @@
 // implementations (DynamoDB on AWS and on DynamoDB Local alike).
 import type { TenantShardId } from './ids';
 import type { LocationConfig } from './model/location-config';
-import type { NodeAddress, NodeAvailability, NodeSchedulingPolicy, PageserverNode } from './model/node';
+import type {
+  NodeAddress,
+  NodeAvailability,
+  NodeSchedulingPolicy,
+  NodeUtilization,
+  PageserverNode,
+} from './model/node';
 import type { NodeOperation } from './model/node-operation';
 import type { Tenant } from './model/tenant';
 import type { TenantShard } from './model/tenant-shard';
@@ -11,6 +17,9 @@ export interface NodeChanges {
   availability?: NodeAvailability;
   scheduling?: NodeSchedulingPolicy;
   availabilityZoneId?: string;
+  warmingUpSince?: number | null;
+  unresponsiveSince?: number | null;
+  utilization?: NodeUtilization | null;
 }
 
 export interface NodeStore {
@@ -22,6 +31,12 @@ export interface NodeStore {
   /** Fails with VersionConflictError if the node changed since `expectedVersion` or is gone. */
   update(id: number, expectedVersion: number, changes: NodeChanges): Promise<PageserverNode>;
   delete(id: number): Promise<void>;
+  /**
+   * Deletes the node only if it is still at `expectedVersion` and no intent refers to it (its
+   * attached and secondary counts are 0, checked in the same transaction); VersionConflictError
+   * otherwise.
+   */
+  deleteIfUnreferenced(id: number, expectedVersion: number): Promise<void>;
 }
 
 /** The cluster's one background node operation (drain, fill, graceful delete), if any. */
@@ -172,6 +187,8 @@ export interface PageserverApi {
     },
   ): Promise<void>;
   listLocationConfigs(node: NodeAddress, timeoutMs?: number): Promise<Array<[string, LocationConfig | null]>>;
+  /** `GET /v1/utilization`: one attempt, bounded by `timeoutMs` (heartbeats retry themselves). */
+  utilization(node: NodeAddress, timeoutMs: number): Promise<NodeUtilization>;
   createTimeline(
     node: NodeAddress,
     id: TenantShardId,
@@ -259,8 +276,14 @@ export const WORKFLOWS = [
   'startup-reconcile',
   'startup-cleanup',
   'drain-fill',
+  'heartbeat',
 ] as const;
 export type WorkflowName = (typeof WORKFLOWS)[number];
+/**
+ * Express workflows: short, frequent, billed by duration rather than by state transition. Step
+ * Functions neither lists nor describes their executions (only their logs tell of them).
+ */
+export const EXPRESS_WORKFLOWS: ReadonlySet<WorkflowName> = new Set<WorkflowName>(['heartbeat']);
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
 export interface WorkflowExecution {

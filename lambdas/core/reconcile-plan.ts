@@ -2,6 +2,7 @@
 // pageserver actions that make observed match intent. Pure; the executor runs the first action,
 // records what happened, and plans again.
 import { attachedConf, sameLocation, secondaryConf } from './model/location-config';
+import type { NodeAvailability } from './model/node';
 import { shardIdentity, type TenantShard } from './model/tenant-shard';
 
 export type ReconcileAction =
@@ -26,7 +27,7 @@ export type ReconcileAction =
  */
 export function planReconcile(
   shard: TenantShard,
-  _nodes: ReadonlyMap<number, { availability: 'Active' | 'Offline' }> = new Map(),
+  _nodes: ReadonlyMap<number, { availability: NodeAvailability }> = new Map(),
 ): ReconcileAction[] {
   if (shard.splitting || shard.schedulingPolicy === 'Stop') return [];
   const identity = shardIdentity(shard);

@@ -38,6 +38,7 @@ const services = ttlCache<ApiContext>(
       controlPlaneJwtToken: config.controlPlaneJwtToken,
       workflows: new SfnWorkflowStarter(config.stateMachines as Record<WorkflowName, string>, shared.sfn),
       metrics: shared.metrics,
+      heartbeat: config.heartbeat,
       // API Gateway gives up at 29 s; leave room for the work after the wait.
       readinessWaitMs: 20_000,
     });

@@ -13,6 +13,7 @@ import type { ApiContext } from '../api/api-context';
 import { type JwtKey, jwkFromPem } from '../api/auth/verify-token';
 import { type LogPort, quietLog } from '../app/context';
 import { MetricsRegistry } from '../app/metrics-registry';
+import { DEFAULT_HEARTBEAT, type HeartbeatSettings } from '../core/heartbeat';
 import type { WorkflowStarter } from '../core/ports';
 
 export interface ContextConfig {
@@ -33,6 +34,8 @@ export interface ContextConfig {
   /** A drain skips shards whose secondary lags more (bytes); absent: 256 MiB. */
   maxSecondaryLagBytes?: number;
   metrics?: MetricsRegistry;
+  /** Heartbeat intervals; the defaults are the reference's (5 s, 30 s, 300 s). */
+  heartbeat?: Partial<HeartbeatSettings>;
   workflows: WorkflowStarter;
   log?: LogPort;
 }
@@ -64,6 +67,7 @@ export function createApiContext(config: ContextConfig): ApiContext {
     ...(config.maxSecondaryLagBytes === undefined
       ? {}
       : { maxSecondaryLagBytes: config.maxSecondaryLagBytes }),
+    heartbeat: { ...DEFAULT_HEARTBEAT, ...config.heartbeat },
     // Each request and task run gets its own (api/invoke-route.ts, app/task.ts).
     deadline: Number.POSITIVE_INFINITY,
     ...(config.requestBudgetMs === undefined ? {} : { requestBudgetMs: config.requestBudgetMs }),

@@ -14,8 +14,9 @@ import { formatTenantShardId } from '../core/ids';
 import { attachedConf, isAttachedMode } from '../core/model/location-config';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { updateShardsInPages } from '../reconciler/shard-update';
+import { kickHeartbeat } from './kick-heartbeat';
 import { resetTransientPolicy } from './reset-transient-policy';
-import { setAvailability } from './set-availability';
+import { startWarmUp } from './set-availability';
 
 /** Handed back to the pageserver: its latest generation was issued there and the intent attaches it there. */
 const isIssued = (shard: TenantShard, nodeId: number) =>
@@ -47,8 +48,7 @@ export async function reAttach(
   context: AppContext,
   nodeId: number,
 ): Promise<Array<{ id: string; gen: number }>> {
-  if (!(await setAvailability(context.nodes, nodeId, 'Active')))
-    throw new NotFoundError('Node not registered');
+  if (!(await startWarmUp(context.nodes, nodeId, Date.now()))) throw new NotFoundError('Node not registered');
   await resetTransientPolicy(context.nodes, nodeId);
   const ids = (await context.tenants.nodeMemberships(nodeId))
     .filter((m) => m.issued || m.observed)
@@ -63,5 +63,7 @@ export async function reAttach(
       if (isIssued(saved, nodeId)) tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
     },
   );
+  // Probed again from the moment the pageserver has the answer, so it is Active within a second.
+  await kickHeartbeat(context, nodeId);
   return tenants.sort((a, b) => (a.id < b.id ? -1 : 1));
 }

@@ -9,7 +9,7 @@ import { PageserverError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { shardLease } from '../core/leases';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
-import type { PageserverNode } from '../core/model/node';
+import type { NodeAvailability, PageserverNode } from '../core/model/node';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
 import { releaseIfHolderDead } from '../leases/dead-holders';
@@ -124,7 +124,7 @@ async function recordFailure(
   );
 }
 
-type Availability = ReadonlyMap<number, { availability: 'Active' | 'Offline' }>;
+type Availability = ReadonlyMap<number, { availability: NodeAvailability }>;
 
 /**
  * The shard is read once, and the nodes once, per run: each step plans from the copy its last

@@ -3,6 +3,7 @@
 import type { AppContext } from '../app/context';
 import { type AnyTask, runTask } from '../app/task';
 import { drainFillTasks } from '../workflows/drain-fill/tasks';
+import { heartbeatTasks } from '../workflows/heartbeat/tasks';
 import { migrateTasks } from '../workflows/migrate/tasks';
 import { reconcileAllTasks } from '../workflows/reconcile-all/tasks';
 import { splitTasks } from '../workflows/shard-split/tasks';
@@ -16,6 +17,7 @@ export const TASK_LIST: AnyTask[] = [
   ...reconcileAllTasks,
   ...startupTasks,
   ...drainFillTasks,
+  ...heartbeatTasks,
 ];
 
 export const TASKS: Record<string, AnyTask> = Object.fromEntries(TASK_LIST.map((t) => [t.name, t]));

@@ -15,7 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { type AnyTask, taskTimeoutSeconds } from '../../lambdas/app/task';
-import { WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
+import { EXPRESS_WORKFLOWS, WORKFLOWS, type WorkflowName } from '../../lambdas/core/ports';
 import { chainProblems, timeoutChain } from '../../lambdas/core/timeouts';
 import { TASKS } from '../../lambdas/tasks/registry';
 import { loadWorkflow, type Workflow, walkStates } from '../../statemachines/asl';
@@ -73,8 +73,12 @@ export class Workflows extends Construct {
         const fn = this.taskFunctions.get(name) ?? this.taskFunction(task, environment, props);
         substitutions[name] = fn.functionArn;
       }
+      // Express: billed by duration (a heartbeat execution waits most of its minute), not by state
+      // transition. Its executions are seen only in its logs (every event, as for the others).
+      const express = EXPRESS_WORKFLOWS.has(workflow);
       const machine = new sfn.StateMachine(this, `Workflow-${workflow}`, {
         stateMachineName: stateMachineName(props.settings.stage, workflow),
+        stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
         definitionBody: sfn.DefinitionBody.fromString(text),
         definitionSubstitutions: substitutions,
         tracingEnabled: true,
@@ -106,6 +110,22 @@ export class Workflows extends Construct {
         new iam.PolicyStatement({
           actions: ['states:StartExecution'],
           resources: task.starts.map((w) => this.arns[w]),
+        }),
+      );
+    }
+    if (task.watches?.length) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:ListExecutions', 'states:DescribeExecution'],
+          resources: task.watches.flatMap((w) => [
+            this.arns[w],
+            Stack.of(this).formatArn({
+              service: 'states',
+              resource: 'execution',
+              resourceName: `${stateMachineName(props.settings.stage, w)}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ]),
         }),
       );
     }

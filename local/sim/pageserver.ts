@@ -12,6 +12,7 @@ import { isAttached, NodeState, type ReAttachEntry, SimDisk } from './pageserver
 import { TenantApi, zodMessage } from './pageserver-tenant-api';
 import { reAttachRequest } from './re-attach-request';
 import type { SimRemoteStorage } from './remote-storage';
+import { simUtilization } from './utilization';
 
 export { type RunningDeletion, SimDisk, type SimLocation, type SimTimeline } from './pageserver-state';
 
@@ -57,6 +58,8 @@ export class PageserverSim {
   private boundPort: number;
   private readonly host: string;
   private active = false;
+  /** Whether this start's re-attach has been answered (a pageserver serves no HTTP before). */
+  private reAttached = false;
   private stopped = true;
   private reAttachLoop: Promise<void> | undefined;
   private hanging = new Set<ServerResponse>();
@@ -97,6 +100,7 @@ export class PageserverSim {
   async start(startingMs = this.options.startingMs ?? 0): Promise<void> {
     this.stopped = false;
     this.active = false;
+    this.reAttached = !this.options.controlPlaneApi;
     this.startingMs = startingMs;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
@@ -198,6 +202,7 @@ export class PageserverSim {
           const body = (await res.json()) as { tenants: ReAttachEntry[] };
           if (this.stopped) return;
           this.state.applyReAttach(body.tenants);
+          this.reAttached = true;
           this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);
           await this.becomeActive();
           return;
@@ -327,13 +332,10 @@ export class PageserverSim {
     if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
     if (method === 'GET' && path === '/v1/status') return reply(200, { id: this.nodeId });
     if (method === 'GET' && path === '/v1/utilization') {
-      const used = this.disk.locations.size * 1_000_000;
-      return reply(200, {
-        disk_usage_bytes: used,
-        free_space_bytes: 1_000_000_000_000 - used,
-        utilization_score: used,
-        captured_at: new Date().toISOString(),
-      });
+      // Heartbeats: unanswered until the re-attach answer is loaded (as a real pageserver, whose
+      // HTTP API starts after it); faults on this path make a node that serves all else look dead.
+      if (!this.reAttached) throw new HttpError(503, 'Not yet active: waiting for re-attach');
+      return reply(200, simUtilization(this.disk.locations.size));
     }
     if (method === 'GET' && path === '/v1/location_config') {
       return reply(200, { tenant_shards: [...this.disk.locations].map(([shard, loc]) => [shard, loc.conf]) });

@@ -67,6 +67,7 @@ describe('node registration', () => {
       listen_pg_addr: '10.0.0.5',
       listen_pg_port: 6400,
       availability_zone_id: null,
+      utilization: null,
     });
   });
 
@@ -165,7 +166,7 @@ describe('node drop', () => {
 });
 
 describe('re-attach upcall', () => {
-  it('404s for an unregistered node and marks a registered one Active', async () => {
+  it('404s for an unregistered node and marks a registered one WarmingUp', async () => {
     const unknown = await api.call('POST', '/upcall/v1/re-attach', { body: { node_id: 777 } });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ msg: 'NotFound: Node not registered' });
@@ -174,7 +175,8 @@ describe('re-attach upcall', () => {
     const res = await api.call('POST', '/upcall/v1/re-attach', { body: { node_id: 30 } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ tenants: [] });
-    expect((await api.stack.services.nodes.get(30))?.availability).toBe('Active');
+    // Nothing answers at its address, so it stays WarmingUp (its warm-up has just begun).
+    expect((await api.stack.services.nodes.get(30))?.availability).toBe('WarmingUp');
   });
 });
 

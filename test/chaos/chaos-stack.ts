@@ -69,6 +69,10 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
   const api = await startTestApi({
     pageservers: options.pageservers ?? 3,
     pageserverTimeoutMs: options.pageserverTimeoutMs ?? 5_000,
+    // Heartbeats on, fast: a node silent for 2 s goes Offline and fails over.
+    heartbeatIntervalSeconds: 0.5,
+    maxOfflineIntervalSeconds: 2,
+    maxWarmingUpIntervalSeconds: 10,
     workflowOptions: {
       retryIntervalMs: options.retryIntervalMs ?? 100,
       wrapTask:

@@ -42,6 +42,17 @@ const WEIGHTS = {
   // still holds them AttachedSingle (safe by generations, but the overlap check fires): off by
   // default, CHAOS_NODE_OFFLINE=1 turns it on.
   nodeAvailability: process.env.CHAOS_NODE_OFFLINE === '1' ? 1 : 0,
+  // Heartbeats (the chaos stack beats every 0.5 s, Offline after 2 s of silence): a pageserver
+  // that stops answering /v1/utilization but serves all else (failed over while alive), and the
+  // reverse, one that answers heartbeats but refuses tenant calls (stays Active, calls fail).
+  heartbeatDown: 3,
+  heartbeatOnly: 2,
+  // A decommissioned node: its pageserver stops, DELETE /control/v1/node/:id, then a new machine
+  // registers with that id and starts (empty-handed: nothing is issued to it any more). Off by
+  // default, CHAOS_NODE_DELETE=1 turns it on: some seeds (2 and 3, once each in five runs) end
+  // with a Secondary left on the returning node for a tenant deleted meanwhile, which
+  // reconcile-all's unknown-location pass does not detach (not yet understood).
+  nodeDelete: process.env.CHAOS_NODE_DELETE === '1' ? 1 : 0,
   controllerRestart: 1,
   // Drain and fill (node lifecycle): a drained node stays PauseForRestart until its pageserver
   // restarts (psRestart) or an operator step resets it; cancels hit whichever runs, or nothing.
@@ -257,6 +268,40 @@ export function nextStep(rng: Prng, chaos: ChaosStack, tenants: ModelTenant[], d
         name: 'nodeAvailability',
         detail: `node ${node} ${availability}`,
         run: () => status(call('PUT', `/control/v1/node/${node}/config`, { node_id: node, availability })),
+      };
+    }
+    case 'heartbeatDown': {
+      const ps = chaos.pageserver(psAny());
+      // Each beat probes 4 times: a few calls is a blip, 20 or more outlasts max-offline.
+      const fault = rng.chance(0.5)
+        ? { path: '^/v1/utilization$', status: 503, count: rng.int(4, 60) }
+        : { path: '^/v1/utilization$', hang: true, dropAfterMs: rng.int(1_100, 1_500), count: rng.int(1, 8) };
+      return faultStep('heartbeatDown', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'heartbeatOnly': {
+      const ps = chaos.pageserver(psAny());
+      const fault = { path: '^/v1/(tenant|location_config)', status: 503, count: rng.int(3, 20) };
+      return faultStep('heartbeatOnly', `node ${ps.nodeId}`, () => ps.faults.add(fault), fault);
+    }
+    case 'nodeDelete': {
+      const ps = chaos.pageserver(psAny());
+      return {
+        name: 'nodeDelete',
+        detail: `node ${ps.nodeId}`,
+        exclusive: true,
+        run: async () => {
+          await ps.stop();
+          const deleted = await call('DELETE', `/control/v1/node/${ps.nodeId}`);
+          const registered = await call('POST', '/control/v1/node', {
+            node_id: ps.nodeId,
+            listen_http_addr: '127.0.0.1',
+            listen_http_port: ps.port,
+            listen_pg_addr: '127.0.0.1',
+            listen_pg_port: ps.port,
+          });
+          await ps.start();
+          return `${deleted.status} registered ${registered.status}`;
+        },
       };
     }
     case 'controllerRestart':

@@ -27,6 +27,9 @@ const node = (id: number, fields: Partial<PageserverNode> = {}): PageserverNode 
   availabilityZoneId: null,
   attachedCount: 0,
   secondaryCount: 0,
+  warmingUpSince: null,
+  unresponsiveSince: null,
+  utilization: null,
   version: 1,
   ...fields,
 });

@@ -195,9 +195,31 @@ describe('configuration with a fake secret reader', () => {
     expect(reads).toBe(6);
   });
 
+  it('reads the heartbeat intervals (seconds) from the environment, and refuses a bad one', async () => {
+    const env = {
+      TABLE_NAME: 'table',
+      HEARTBEAT_INTERVAL: '5',
+      MAX_OFFLINE_INTERVAL: '30',
+      MAX_WARMING_UP_INTERVAL: '300',
+    };
+    expect((await loadConfig(env, async () => undefined)).heartbeat).toEqual({
+      intervalSeconds: 5,
+      maxOfflineSeconds: 30,
+      maxWarmingUpSeconds: 300,
+    });
+    await expect(loadConfig({ ...env, MAX_OFFLINE_INTERVAL: 'soon' }, async () => undefined)).rejects.toThrow(
+      /MAX_OFFLINE_INTERVAL/,
+    );
+  });
+
   it('treats a secret that does not exist as absent, and an AccessDenied as an error', async () => {
     const absent = await loadConfig(SECRET_ENV, async () => undefined);
-    expect(absent).toEqual({ tableName: 'table', computeHookUrl: undefined, stateMachines: {} });
+    expect(absent).toEqual({
+      tableName: 'table',
+      computeHookUrl: undefined,
+      stateMachines: {},
+      heartbeat: {},
+    });
     const denied: SecretReader = async (id) => {
       if (id === 'key') throw new Error('could not read secret key: AccessDeniedException');
       return 'v';

@@ -11,7 +11,7 @@ import { TASK_LIST, TASKS } from '../../lambdas/tasks/registry';
 import { ControllerTable } from '../../lib/constructs/controller-table';
 import { stateMachineName, Workflows } from '../../lib/constructs/workflows';
 import { stageSettings } from '../../lib/stage';
-import { StorageControllerStack } from '../../lib/storage-controller-stack';
+import { HEARTBEAT_WINDOW_SECONDS, StorageControllerStack } from '../../lib/storage-controller-stack';
 import { aslText, placeholders } from '../../statemachines/asl';
 
 let template: Template;
@@ -49,7 +49,15 @@ function taskFunctionsOf(t: Template) {
       ])
       .map((m) => m[1]!)
       .sort();
-    return [{ name, timeout: fn.Properties.Timeout, actions, starts }];
+    /** The state machines whose executions it may describe. */
+    const watches = statements
+      .filter((st) => [st.Action].flat().includes('states:DescribeExecution'))
+      .flatMap((st) => [
+        ...JSON.stringify(st.Resource).matchAll(/execution:storage-controller-\w+-([a-z-]+):/g),
+      ])
+      .map((m) => m[1]!)
+      .sort();
+    return [{ name, timeout: fn.Properties.Timeout, actions, starts, watches }];
   });
 }
 
@@ -82,6 +90,7 @@ function expectDerivedFromRegistry(t: Template, tasks: Record<string, AnyTask>) 
         expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
       );
     expect(fn.starts, fn.name).toEqual([...(task.starts ?? [])].sort());
+    expect(fn.watches, fn.name).toEqual([...(task.watches ?? [])].sort());
   }
 }
 
@@ -133,6 +142,41 @@ describe('the stack', () => {
     expect(resources('Custom::StartupAfterDeploy')).toHaveLength(1);
   });
 
+  it('beats every minute with an Express heartbeat workflow, with the stage intervals in every function', () => {
+    const [[, machine]] = resources('AWS::StepFunctions::StateMachine').filter(
+      ([, r]) => r.Properties.StateMachineName === stateMachineName('staging', 'heartbeat'),
+    ) as [[string, Resource]];
+    expect(machine.Properties.StateMachineType).toBe('EXPRESS');
+    for (const workflow of WORKFLOWS.filter((w) => w !== 'heartbeat')) {
+      const [[, other]] = resources('AWS::StepFunctions::StateMachine').filter(
+        ([, r]) => r.Properties.StateMachineName === stateMachineName('staging', workflow),
+      ) as [[string, Resource]];
+      expect(other.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
+    }
+    const { heartbeat } = stageSettings('staging');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Input: JSON.stringify({
+            nodes: null,
+            interval: heartbeat.intervalSeconds,
+            window: HEARTBEAT_WINDOW_SECONDS,
+          }),
+        }),
+      ]),
+    });
+    const functions = resources('AWS::Lambda::Function').filter(([, f]) =>
+      JSON.stringify(f.Properties.Environment ?? {}).includes('TABLE_NAME'),
+    );
+    for (const [, fn] of functions)
+      expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+        HEARTBEAT_INTERVAL: String(heartbeat.intervalSeconds),
+        MAX_OFFLINE_INTERVAL: String(heartbeat.maxOfflineSeconds),
+        MAX_WARMING_UP_INTERVAL: String(heartbeat.maxWarmingUpSeconds),
+      });
+  });
+
   it('keeps the table: point-in-time recovery, TTL, both indexes, retained with deletion protection', () => {
     const [[, table]] = resources('AWS::DynamoDB::GlobalTable') as [[string, Resource]];
     expect(table.DeletionPolicy).toBe('Retain');
@@ -155,7 +199,19 @@ describe('the stack', () => {
     for (const group of ['tenant', 'node', 'debug'])
       expect(roles.some((r) => r.includes(`Api${group}`))).toBe(true);
     expect(roles.some((r) => r.includes('Apistatus'))).toBe(false);
-    expect(roles.some((r) => r.includes('Apiupcall'))).toBe(false);
+    // The upcall group starts one thing: a heartbeat execution for a node that re-attached.
+    const upcall = withStates.filter(([, p]) => JSON.stringify(p.Properties.Roles).includes('Apiupcall'));
+    const upcallStates = upcall.flatMap(([, p]) =>
+      (
+        (p.Properties.PolicyDocument as { Statement: unknown }).Statement as Array<{
+          Action: string | string[];
+          Resource: unknown;
+        }>
+      ).filter((st) => JSON.stringify(st.Action).includes('states:')),
+    );
+    expect(upcallStates).toHaveLength(1);
+    expect(upcallStates[0]!.Action).toBe('states:StartExecution');
+    expect(JSON.stringify(upcallStates[0]!.Resource)).toMatch(/storage-controller-\w+-heartbeat/);
     // Secrets are read by name at run time; no secret value is in the template.
     expect(JSON.stringify(template.toJSON())).not.toMatch(/BEGIN PUBLIC KEY/);
   });

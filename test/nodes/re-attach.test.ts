@@ -36,11 +36,18 @@ describe('reAttach', () => {
     await expect(reAttach(w.context, 9)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('marks the node Active', async () => {
+  it('marks the node WarmingUp from now and starts a heartbeat execution for it alone', async () => {
     const node = (await w.nodes.get(1))!;
-    await w.nodes.update(1, node.version, { availability: 'Offline' });
+    await w.nodes.update(1, node.version, { availability: 'Offline', unresponsiveSince: 5 });
+    const before = Date.now();
     await reAttach(w.context, 1);
-    expect((await w.nodes.get(1))?.availability).toBe('Active');
+    const after = (await w.nodes.get(1))!;
+    expect(after.availability).toBe('WarmingUp');
+    expect(after.warmingUpSince).toBeGreaterThanOrEqual(before);
+    expect(after.unresponsiveSince).toBeNull();
+    const beats = w.workflows.executions.filter((e) => e.workflow === 'heartbeat');
+    expect(beats).toHaveLength(1);
+    expect(beats[0]!.input).toMatchObject({ nodes: [1], interval: 1 });
   });
 
   it('issues a new generation for each shard issued to the node, persisted before it answers', async () => {

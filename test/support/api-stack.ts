@@ -30,6 +30,8 @@ export async function startTestApi(options: Partial<LocalStackOptions> = {}): Pr
     readinessWaitMs: 2_000,
     // Tests run reconcile-all passes themselves (stack.reconcileAllNow) when they need one.
     reconcileIntervalSeconds: 3600,
+    // Likewise heartbeats (stack.heartbeatNow); a re-attach still starts its node's own.
+    heartbeatIntervalSeconds: 3600,
     // A reply that does not match its route's declared schema fails the test with a 500.
     validateResponses: true,
     ...options,

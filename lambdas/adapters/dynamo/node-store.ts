@@ -1,6 +1,8 @@
 // Nodes in the single table's NODES partition: each node item, followed (in sort-key order) by
 // its counter items (keys.ts NODE_COUNTER_SLOTS), whose counts are added up into the node's. One
 // strongly consistent Query reads every node with its counts.
+
+import { VersionConflictError } from '../../core/errors';
 import type { PageserverNode } from '../../core/model/node';
 import type { NodeChanges, NodeStore } from '../../core/ports';
 import { NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodeSk } from './keys';
@@ -33,6 +35,10 @@ function toNode(item: NodeItem, counters: CounterItem[]): PageserverNode {
     listenPgAddr: item.listenPgAddr,
     listenPgPort: item.listenPgPort,
     availabilityZoneId: item.availabilityZoneId ?? null,
+    // Items written before heartbeats have none of these.
+    warmingUpSince: item.warmingUpSince ?? null,
+    unresponsiveSince: item.unresponsiveSince ?? null,
+    utilization: item.utilization ?? null,
     attachedCount,
     secondaryCount,
     version: item.version,
@@ -75,6 +81,33 @@ export class DynamoNodeStore implements NodeStore {
       { kind: 'delete', key: { PK: NODES_PK, SK: nodeSk(id) } },
       ...slots.map(
         (slot): TransactOp => ({ kind: 'delete', key: { PK: NODES_PK, SK: nodeCounterSk(id, slot) } }),
+      ),
+    ]);
+  }
+
+  /**
+   * The counts are spread over counter items (one may be +1 and another -1), so no single item
+   * says "unreferenced": the items are read, their sum must be 0, and each is deleted only if it
+   * still holds what was read. A shard write in between changes one and fails the transaction.
+   */
+  async deleteIfUnreferenced(id: number, expectedVersion: number): Promise<void> {
+    const items = await this.table.queryAll<Item>(NODES_PK, { skPrefix: nodeSk(id) });
+    const node = items.find((i) => !isCounter(i)) as NodeItem | undefined;
+    const counters = items.filter(isCounter);
+    const total = (field: 'attachedCount' | 'secondaryCount') =>
+      (node?.[field] ?? 0) + counters.reduce((n, c) => n + (c[field] ?? 0), 0);
+    if (!node || node.version !== expectedVersion)
+      throw new VersionConflictError(`node ${id} changed since version ${expectedVersion}`);
+    if (total('attachedCount') !== 0 || total('secondaryCount') !== 0)
+      throw new VersionConflictError(`node ${id} is still referenced by shard intents`);
+    await this.table.transact([
+      { kind: 'delete', key: { PK: NODES_PK, SK: nodeSk(id) }, expectedVersion },
+      ...counters.map(
+        (c): TransactOp => ({
+          kind: 'delete-if',
+          key: { PK: NODES_PK, SK: c.SK },
+          equals: { attachedCount: c.attachedCount ?? 0, secondaryCount: c.secondaryCount ?? 0 },
+        }),
       ),
     ]);
   }

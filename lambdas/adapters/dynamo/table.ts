@@ -46,6 +46,8 @@ export type TransactOp =
   | { kind: 'check'; key: Key; expectedVersion: number }
   /** Atomic counter changes on an item that must exist; leaves its version alone. */
   | { kind: 'add'; key: Key; add: Record<string, number> }
+  /** Deletes an unversioned item (a counter) only while its attributes still hold these values (absent counts as 0). */
+  | { kind: 'delete-if'; key: Key; equals: Record<string, number> }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
   | { kind: 'overwrite'; item: Record<string, unknown> & Key };
 
@@ -345,6 +347,24 @@ export class Table {
         return { Delete: this.atVersion(b, op.key, op.expectedVersion) };
       case 'check':
         return { ConditionCheck: this.atVersion(b, op.key, op.expectedVersion) };
+      case 'delete-if': {
+        const condition = Object.entries(op.equals)
+          .map(([attribute, value]) => {
+            const equal = `${b.name(attribute)} = ${b.value(value)}`;
+            return value === 0 ? `(attribute_not_exists(${b.name(attribute)}) OR ${equal})` : equal;
+          })
+          .join(' AND ');
+        return {
+          Delete: {
+            TableName: this.name,
+            Key: op.key,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+      }
       case 'add': {
         const parts = Object.entries(op.add).map(
           ([attribute, delta]) => `${b.name(attribute)} ${b.value(delta)}`,

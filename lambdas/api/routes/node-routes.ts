@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { BadRequestError, NotFoundError, PreconditionFailedError } from '../../core/errors';
 import { nodeToJson } from '../../core/model/node';
 import { retryOnConflict } from '../../core/retry';
+import { deleteNode } from '../../nodes/delete-node';
 import { nodeCameBack, nodeWentOffline } from '../../nodes/node-availability';
 import { nodeShards } from '../../nodes/node-shards';
 import { registerNode } from '../../nodes/register-node';
@@ -94,18 +95,35 @@ export const nodeRoutes = [
         const node = await services.nodes.get(params.node_id);
         if (!node) throw new NotFoundError('Node not registered');
         const changes = {
-          ...(body.availability ? { availability: body.availability } : {}),
+          // An operator's word starts afresh: no warm-up, no failures counted so far.
+          ...(body.availability
+            ? { availability: body.availability, warmingUpSince: null, unresponsiveSince: null }
+            : {}),
           ...(body.scheduling ? { scheduling: body.scheduling } : {}),
         };
         if (Object.keys(changes).length > 0) await services.nodes.update(node.id, node.version, changes);
         return node;
       }, 20);
       // Transitions are acted on once, by the call that made them.
-      if (previous.availability === 'Active' && body.availability === 'Offline') {
+      if (previous.availability !== 'Offline' && body.availability === 'Offline') {
         await nodeWentOffline(services, previous.id, `api-${requestId}`);
       } else if (previous.availability === 'Offline' && body.availability === 'Active') {
         await nodeCameBack(services, previous.id, `api-${requestId}`);
       }
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/control/v1/node/{node_id}',
+    group: 'node',
+    scope: 'admin',
+    summary:
+      'Delete a node at once: every shard that refers to it is rescheduled (a secondary promoted where there is one) and the node is removed. Nothing is drained first.',
+    params: nodeIdParams,
+    responses: { 200: nullBody('Deleted; its shards are placed elsewhere.') },
+    handler: async ({ params, requestId }, services) => {
+      await deleteNode(services, params.node_id, `api-${requestId}`);
       return ok(null);
     },
   }),

@@ -1,8 +1,22 @@
 // A pageserver as the controller knows it, and the decisions about registering and configuring it.
 import { ConflictError } from '../errors';
 
-export const NODE_AVAILABILITIES = ['Active', 'Offline'] as const;
+export const NODE_AVAILABILITIES = ['Active', 'WarmingUp', 'Offline'] as const;
 export type NodeAvailability = (typeof NODE_AVAILABILITIES)[number];
+/** What an operator may set: WarmingUp is the controller's own (a re-attach starts it). */
+export const CONFIGURABLE_AVAILABILITIES = ['Active', 'Offline'] as const;
+
+/** A pageserver's `GET /v1/utilization`, as last recorded by a heartbeat. */
+export interface NodeUtilization {
+  disk_usage_bytes: number;
+  free_space_bytes: number;
+  utilization_score: number;
+  /** RFC 3339, when the pageserver measured it. */
+  captured_at: string;
+  shard_count?: number;
+  max_shard_count?: number;
+  disk_wanted_bytes?: number;
+}
 
 /**
  * Active → Draining → PauseForRestart → (re-attach) Active → Filling → Active is a rolling
@@ -30,6 +44,12 @@ export interface PageserverNode extends NodeAddress {
   availability: NodeAvailability;
   scheduling: NodeSchedulingPolicy;
   availabilityZoneId: string | null;
+  /** Epoch ms of the re-attach that began its warm-up (WarmingUp only), else null. */
+  warmingUpSince: number | null;
+  /** Epoch ms of the first heartbeat it failed since it last answered one, else null. */
+  unresponsiveSince: number | null;
+  /** The last utilization a heartbeat recorded, null before the first. */
+  utilization: NodeUtilization | null;
   /** Intent references held by this node, kept in step with shard intents (scheduler load). */
   attachedCount: number;
   secondaryCount: number;
@@ -41,7 +61,7 @@ export interface NodeRegistration extends NodeAddress {
   availabilityZoneId: string | null;
 }
 
-/** Only Active nodes whose policy admits new work take new shards. */
+/** Only Active nodes whose policy admits new work take new shards (not WarmingUp ones). */
 export function maySchedule(node: Pick<PageserverNode, 'availability' | 'scheduling'>): boolean {
   return node.availability === 'Active' && (node.scheduling === 'Active' || node.scheduling === 'Filling');
 }
@@ -82,7 +102,16 @@ export function decideRegistration(
 }
 
 export function newNode(request: NodeRegistration): Omit<PageserverNode, 'version'> {
-  return { ...request, availability: 'Active', scheduling: 'Filling', attachedCount: 0, secondaryCount: 0 };
+  return {
+    ...request,
+    availability: 'Active',
+    scheduling: 'Filling',
+    warmingUpSince: null,
+    unresponsiveSince: null,
+    utilization: null,
+    attachedCount: 0,
+    secondaryCount: 0,
+  };
 }
 
 /** Node JSON of the API: `id`, PascalCase enums, snake_case addresses. */
@@ -96,5 +125,6 @@ export function nodeToJson(node: PageserverNode) {
     listen_pg_addr: node.listenPgAddr,
     listen_pg_port: node.listenPgPort,
     availability_zone_id: node.availabilityZoneId,
+    utilization: node.utilization,
   };
 }

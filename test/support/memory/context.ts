@@ -2,6 +2,7 @@
 import type { AppContext } from '../../../lambdas/app/context';
 import { quietLog } from '../../../lambdas/app/context';
 import { MetricsRegistry } from '../../../lambdas/app/metrics-registry';
+import { DEFAULT_HEARTBEAT } from '../../../lambdas/core/heartbeat';
 import { DEFAULT_STRIPE_SIZE, shardsOfCount } from '../../../lambdas/core/ids';
 import { newNode, type PageserverNode } from '../../../lambdas/core/model/node';
 import type { PlacementPolicy } from '../../../lambdas/core/model/placement-policy';
@@ -56,6 +57,7 @@ export function memoryWorld(
     metrics,
     log: quietLog,
     inlineReconcileMs: options.inlineReconcileMs ?? 5_000,
+    heartbeat: DEFAULT_HEARTBEAT,
     deadline: Number.POSITIVE_INFINITY,
   };
   return {

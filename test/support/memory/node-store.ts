@@ -39,6 +39,13 @@ export class MemoryNodeStore implements NodeStore {
     this.nodes.delete(id);
   }
 
+  async deleteIfUnreferenced(id: number, expectedVersion: number): Promise<void> {
+    const node = this.nodes.get(id);
+    if (!node || node.version !== expectedVersion || node.attachedCount !== 0 || node.secondaryCount !== 0)
+      throw new VersionConflictError(`node ${id} changed since version ${expectedVersion} or is referenced`);
+    this.nodes.delete(id);
+  }
+
   // For the tenant store's transactions: counter changes need the node item to exist (DynamoDB's
   // ADD is conditioned on it) and leave its version alone.
 

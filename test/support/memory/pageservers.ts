@@ -154,6 +154,18 @@ export class FakePageservers implements PageserverApi {
     );
   }
 
+  async utilization(address: NodeAddress, timeoutMs: number) {
+    const node = await this.enter('utilization', address, null, [timeoutMs]);
+    const used = this.holdings(node).size * 1_000_000;
+    return {
+      disk_usage_bytes: used,
+      free_space_bytes: 1_000_000_000_000 - used,
+      utilization_score: used,
+      captured_at: new Date().toISOString(),
+      shard_count: this.holdings(node).size,
+    };
+  }
+
   async createTimeline(address: NodeAddress, id: TenantShardId, request: Record<string, unknown>) {
     const node = await this.enter('createTimeline', address, id, [request]);
     const timeline: PageserverTimeline = {

@@ -1,9 +1,9 @@
 // PENDING (needs node deletion from the node-lifecycle branch): storcon node-delete (immediate),
 // node-start-delete and node-cancel-delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../support/api-stack';
-import { attachedPerNode, createTenants } from '../fleet-support';
-import { expectOk, storcon, tableRows } from '../storcon';
+import { startTestApi, type TestApi } from '../support/api-stack';
+import { attachedPerNode, createTenants } from './fleet-support';
+import { expectOk, storcon, tableRows } from './storcon';
 
 let api: TestApi;
 const cli = (...args: string[]) => storcon(api.stack.url, args, { timeoutMs: 170_000 });
