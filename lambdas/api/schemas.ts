@@ -3,7 +3,6 @@ import * as z from 'zod';
 import { FormatError, parseNodeId, parseTenantId, parseTenantShardId, parseTimelineId } from '../core/ids';
 import {
   CONFIGURABLE_AVAILABILITIES,
-  NODE_AVAILABILITIES,
   NODE_SCHEDULING_POLICIES,
   type NodeRegistration,
 } from '../core/model/node';

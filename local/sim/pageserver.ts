@@ -146,8 +146,7 @@ export class PageserverSim {
 
   /**
    * Stops, stays down for `downMs` (connections refused), starts again, and answers tenant calls
-   * with 503 until its re-attach is done and `startingMs` more passed. A restart asked for while
-   * one runs joins it.
+   * with 503 until its re-attach is done and `startingMs` more passed (a second restart joins it).
    */
   async restart(plan: RestartPlan = {}): Promise<void> {
     if (this.restarting) return this.restarting;
@@ -332,8 +331,7 @@ export class PageserverSim {
     if (path.startsWith('/sim/')) return this.handleControl(method, path, body, reply);
     if (method === 'GET' && path === '/v1/status') return reply(200, { id: this.nodeId });
     if (method === 'GET' && path === '/v1/utilization') {
-      // Heartbeats: unanswered until the re-attach answer is loaded (as a real pageserver, whose
-      // HTTP API starts after it); faults on this path make a node that serves all else look dead.
+      // Unanswered until re-attach is answered (a real pageserver's HTTP API starts after it).
       if (!this.reAttached) throw new HttpError(503, 'Not yet active: waiting for re-attach');
       return reply(200, simUtilization(this.disk.locations.size));
     }
