@@ -13,12 +13,15 @@ export async function endOperation(
 ): Promise<{ ended: boolean }> {
   const op = await context.operations.get();
   if (op?.execution !== input.execution) return { ended: false };
-  if (input.outcome === 'done' && op.kind === 'delete') {
+  // A cancel acknowledged after the last round still wins: the node is not removed (nor left
+  // PauseForRestart) once its operator was told the operation stops.
+  const outcome = op.cancelled && input.outcome === 'done' ? 'cancelled' : input.outcome;
+  if (outcome === 'done' && op.kind === 'delete') {
     await removeDrainedNode(context, op.nodeId, input.execution);
-  } else if (input.outcome !== 'interrupted') {
-    await restorePolicy(context, op, input.outcome === 'done' ? 'done' : 'cancelled');
+  } else if (outcome !== 'interrupted') {
+    await restorePolicy(context, op, outcome === 'done' ? 'done' : 'cancelled');
   }
   await releaseOperation(context, input.execution);
-  context.log.info('node operation ended', { execution: input.execution, outcome: input.outcome });
+  context.log.info('node operation ended', { execution: input.execution, outcome });
   return { ended: true };
 }

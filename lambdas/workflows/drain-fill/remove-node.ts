@@ -1,15 +1,16 @@
 // A gracefully deleted node, once drained: every shard that still refers to it (its secondaries,
 // attachments a drain could not move) is scheduled elsewhere and reconciled, what the node held
-// is forgotten, and the node is deleted. Pages through the node's partition; never per shard.
+// is forgotten, and the node is deleted as DELETE /control/v1/node/:id deletes it (only once no
+// intent refers to it). Pages through the node's partition; never per shard.
 import { type AppContext, within } from '../../app/context';
-import { type Intent, sameObserved, type TenantShard } from '../../core/model/tenant-shard';
+import type { Intent, TenantShard } from '../../core/model/tenant-shard';
 import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
+import { deleteNode } from '../../nodes/delete-node';
 import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { updateShardsInPages } from '../../reconciler/shard-update';
 
 export async function removeDrainedNode(context: AppContext, nodeId: number, owner: string): Promise<void> {
-  const key = String(nodeId);
   const ids = (await context.tenants.nodeMemberships(nodeId)).map((m) => m.id);
   const others = (await context.nodes.list()).filter((n) => n.id !== nodeId);
   const scheduler = new Scheduler(others.map(schedulerNode));
@@ -36,12 +37,6 @@ export async function removeDrainedNode(context: AppContext, nodeId: number, own
     reconcileDeps(context, owner),
     within(context, Math.max(0, (context.deadline - Date.now()) / 2)),
   );
-  const forgotten = (shard: TenantShard): TenantShard | null => {
-    if (!(key in shard.observed)) return null;
-    const observed = { ...shard.observed };
-    delete observed[key];
-    return sameObserved(observed, shard.observed) ? null : { ...shard, observed };
-  };
-  await updateShardsInPages(context.tenants, ids, forgotten);
-  await context.nodes.delete(nodeId);
+  // What still refers to it is forgotten, and the node removed only once nothing does.
+  await deleteNode(context, nodeId, owner);
 }
