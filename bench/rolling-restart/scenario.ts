@@ -48,8 +48,20 @@ async function call(stack: LocalStack, method: string, path: string, body?: unkn
 }
 
 async function policyOf(stack: LocalStack, node: number): Promise<string | undefined> {
+  return (await nodeOf(stack, node))?.scheduling;
+}
+
+async function nodeOf(stack: LocalStack, node: number) {
   const res = await call(stack, 'GET', '/control/v1/node');
-  return (res.body as Array<{ id: number; scheduling: string }>).find((n) => n.id === node)?.scheduling;
+  return (res.body as Array<{ id: number; scheduling: string; availability: string }>).find(
+    (n) => n.id === node,
+  );
+}
+
+/** Back in service: re-attached (policy reset) and past WarmingUp (a heartbeat answered). */
+async function inService(stack: LocalStack, node: number): Promise<boolean> {
+  const n = await nodeOf(stack, node);
+  return n?.scheduling === 'Active' && n.availability === 'Active';
 }
 
 /**
@@ -138,7 +150,7 @@ export async function rollingRestart(
       t = performance.now();
       await ps.restart();
       await ps.waitUntilActive();
-      for (let i = 0; (await policyOf(stack, node)) !== 'Active'; i++) {
+      for (let i = 0; !(await inService(stack, node)); i++) {
         if (i > 240) throw new Error(`node ${node} not Active within 24 s of its restart`);
         await sleep(100);
       }

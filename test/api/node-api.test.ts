@@ -192,8 +192,9 @@ describe('the modern re-attach', () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ tenants: [] });
+    // Registered and re-attached: WarmingUp until a heartbeat answers (issue 16).
     expect(await api.stack.services.nodes.get(60)).toMatchObject({
-      availability: 'Active',
+      availability: 'WarmingUp',
       listenHttpPort: 9960,
       availabilityZoneId: 'az-1',
     });

@@ -1,4 +1,4 @@
-// PENDING (needs node deletion from the node-lifecycle branch): storcon node-delete (immediate),
+// storcon node-delete (immediate),
 // node-start-delete and node-cancel-delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api-stack';

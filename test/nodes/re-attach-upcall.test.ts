@@ -89,9 +89,10 @@ describe('reAttachUpcall', () => {
   it('registers an unknown node from the request instead of answering 404', async () => {
     const answer = await reAttachUpcall(w.context, { nodeId: 5, register: registration(5) });
     expect(answer).toEqual([]);
+    // Registered and re-attached: WarmingUp until a heartbeat answers.
     expect(await w.nodes.get(5)).toMatchObject({
       id: 5,
-      availability: 'Active',
+      availability: 'WarmingUp',
       listenHttpAddr: '10.0.0.9',
       listenHttpPort: 9005,
       availabilityZoneId: 'az-a',

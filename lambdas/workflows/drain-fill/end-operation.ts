@@ -15,9 +15,13 @@ export async function endOperation(
   if (op?.execution !== input.execution) return { ended: false };
   // A cancel acknowledged after the last round still wins: the node is not removed (nor left
   // PauseForRestart) once its operator was told the operation stops.
-  const outcome = op.cancelled && input.outcome === 'done' ? 'cancelled' : input.outcome;
+  let outcome = op.cancelled && input.outcome === 'done' ? 'cancelled' : input.outcome;
+  const notCancelled = async () => !(await context.operations.get())?.cancelled;
   if (outcome === 'done' && op.kind === 'delete') {
-    await removeDrainedNode(context, op.nodeId, input.execution);
+    if (!(await removeDrainedNode(context, op.nodeId, input.execution, notCancelled))) {
+      outcome = 'cancelled';
+      await restorePolicy(context, op, 'cancelled');
+    }
   } else if (outcome !== 'interrupted') {
     await restorePolicy(context, op, outcome === 'done' ? 'done' : 'cancelled');
   }

@@ -10,7 +10,16 @@ import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { updateShardsInPages } from '../../reconciler/shard-update';
 
-export async function removeDrainedNode(context: AppContext, nodeId: number, owner: string): Promise<void> {
+/**
+ * Answers false, the node kept, if `stillWanted` says no once its shards are placed elsewhere (a
+ * cancel that came while they moved): the last, irreversible step is not taken.
+ */
+export async function removeDrainedNode(
+  context: AppContext,
+  nodeId: number,
+  owner: string,
+  stillWanted: () => Promise<boolean> = async () => true,
+): Promise<boolean> {
   const ids = (await context.tenants.nodeMemberships(nodeId)).map((m) => m.id);
   const others = (await context.nodes.list()).filter((n) => n.id !== nodeId);
   const scheduler = new Scheduler(others.map(schedulerNode));
@@ -37,6 +46,8 @@ export async function removeDrainedNode(context: AppContext, nodeId: number, own
     reconcileDeps(context, owner),
     within(context, Math.max(0, (context.deadline - Date.now()) / 2)),
   );
+  if (!(await stillWanted())) return false;
   // What still refers to it is forgotten, and the node removed only once nothing does.
   await deleteNode(context, nodeId, owner);
+  return true;
 }

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { NodeOperationKind } from '../../../lambdas/core/model/node-operation';
 import { endOperation } from '../../../lambdas/workflows/drain-fill/end-operation';
+import { removeDrainedNode } from '../../../lambdas/workflows/drain-fill/remove-node';
 import { addNodes, type MemoryWorld, memoryWorld } from '../../support/memory';
 
 let w: MemoryWorld;
@@ -47,5 +48,12 @@ describe('endOperation', () => {
     await claim('drain', true);
     await endOperation(w.context, { execution, outcome: 'done' });
     expect((await w.nodes.get(1))?.scheduling).toBe('Active');
+  });
+
+  it('does not take the last step when a cancel came while the shards moved', async () => {
+    expect(await removeDrainedNode(w.context, 1, execution, async () => false)).toBe(false);
+    expect(await w.nodes.get(1)).toBeDefined();
+    expect(await removeDrainedNode(w.context, 1, execution)).toBe(true);
+    expect(await w.nodes.get(1)).toBeUndefined();
   });
 });
