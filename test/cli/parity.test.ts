@@ -1,4 +1,4 @@
-// PENDING (needs the parity branch i15-a's routes): reconcile-all, tenant-shard-migrate-secondary,
+// storcon reconcile-all, tenant-shard-migrate-secondary,
 // tenant-shard-cancel-reconcile and tenant-shard-migrate with the modern migration_config.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
