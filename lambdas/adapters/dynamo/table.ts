@@ -47,7 +47,11 @@ export type TransactOp =
   /** Atomic counter changes on an item that must exist; leaves its version alone. */
   | { kind: 'add'; key: Key; add: Record<string, number> }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
-  | { kind: 'overwrite'; item: Record<string, unknown> & Key };
+  | { kind: 'overwrite'; item: Record<string, unknown> & Key }
+  /** A lease item written if it is free, expired before `now`, or already `owner`'s. */
+  | { kind: 'claim'; item: Record<string, unknown> & Key; owner: string; now: number }
+  /** A lease item deleted on the condition that `owner` still holds it. */
+  | { kind: 'unclaim'; key: Key; owner: string };
 
 export interface QueryOptions {
   skPrefix?: string;
@@ -300,6 +304,15 @@ export class Table {
     };
   }
 
+  private conditioned(b: ExpressionBuilder, condition: string) {
+    const names = b.expressionNames;
+    return {
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: b.expressionValues,
+    };
+  }
+
   private transactItem(op: TransactOp): TransactItem {
     const b = new ExpressionBuilder();
     switch (op.kind) {
@@ -362,6 +375,15 @@ export class Table {
       }
       case 'overwrite':
         return { Put: { TableName: this.name, Item: op.item } };
+      case 'claim': {
+        const [pk, expires, owner] = [b.name(PK), b.name('expiresAt'), b.name('owner')];
+        const condition = `attribute_not_exists(${pk}) OR ${expires} < ${b.value(op.now)} OR ${owner} = ${b.value(op.owner)}`;
+        return { Put: { TableName: this.name, Item: op.item, ...this.conditioned(b, condition) } };
+      }
+      case 'unclaim': {
+        const condition = `${b.name('owner')} = ${b.value(op.owner)}`;
+        return { Delete: { TableName: this.name, Key: op.key, ...this.conditioned(b, condition) } };
+      }
       default:
         throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
     }
