@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
+import { isDirty } from '../../core/reconcile-plan';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
 import { findUnknownLocations } from '../../reconciler/unknown-locations';
 import { recoverInterruptedSplit } from '../shard-split/recover';
@@ -44,6 +45,10 @@ export const reconcileAllTasks = [
           status: recovery === 'aborted' || recovery === 'finished' ? 'ok' : 'busy',
         };
       }
+      // The index is read before the pass reaches the shard: one an inline reconcile (a create,
+      // say) settled meanwhile costs this read, not a lease taken and given up for nothing.
+      if (!shard || (!isDirty(shard) && shard.lastError === null))
+        return { shard: input.shard, status: 'ok' };
       const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), context.deadline);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.
       context.log.info('reconcile', { shard: input.shard, status: outcome.status });
