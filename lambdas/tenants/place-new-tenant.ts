@@ -71,13 +71,16 @@ export async function placeNewTenant(
     tenant: tenant.tenantId,
     reason: outcome.fallback,
   });
-  // Reconciled under the lease this create holds, then the lease given up.
-  await reconcileInline(
-    created.map((s) => s.id),
-    { ...reconcileDeps(context, owner), under: owner },
-    deadline,
-  );
-  await context.leases.release(tenant.tenantId, TENANT_OPERATION_LEASE, owner);
+  // Reconciled under the lease this create holds, then the lease given up whatever happened.
+  try {
+    await reconcileInline(
+      created.map((s) => s.id),
+      { ...reconcileDeps(context, owner), under: owner },
+      deadline,
+    );
+  } finally {
+    await context.leases.release(tenant.tenantId, TENANT_OPERATION_LEASE, owner);
+  }
   return (await context.tenants.getTenantWithShards(tenant.tenantId))?.shards ?? created;
 }
 
