@@ -15,7 +15,14 @@ import type { SimDisk } from '../local/sim/pageserver';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { createThroughApi, planFleet } from './scale/create-through-api';
 import { DynamoCallCounter } from './scale/dynamo-calls';
-import { countDirty, measureBalance, ReAttachLog, reconcileUntilIdle, timeIdlePasses } from './scale/measure';
+import {
+  countDirty,
+  freeLoopbackPort,
+  measureBalance,
+  ReAttachLog,
+  reconcileUntilIdle,
+  timeIdlePasses,
+} from './scale/measure';
 import { cpuSeconds, type MemorySample, sampleMemory } from './scale/memory';
 import { parseScaleOptions, type ScaleOptions } from './scale/options';
 import { type ScaleResults, scaleDetails, scaleTable, secs } from './scale/report';
@@ -54,9 +61,9 @@ if (options.hookDelayMs > 0) hook.faults.add({ delayMs: options.hookDelayMs });
 const doc = createDocumentClient({ endpoint });
 await ensureTable(doc, options.tableName);
 
-const stackOptions = (disks?: SimDisk[]) => ({
+const stackOptions = (disks?: SimDisk[], port = 0) => ({
   host: '127.0.0.1',
-  port: 0,
+  port,
   pageservers: options.pageservers,
   reconcileIntervalSeconds: options.reconcileIntervalSeconds,
   dynamodbEndpoint: endpoint,
@@ -75,8 +82,8 @@ const stackOptions = (disks?: SimDisk[]) => ({
 const memoryPeaks: MemorySample[] = [];
 const sample = () => memoryPeaks.push(sampleMemory(dynamo?.port ?? null));
 let stack: LocalStack | null = null;
-const startStack = async (disks?: SimDisk[]) => {
-  const started = await startLocalStack(stackOptions(disks));
+const startStack = async (disks?: SimDisk[], port?: number) => {
+  const started = await startLocalStack(stackOptions(disks, port));
   counter.watchStack(started);
   return started;
 };
@@ -158,7 +165,7 @@ async function run(): Promise<ScaleResults> {
       results.creation.shards = reused.shards;
     }
     say('starting the whole stack on the fleet');
-    const started = await startWholeStack(startStack, disks, env);
+    const started = await startWholeStack(startStack, disks, env, await freeLoopbackPort());
     results.whole = started.result;
     stack = started.stack;
     say(
@@ -184,10 +191,11 @@ async function run(): Promise<ScaleResults> {
 
   if (results.creation.mode === 'api') {
     const disks = stack.fleet.pageservers.map((p) => p.disk);
+    const port = Number(new URL(stack.url).port);
     say('stopping the whole stack (DynamoDB stays up), then starting it again');
     await stack.stop();
     stack = null;
-    const restarted = await startWholeStack(startStack, disks, env);
+    const restarted = await startWholeStack(startStack, disks, env, port);
     results.whole = restarted.result;
     stack = restarted.stack;
     say(
@@ -205,6 +213,7 @@ const header = (results: ScaleResults | null) => [
   `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work shares the machine: figures vary with it)`,
   `mix: ${results?.creation.mode === 'reused' ? 'as found in the table' : options.mix.map((e) => `${e.tenants}×${e.shardsEach}`).join(' + ')} (×1: unsharded, count 0); the reference's test: 7 800×1 (count 1) + 200×8 = 9 400 shards (later-features.md's "9 600" is a slip)`,
   `compute hook answers after ${options.hookDelayMs} ms; reconcile-all every ${options.reconcileIntervalSeconds} s`,
+  'ready: /ready first answering 200 for the new startup (its MarkReady); the startup announcements run after it',
 ];
 let exitCode = 0;
 try {

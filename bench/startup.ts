@@ -20,7 +20,7 @@ import { Scheduler, schedulerNode } from '../lambdas/core/scheduler';
 import { startLocalStack } from '../local/stack';
 
 const args = process.argv.slice(2);
-const shardsWanted = Number(args[args.indexOf('--shards') + 1] || 9600);
+const shardsWanted = args.includes('--shards') ? Number(args[args.indexOf('--shards') + 1]) : 9600;
 // The reference's mix: 8 000 tenants / 9 600 shards, unsharded and 8-shard tenants.
 const sharded = Math.round((shardsWanted / 9600) * 229);
 const unsharded = Math.round((shardsWanted / 9600) * 8000) - sharded;

@@ -1,5 +1,6 @@
 // The figures taken on a running stack: reconcile-all passes, balance, readiness, announcements.
 
+import { type AddressInfo, createServer } from 'node:net';
 import type { ComputeHookReceiver } from '../../local/sim/compute-hook-receiver';
 import type { LocalStack } from '../../local/stack';
 
@@ -77,6 +78,51 @@ export async function measureBalance(stack: LocalStack): Promise<Balance> {
     maxFromMeanPct: mean === 0 ? 0 : (Math.max(...perNode.map((c) => Math.abs(c - mean))) / mean) * 100,
     spreadPctOfTotal: total === 0 ? 0 : ((Math.max(...perNode) - Math.min(...perNode)) / total) * 100,
     counters,
+  };
+}
+
+/** A free loopback port (for a stack whose /ready is watched while it starts). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Watches /ready from now while a start or restart runs: the time it first answered 200 and, if
+ * `fresh` is given, only once `fresh()` says the answer comes from the new startup (a controller
+ * restart's old controller answers 200 until it is stopped). `stop()` ends the watch early.
+ */
+export function watchReady(
+  url: string,
+  deadline: number,
+  fresh: () => Promise<boolean> = async () => true,
+): { readyAt: Promise<number | null>; stop(): void } {
+  let stopped = false;
+  const readyAt = (async () => {
+    while (!stopped) {
+      try {
+        const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer();
+        if (res.status === 200 && (await fresh())) return Date.now();
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) return null;
+      await sleep(25);
+    }
+    return null;
+  })();
+  return {
+    readyAt,
+    stop: () => {
+      stopped = true;
+    },
   };
 }
 

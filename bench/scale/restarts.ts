@@ -5,7 +5,7 @@ import type { ComputeHookReceiver } from '../../local/sim/compute-hook-receiver'
 import type { SimDisk } from '../../local/sim/pageserver';
 import type { LocalStack } from '../../local/stack';
 import { type CallCounts, DynamoCallCounter } from './dynamo-calls';
-import { type Announcements, awaitAnnouncements, type ReAttachLog, waitReady } from './measure';
+import { type Announcements, awaitAnnouncements, type ReAttachLog, waitReady, watchReady } from './measure';
 
 export interface RestartResult {
   /** Restart to /ready 200; null if it never answered. */
@@ -42,16 +42,28 @@ export async function restartControllerOnly(stack: LocalStack, env: RestartEnv):
   let error: string | null = null;
   let failedAfterMs: number | null = null;
   let readyAt: number | null;
+  // Ready is /ready answering 200 for the new startup (its MarkReady), not the end of the startup
+  // workflow: announcements run after ready, and restartController waits for them too.
+  const meta = stack.services.meta;
+  const oldEpoch = (await meta.get()).startupEpoch;
+  const watch = watchReady(stack.url, t0 + env.readyTimeoutMs, async () => {
+    const now = await meta.get();
+    return now.startupEpoch !== oldEpoch && now.readyEpoch === now.startupEpoch;
+  });
+  let calls: CallCounts | null = null;
+  void watch.readyAt.then(() => {
+    calls = DynamoCallCounter.since(before, env.counter.snapshot());
+  });
   try {
     await stack.restartController();
-    readyAt = Date.now();
+    readyAt = await watch.readyAt;
   } catch (e) {
     error = message(e);
     failedAfterMs = Date.now() - t0;
     // The new controller may still get there: give it the rest of the bench's patience.
-    readyAt = await waitReady(stack.url, t0 + env.readyTimeoutMs);
+    readyAt = (await watch.readyAt) ?? (await waitReady(stack.url, t0 + env.readyTimeoutMs));
   }
-  const calls = DynamoCallCounter.since(before, env.counter.snapshot());
+  calls ??= DynamoCallCounter.since(before, env.counter.snapshot());
   const announcements = await awaitAnnouncements(env.hook, t0, readyAt, env.tenants, env.announceWaitMs);
   return {
     readyMs: readyAt === null ? null : readyAt - t0,
@@ -76,9 +88,10 @@ export async function restartControllerOnly(stack: LocalStack, env: RestartEnv):
  * Returns the running stack, or null when the start failed (the stack has stopped what it started).
  */
 export async function startWholeStack(
-  start: (disks: SimDisk[]) => Promise<LocalStack>,
+  start: (disks: SimDisk[], port: number) => Promise<LocalStack>,
   disks: SimDisk[],
   env: RestartEnv,
+  port: number,
 ): Promise<{ stack: LocalStack | null; result: RestartResult }> {
   const before = env.counter.snapshot();
   const t0 = Date.now();
@@ -87,14 +100,22 @@ export async function startWholeStack(
   let error: string | null = null;
   let failedAfterMs: number | null = null;
   let readyAt: number | null = null;
+  // Ready is /ready answering 200 (the startup's MarkReady); the start itself returns only once
+  // the startup workflow has finished, announcements included.
+  const watch = watchReady(`http://127.0.0.1:${port}`, t0 + env.readyTimeoutMs);
+  let calls: CallCounts | null = null;
+  void watch.readyAt.then(() => {
+    calls = DynamoCallCounter.since(before, env.counter.snapshot());
+  });
   try {
-    stack = await start(disks);
-    readyAt = Date.now();
+    stack = await start(disks, port);
+    readyAt = await watch.readyAt;
   } catch (e) {
     error = message(e);
     failedAfterMs = Date.now() - t0;
+    watch.stop();
   }
-  const calls = DynamoCallCounter.since(before, env.counter.snapshot());
+  calls ??= DynamoCallCounter.since(before, env.counter.snapshot());
   const reAttach = env.reAttachLog.get();
   const announcements = stack
     ? await awaitAnnouncements(env.hook, t0, readyAt, env.tenants, env.announceWaitMs)

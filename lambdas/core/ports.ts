@@ -111,15 +111,32 @@ export interface Membership {
   observed: boolean;
 }
 
+/** A tenant lease taken (or given up) in the same write as the tenant's own items. */
+export interface LeaseClaim {
+  name: string;
+  owner: string;
+  ttlMs: number;
+}
+
 export interface TenantStore {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /** The tenant and its shards in shard order, strongly consistent, in one read. */
   getTenantWithShards(tenantId: string): Promise<{ tenant: Tenant; shards: TenantShard[] } | undefined>;
   getShard(id: TenantShardId): Promise<TenantShard | undefined>;
-  /** Fails with VersionConflictError if the tenant exists. */
-  createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void>;
-  /** Writes shard changes (and optionally the tenant item) conditioned on the versions read. */
-  saveShards(changes: ShardChange[], tenant?: { before: Tenant; after: Tenant }): Promise<TenantShard[]>;
+  /**
+   * Fails with VersionConflictError if the tenant exists, or if `claim` names a tenant lease
+   * someone else holds: with `claim`, the lease is taken in the same write as the tenant item.
+   */
+  createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[], claim?: LeaseClaim): Promise<void>;
+  /**
+   * Writes shard changes (and optionally the tenant item) conditioned on the versions read; with
+   * `release`, gives up that tenant lease in the same write (VersionConflictError if not held).
+   */
+  saveShards(
+    changes: ShardChange[],
+    tenant?: { before: Tenant; after: Tenant },
+    release?: Omit<LeaseClaim, 'ttlMs'>,
+  ): Promise<TenantShard[]>;
   deleteTenantItem(tenant: Tenant): Promise<void>;
   listTenants(limit: number, after?: string): Promise<{ tenants: Tenant[]; next?: string }>;
   nodeMemberships(nodeId: number): Promise<Membership[]>;

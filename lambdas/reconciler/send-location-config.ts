@@ -10,6 +10,12 @@ import type { NodeAddress } from '../core/model/node';
 export interface SendOptions {
   flushMs?: number;
   timeoutMs?: number;
+  /**
+   * The caller read the shard (strongly consistent) after its own last write and found this
+   * generation current and issued to this node: that read is the first attempt's check, as the
+   * read here would have been. Every retry still reads afresh.
+   */
+  checkedBeforeFirst?: boolean;
 }
 
 export function sendLocationConfig(
@@ -20,10 +26,16 @@ export function sendLocationConfig(
   options: SendOptions = {},
 ): Promise<void> {
   const generation = conf.generation;
+  let checked = options.checkedBeforeFirst ?? false;
+  const { checkedBeforeFirst: _, ...callOptions } = options;
   const stillCurrent =
     generation === null || generation === undefined
       ? undefined
       : async () => {
+          if (checked) {
+            checked = false;
+            return true;
+          }
           const shard = await context.tenants.getShard(id);
           if (!shard) return false;
           // The newest generation belongs to the node it was issued to, and only there; any other
@@ -32,5 +44,5 @@ export function sendLocationConfig(
             ? shard.generation === generation
             : generation < shard.generation;
         };
-  return context.pageservers.putLocationConfig(node, id, conf, { ...options, stillCurrent });
+  return context.pageservers.putLocationConfig(node, id, conf, { ...callOptions, stillCurrent });
 }

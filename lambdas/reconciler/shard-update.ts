@@ -78,10 +78,11 @@ export function recordObserved(
 /** Shards read per call (BatchGet's limit). */
 const READ_PAGE = 100;
 /**
- * Shards written per transaction: most changes write the shard and one membership item or none;
- * the store splits a group at DynamoDB's 100 actions if it must.
+ * Shards written per group: a whole page. Most changes in a pass write the shard alone (a
+ * re-attach: a new generation, the same memberships), so a page is one transaction; where they
+ * also write memberships the store splits the group at DynamoDB's 100 actions.
  */
-const WRITE_GROUP = 50;
+const WRITE_GROUP = 100;
 /** Pages worked on at once. */
 const PAGE_CONCURRENCY = 2;
 

@@ -4,14 +4,16 @@ import { type AppContext, within } from '../app/context';
 import { type ApiError, ConflictError, VersionConflictError } from '../core/errors';
 import { formatTenantShardId, shardsOfCount } from '../core/ids';
 import type { TenantConfig } from '../core/model/location-config';
+import type { PageserverNode } from '../core/model/node';
 import type { PlacementPolicy } from '../core/model/placement-policy';
 import { newTenant } from '../core/model/tenant';
 import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
-import type { NodeStore, TenantStore } from '../core/ports';
+import type { LeaseClaim, NodeStore, TenantStore } from '../core/ports';
 import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
-import { reconcileDeps } from '../reconciler/reconcile-shard';
+import { type ReconcileOutcome, reconcileDeps } from '../reconciler/reconcile-shard';
 import { reconcileWaitError } from '../reconciler/wait-outcome';
+import { createLease, issuedAtCreate, placeNewTenant } from './place-new-tenant';
 
 export interface CreateTenantRequest {
   tenantId: string;
@@ -23,18 +25,14 @@ export interface CreateTenantRequest {
   config: TenantConfig;
 }
 
-export async function createTenant(
-  stores: { tenants: TenantStore; nodes: NodeStore },
+/** Every shard of the request, scheduled on `nodes`; nothing is written. */
+function scheduleShards(
+  nodes: PageserverNode[],
   request: CreateTenantRequest,
   onScheduleError?: () => void,
-): Promise<TenantShard[]> {
-  if (await stores.tenants.getTenant(request.tenantId)) {
-    throw new ConflictError(`Tenant ${request.tenantId} already exists`);
-  }
-  const nodes = await stores.nodes.list();
+): TenantShard[] {
   const scheduler = new Scheduler(nodes.map(schedulerNode));
-  const shards: TenantShard[] = [];
-  for (const id of shardsOfCount(request.tenantId, request.shardCount)) {
+  return shardsOfCount(request.tenantId, request.shardCount).map((id) => {
     let intent = EMPTY_INTENT;
     try {
       intent = scheduler.schedule({
@@ -47,63 +45,106 @@ export async function createTenant(
       onScheduleError?.();
       throw new ConflictError(`Scheduling error: ${error.message}`);
     }
-    shards.push(
-      newShard({
-        id,
-        stripeSize: request.stripeSize,
-        generation: request.generation,
-        policy: request.policy,
-        config: request.config,
-        intent,
-      }),
-    );
-  }
+    return newShard({
+      id,
+      stripeSize: request.stripeSize,
+      generation: request.generation,
+      policy: request.policy,
+      config: request.config,
+      intent,
+    });
+  });
+}
+
+const tenantOf = (request: CreateTenantRequest) =>
+  newTenant({
+    tenantId: request.tenantId,
+    shardCount: request.shardCount,
+    stripeSize: request.stripeSize,
+    policy: request.policy,
+    config: request.config,
+  });
+
+/** Writes the tenant and its shards; a 409 if it exists (the create's condition says so). */
+async function persist(
+  stores: { tenants: TenantStore },
+  request: CreateTenantRequest,
+  shards: TenantShard[],
+  claim?: LeaseClaim,
+): Promise<void> {
   try {
-    await stores.tenants.createTenant(
-      newTenant({
-        tenantId: request.tenantId,
-        shardCount: request.shardCount,
-        stripeSize: request.stripeSize,
-        policy: request.policy,
-        config: request.config,
-      }),
-      shards,
-    );
+    await stores.tenants.createTenant(tenantOf(request), shards, claim);
   } catch (error) {
     if (error instanceof VersionConflictError) {
-      // Either a concurrent create of the same tenant, or a chosen node vanished meanwhile.
+      // Either a concurrent create of the same tenant, or a chosen node vanished meanwhile (or,
+      // with a claim, the lease is held).
       if (await stores.tenants.getTenant(request.tenantId)) {
         throw new ConflictError(`Tenant ${request.tenantId} already exists`);
       }
     }
     throw error;
   }
+}
+
+export async function createTenant(
+  stores: { tenants: TenantStore; nodes: NodeStore },
+  request: CreateTenantRequest,
+  onScheduleError?: () => void,
+): Promise<TenantShard[]> {
+  if (await stores.tenants.getTenant(request.tenantId)) {
+    throw new ConflictError(`Tenant ${request.tenantId} already exists`);
+  }
+  const shards = scheduleShards(await stores.nodes.list(), request, onScheduleError);
+  await persist(stores, request, shards);
   return shards.map((s) => ({ ...s, version: 1 }));
 }
 
 /**
- * The API's create: persist, then reconcile every shard inline within the budget, and return the
- * shards as they are now (so each reports the generation it actually runs in). A shard whose
- * attach did not finish gives `failure`, the reference's answer for it (408 when its pageserver
- * could not be reached in time, 500 when it refused); the tenant stays, and reconcile-all attaches
- * it later. A compute notification that failed is no failure of the create: it is retried later.
+ * Shards the fast path places (placeNewTenant): all attached somewhere, and few enough that the
+ * create, and the last write, each fit in one transaction.
+ */
+const FAST_PATH_MAX_SHARDS = 16;
+
+/**
+ * The API's create: persist, then place every shard within the budget, and return the shards as
+ * they are now (so each reports the generation it actually runs in). The tenant's existence is
+ * the create transaction's own condition (no read before it); the node list read for scheduling
+ * is the one placing uses. A shard whose attach did not finish gives `failure`, the reference's
+ * answer for it (408 when its pageserver could not be reached in time, 500 when it refused); the
+ * tenant stays, and reconcile-all attaches it later. A compute notification that failed is no
+ * failure of the create: it is retried later.
  */
 export async function createAndPlaceTenant(
   context: AppContext,
   request: CreateTenantRequest,
   owner: string,
 ): Promise<{ shards: TenantShard[]; failure: ApiError | null }> {
-  const shards = await createTenant(context, request, () => context.metrics.schedulingErrors.inc());
-  const outcomes = await reconcileInline(
-    shards.map((s) => s.id),
-    reconcileDeps(context, owner),
-    within(context, context.inlineReconcileMs),
-  );
-  const failures = outcomes.map((outcome, i) =>
+  const nodes = await context.nodes.list();
+  const shards = scheduleShards(nodes, request, () => context.metrics.schedulingErrors.inc());
+  let placed: { shards: TenantShard[]; outcomes: ReconcileOutcome[] };
+  if (shards.length <= FAST_PATH_MAX_SHARDS && shards.every((s) => s.intent.attached !== null)) {
+    const issued = shards.map(issuedAtCreate);
+    await persist(context, request, issued, createLease(owner));
+    const tenant = { ...tenantOf(request), version: 1 };
+    placed = await placeNewTenant(
+      context,
+      tenant,
+      issued.map((s) => ({ ...s, version: 1 })),
+      nodes,
+      owner,
+    );
+  } else {
+    await persist(context, request, shards);
+    const outcomes = await reconcileInline(
+      shards.map((s) => s.id),
+      reconcileDeps(context, owner),
+      within(context, context.inlineReconcileMs),
+    );
+    const now = await context.tenants.getTenantWithShards(request.tenantId);
+    placed = { shards: now?.shards ?? shards, outcomes };
+  }
+  const failures = placed.outcomes.map((outcome, i) =>
     reconcileWaitError(formatTenantShardId(shards[i]!.id), outcome),
   );
-  return {
-    shards: (await context.tenants.getTenantWithShards(request.tenantId))?.shards ?? shards,
-    failure: failures.find((f) => f !== null) ?? null,
-  };
+  return { shards: placed.shards, failure: failures.find((f) => f !== null) ?? null };
 }

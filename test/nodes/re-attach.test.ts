@@ -36,6 +36,21 @@ describe('reAttach', () => {
     await expect(reAttach(w.context, 9)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('writes a page of 100 shards per transaction, reading each shard once', async () => {
+    for (let i = 0; i < 150; i++) await seed(1, confirmedOn(1, 4));
+    const written = w.tenants.writes.length;
+    const getShards = w.tenants.getShards.bind(w.tenants);
+    let read = 0;
+    w.tenants.getShards = async (ids) => {
+      read += ids.length;
+      return getShards(ids);
+    };
+    const answer = await reAttach(w.context, 1);
+    expect(answer).toHaveLength(150);
+    expect(read).toBe(150);
+    expect(w.tenants.writes.slice(written).map((x) => x.shards.length)).toEqual([100, 50]);
+  });
+
   it('marks the node WarmingUp from now and starts a heartbeat execution for it alone', async () => {
     const node = (await w.nodes.get(1))!;
     await w.nodes.update(1, node.version, { availability: 'Offline', unresponsiveSince: 5 });

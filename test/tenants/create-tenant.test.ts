@@ -3,8 +3,11 @@
 // shards and reports the generation each one runs in.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, PageserverError } from '../../lambdas/core/errors';
-import { formatTenantShardId } from '../../lambdas/core/ids';
+import { formatTenantShardId, parseTenantShardId } from '../../lambdas/core/ids';
+import { TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
 import { countsFromIntents } from '../../lambdas/core/scheduler';
+import { reAttach } from '../../lambdas/nodes/re-attach';
+import { reconcileDeps, reconcileShard } from '../../lambdas/reconciler/reconcile-shard';
 import {
   type CreateTenantRequest,
   createAndPlaceTenant,
@@ -181,5 +184,97 @@ describe('createAndPlaceTenant', () => {
     expect(failure).toMatchObject({ status: 500 });
     expect(failure?.message).toMatch(new RegExp(`^Reconcile error on shard ${req.tenantId}: .*400 refused`));
     expect(await w.tenants.getTenant(req.tenantId)).toBeDefined();
+  });
+
+  it('persists each shard’s generation, issued to its node, before any pageserver sees it', async () => {
+    await addNodes(w.nodes, [1, 2]);
+    const req = request({ generation: 5, shardCount: 4, policy: { kind: 'Attached', secondaries: 1 } });
+    const seen: string[] = [];
+    w.pageservers.intercept(async (call) => {
+      if (call.method !== 'putLocationConfig' || call.conf?.generation == null) return;
+      const stored = await w.tenants.getShards([parseTenantShardId(call.shard!)]);
+      expect(stored[0]).toMatchObject({ generation: call.conf.generation, generationPageserver: call.node });
+      seen.push(call.shard!);
+    });
+    const { shards, failure } = await createAndPlaceTenant(w.context, req, 'create-3');
+    expect(failure).toBeNull();
+    expect(seen).toHaveLength(4);
+    expect(shards.every((s) => s.generation === 6 && !s.pendingComputeNotification)).toBe(true);
+    // Secondaries placed too; nothing left to reconcile, nothing owed, the lease given up.
+    expect(w.tenants.dirtyIds()).toEqual([]);
+    expect(await w.leases.holder(req.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+    const stored = (await w.tenants.getTenantWithShards(req.tenantId))!;
+    expect(stored.shards).toEqual(shards);
+    expect(stored.tenant.lastComputeNotification).not.toBeNull();
+  });
+
+  it('keeps every other reconcile off the new shards until they are placed', async () => {
+    await addNodes(w.nodes, [1]);
+    const req = request({ shardCount: 0 });
+    const outcomes: string[] = [];
+    w.pageservers.intercept(async (call) => {
+      if (call.method !== 'putLocationConfig') return;
+      // Reconcile-all finds the new shard dirty meanwhile: it must not act on it.
+      const id = parseTenantShardId(call.shard!);
+      outcomes.push(
+        (await reconcileShard(id, reconcileDeps(w.context, 'reconcile-all'), Date.now() + 1_000)).status,
+      );
+    });
+    await createAndPlaceTenant(w.context, req, 'create-4');
+    expect(outcomes).toEqual(['busy']);
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toHaveLength(1);
+  });
+
+  it('never sends a generation superseded between the create and the send (a re-attach of the node)', async () => {
+    await addNodes(w.nodes, [1]);
+    const req = request({ generation: 1, shardCount: 0 });
+    const getShards = w.tenants.getShards.bind(w.tenants);
+    let reAttached = false;
+    // The node restarts right after the create's write, before the send guard's read.
+    w.tenants.getShards = async (ids) => {
+      if (!reAttached) {
+        reAttached = true;
+        await reAttach(w.context, 1);
+      }
+      return getShards(ids);
+    };
+    const {
+      shards: [shard],
+    } = await createAndPlaceTenant(w.context, req, 'create-5');
+    // Generation 2 was issued at create, 3 by the re-attach; the reconcile then issued 4.
+    const sent = w.pageservers.callsTo({ method: 'putLocationConfig' }).map((c) => c.conf?.generation);
+    expect(sent).not.toContain(2);
+    expect(shard).toMatchObject({ generation: 4 });
+    expect(w.pageservers.held(1)[formatTenantShardId(shard!.id)]).toMatchObject({ generation: 4 });
+    expect(await w.leases.holder(req.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+  });
+
+  it('leaves the shards owing the control plane when the compute hook fails, and remembers nothing as delivered', async () => {
+    await addNodes(w.nodes, [1]);
+    w.computeHook.fail(10);
+    const req = request({ shardCount: 0 });
+    const {
+      shards: [shard],
+      failure,
+    } = await createAndPlaceTenant(w.context, req, 'create-6');
+    expect(failure).toBeNull();
+    expect(shard).toMatchObject({ pendingComputeNotification: true, generation: 2 });
+    expect((await w.tenants.getTenant(req.tenantId))?.lastComputeNotification).toBeNull();
+    expect(w.tenants.dirtyIds()).toEqual([formatTenantShardId(shard!.id)]);
+    expect(await w.leases.holder(req.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+  });
+
+  it('gives the lease up when a pageserver fails and the shard is left to reconcile-all', async () => {
+    await addNodes(w.nodes, [1]);
+    w.pageservers.down.add(1);
+    const req = request({ shardCount: 0 });
+    await createAndPlaceTenant(w.context, req, 'create-7');
+    expect(await w.leases.holder(req.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+    // The pageserver back, reconcile-all (another owner) places it.
+    w.pageservers.down.delete(1);
+    const [id] = (await w.tenants.getTenantWithShards(req.tenantId))!.shards.map((s) => s.id);
+    expect(
+      (await reconcileShard(id!, reconcileDeps(w.context, 'reconcile-all'), Date.now() + 5_000)).status,
+    ).toBe('ok');
   });
 });

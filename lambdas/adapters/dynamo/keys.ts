@@ -9,9 +9,13 @@ export const nodeSk = (nodeId: number): string => `NODE#${String(nodeId).padStar
  * A node's attached/secondary counts are spread over this many counter items beside its node item
  * and summed on read. Every shard write adds to a counter in its own transaction, and DynamoDB
  * cancels a transaction touching an item another one in flight touches: with a single counter per
- * node, concurrent placements on a node would conflict every time.
+ * node, concurrent placements on a node would conflict every time. A create of a tenant with shards
+ * on every node touches one slot of each node: with 16 slots, 32 such creates at once met each other
+ * on nearly every attempt (and some gave up after ten); with 64, about one in two attempts meets
+ * one. The price is the nodes Query reading 65 small items per node. Registration and removal
+ * write a node's counters in its own transaction, so this stays below 99.
  */
-export const NODE_COUNTER_SLOTS = 16;
+export const NODE_COUNTER_SLOTS = 64;
 export const nodeCounterSk = (nodeId: number, slot: number): string =>
   `${nodeSk(nodeId)}#COUNT#${String(slot).padStart(2, '0')}`;
 

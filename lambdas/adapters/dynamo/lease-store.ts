@@ -17,11 +17,38 @@ import { shardLease, TENANT_OPERATION_LEASE } from '../../core/leases';
 import type { LeaseHolder, LeaseStore } from '../../core/ports';
 import { batchGet } from './batch-get';
 import { tenantPk } from './keys';
-import type { Item, Table } from './table';
+import type { Item, Table, TransactOp } from './table';
 import { TTL_ATTRIBUTE } from './table-schema';
 
 const LEASE_PREFIX = 'LEASE#';
 const SHARD_LEASE_PREFIX = `${LEASE_PREFIX}SHARD#`;
+
+/** A lease item: owner and absolute expiry (garbage-collected by TTL an hour after expiry). */
+export function leaseItem(tenantId: string, name: string, owner: string, ttlMs: number, now: number) {
+  return {
+    PK: tenantPk(tenantId),
+    SK: `${LEASE_PREFIX}${name}`,
+    owner,
+    expiresAt: now + ttlMs,
+    [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600,
+  };
+}
+
+/** Taking a lease inside another store's transaction, on the rules `acquire` applies. */
+export function claimOp(
+  tenantId: string,
+  name: string,
+  owner: string,
+  ttlMs: number,
+  now: number,
+): TransactOp {
+  return { kind: 'claim', item: leaseItem(tenantId, name, owner, ttlMs, now), owner, now };
+}
+
+/** Giving a lease up inside another store's transaction, if `owner` still holds it. */
+export function unclaimOp(tenantId: string, name: string, owner: string): TransactOp {
+  return { kind: 'unclaim', key: { PK: tenantPk(tenantId), SK: `${LEASE_PREFIX}${name}` }, owner };
+}
 
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
@@ -30,14 +57,7 @@ export class DynamoLeaseStore implements LeaseStore {
   ) {}
 
   private leaseItem(tenantId: string, name: string, owner: string, ttlMs: number, now: number) {
-    return {
-      PK: tenantPk(tenantId),
-      SK: `${LEASE_PREFIX}${name}`,
-      owner,
-      expiresAt: now + ttlMs,
-      // Garbage collection only, an hour after expiry.
-      [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600,
-    };
+    return leaseItem(tenantId, name, owner, ttlMs, now);
   }
 
   async acquire(tenantId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -18,6 +18,7 @@ import type { ConflictMetrics } from '../../app/metrics-registry';
 import { DYNAMODB } from '../../core/aws-limits';
 import { VersionConflictError } from '../../core/errors';
 import { sendThroughConflicts } from './conflict-retry';
+import { ExpressionBuilder, type UpdateSpec } from './expression-builder';
 import { PK, SK } from './table-schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -29,14 +30,7 @@ export interface Key {
 
 export type Item = Record<string, unknown> & Key & { version: number };
 
-export interface UpdateSpec {
-  /** The version read; the write succeeds only if the item still has it. */
-  expectedVersion: number;
-  set?: Record<string, unknown>;
-  remove?: string[];
-  /** Atomic numeric increments (negative to decrement). */
-  add?: Record<string, number>;
-}
+export type { UpdateSpec } from './expression-builder';
 
 export type TransactOp =
   | { kind: 'create'; item: Omit<Item, 'version'> }
@@ -49,7 +43,11 @@ export type TransactOp =
   /** Deletes an unversioned item (a counter) only while its attributes still hold these values (absent counts as 0). */
   | { kind: 'delete-if'; key: Key; equals: Record<string, number> }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
-  | { kind: 'overwrite'; item: Record<string, unknown> & Key };
+  | { kind: 'overwrite'; item: Record<string, unknown> & Key }
+  /** A lease item written if it is free, expired before `now`, or already `owner`'s. */
+  | { kind: 'claim'; item: Record<string, unknown> & Key; owner: string; now: number }
+  /** A lease item deleted on the condition that `owner` still holds it. */
+  | { kind: 'unclaim'; key: Key; owner: string };
 
 export interface QueryOptions {
   skPrefix?: string;
@@ -62,52 +60,6 @@ export interface QueryOptions {
 export interface Page<T> {
   items: T[];
   nextKey?: Record<string, unknown>;
-}
-
-/** Builds update expressions with placeholder names so attribute names never clash with reserved words. */
-class ExpressionBuilder {
-  readonly names: Record<string, string> = {};
-  readonly values: Record<string, unknown> = {};
-  private counter = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#n${this.counter++}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-
-  value(value: unknown): string {
-    const placeholder = `:v${this.counter++}`;
-    this.values[placeholder] = value;
-    return placeholder;
-  }
-
-  update(spec: UpdateSpec): { expression: string; condition: string } {
-    const setParts: string[] = [];
-    for (const [attribute, value] of Object.entries(spec.set ?? {})) {
-      if (value === undefined) continue;
-      setParts.push(`${this.name(attribute)} = ${this.value(value)}`);
-    }
-    const version = this.name('version');
-    setParts.push(`${version} = ${this.value(spec.expectedVersion + 1)}`);
-    const addParts = Object.entries(spec.add ?? {}).map(
-      ([attribute, delta]) => `${this.name(attribute)} ${this.value(delta)}`,
-    );
-    const removeParts = (spec.remove ?? []).map((attribute) => this.name(attribute));
-    let expression = `SET ${setParts.join(', ')}`;
-    if (addParts.length > 0) expression += ` ADD ${addParts.join(', ')}`;
-    if (removeParts.length > 0) expression += ` REMOVE ${removeParts.join(', ')}`;
-    return { expression, condition: `${version} = ${this.value(spec.expectedVersion)}` };
-  }
-
-  /** Names/values objects, or undefined when empty (DynamoDB rejects empty maps). */
-  get expressionNames(): Record<string, string> | undefined {
-    return Object.keys(this.names).length > 0 ? this.names : undefined;
-  }
-
-  get expressionValues(): Record<string, unknown> | undefined {
-    return Object.keys(this.values).length > 0 ? this.values : undefined;
-  }
 }
 
 /** Exceptions carry the old item in wire form (the document client does not convert errors). */
@@ -302,6 +254,15 @@ export class Table {
     };
   }
 
+  private conditioned(b: ExpressionBuilder, condition: string) {
+    const names = b.expressionNames;
+    return {
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: b.expressionValues,
+    };
+  }
+
   private transactItem(op: TransactOp): TransactItem {
     const b = new ExpressionBuilder();
     switch (op.kind) {
@@ -382,6 +343,15 @@ export class Table {
       }
       case 'overwrite':
         return { Put: { TableName: this.name, Item: op.item } };
+      case 'claim': {
+        const [pk, expires, owner] = [b.name(PK), b.name('expiresAt'), b.name('owner')];
+        const condition = `attribute_not_exists(${pk}) OR ${expires} < ${b.value(op.now)} OR ${owner} = ${b.value(op.owner)}`;
+        return { Put: { TableName: this.name, Item: op.item, ...this.conditioned(b, condition) } };
+      }
+      case 'unclaim': {
+        const condition = `${b.name('owner')} = ${b.value(op.owner)}`;
+        return { Delete: { TableName: this.name, Key: op.key, ...this.conditioned(b, condition) } };
+      }
       default:
         throw new Error(`unknown transaction operation ${(op as { kind: string }).kind}`);
     }

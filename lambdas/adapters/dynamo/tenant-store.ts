@@ -17,11 +17,12 @@ import {
 } from '../../core/model/placement-policy';
 import type { Tenant } from '../../core/model/tenant';
 import type { TenantShard } from '../../core/model/tenant-shard';
-import type { Membership, ShardChange, TenantStore, TenantWithShards } from '../../core/ports';
+import type { LeaseClaim, Membership, ShardChange, TenantStore, TenantWithShards } from '../../core/ports';
 import { isDirty, needsPlacement } from '../../core/reconcile-plan';
 import { batchGet } from './batch-get';
 import { counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
 import { nodePartition, TENANT_META_SK, tenantPk } from './keys';
+import { claimOp, unclaimOp } from './lease-store';
 import type { Item, Table, TransactOp } from './table';
 import { DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
 import { listSparseIndex, withShards } from './tenant-reads';
@@ -181,15 +182,23 @@ export class DynamoTenantStore implements TenantStore {
     return item ? shardFromItem(item) : undefined;
   }
 
-  async createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void> {
-    const now = this.now().toISOString();
+  async createTenant(
+    tenant: Omit<Tenant, 'version'>,
+    shards: TenantShard[],
+    claim?: LeaseClaim,
+  ): Promise<void> {
+    const at = this.now();
+    const now = at.toISOString();
     const shardOps = shards.map((shard) => ({
       shard,
       change: { before: null, after: shard } as ShardChange,
     }));
     // The tenant item's create condition makes a second create of the same tenant fail as a whole.
     await this.writeInChunks(
-      [{ kind: 'create', item: tenantToItem(tenant) }],
+      [
+        { kind: 'create', item: tenantToItem(tenant) },
+        ...(claim ? [claimOp(tenant.tenantId, claim.name, claim.owner, claim.ttlMs, at.getTime())] : []),
+      ],
       shardOps.map(({ shard, change }) => ({
         op: { kind: 'create', item: shardToItem(shard, now) },
         change,
@@ -200,9 +209,12 @@ export class DynamoTenantStore implements TenantStore {
   async saveShards(
     changes: ShardChange[],
     tenant?: { before: Tenant; after: Tenant },
+    release?: Omit<LeaseClaim, 'ttlMs'>,
   ): Promise<TenantShard[]> {
     const now = this.now().toISOString();
     const head: TransactOp[] = [];
+    const tenantId = tenant?.before.tenantId ?? (changes[0]?.after ?? changes[0]?.before)?.id.tenantId;
+    if (release && tenantId) head.push(unclaimOp(tenantId, release.name, release.owner));
     if (tenant) {
       const { version: _v, ...fields } = tenantToItem(tenant.after) as TenantItem;
       head.push({ kind: 'put', item: fields, expectedVersion: tenant.before.version });

@@ -50,7 +50,11 @@ export const reconcileAllTasks = [
           started: true,
         };
       }
-      const started = shard !== undefined && isDirty(shard);
+      // The index is read before the pass reaches the shard: one an inline reconcile (a create,
+      // say) settled meanwhile costs this read, not a lease taken and given up for nothing.
+      if (!shard || (!isDirty(shard) && shard.lastError === null))
+        return { shard: input.shard, status: 'ok', started: false };
+      const started = isDirty(shard);
       const outcome = await reconcileShard(id, reconcileDeps(context, input.execution), context.deadline);
       // One structured line per reconcile: on AWS a CloudWatch metric filter counts the errors.
       context.log.info('reconcile', { shard: input.shard, status: outcome.status });

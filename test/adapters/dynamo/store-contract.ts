@@ -33,10 +33,11 @@ export interface Stores {
 export async function memoryStores(): Promise<Stores> {
   let offset = 0;
   const nodes = new MemoryNodeStore();
+  const leases = new MemoryLeaseStore(() => 1_000_000 + offset);
   return {
     nodes,
-    tenants: new MemoryTenantStore(nodes),
-    leases: new MemoryLeaseStore(() => 1_000_000 + offset),
+    tenants: new MemoryTenantStore(nodes, leases),
+    leases,
     meta: new MemoryControllerMetaStore(),
     advance: (ms) => {
       offset += ms;
@@ -50,7 +51,8 @@ export async function dynamoStores(): Promise<Stores> {
   const t: TestTable = await createTestTable();
   return {
     nodes: new DynamoNodeStore(t.table),
-    tenants: new DynamoTenantStore(t.table),
+    // One clock for both: a lease the tenant store takes is judged by the lease store's.
+    tenants: new DynamoTenantStore(t.table, () => new Date(1_000_000 + offset)),
     leases: new DynamoLeaseStore(t.table, () => 1_000_000 + offset),
     meta: new DynamoControllerMetaStore(t.table),
     advance: (ms) => {

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VersionConflictError } from '../../../lambdas/core/errors';
 import { formatTenantShardId, shardsOfCount } from '../../../lambdas/core/ids';
+import { TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
 import { attachedConf } from '../../../lambdas/core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../../lambdas/core/reconcile-plan';
@@ -38,6 +39,60 @@ describe.each(STORE_KINDS)('stores %s', (_name, open) => {
       await expect(again).rejects.toBeInstanceOf(VersionConflictError);
       expect(await s.tenants.getTenantWithShards(t)).toEqual(got);
       expect(await counts(s.nodes)).toEqual({ 1: [2, 0], 2: [2, 0] });
+    });
+
+    it('takes a tenant lease with the create and gives it up with a later write, both all or nothing', async () => {
+      await addNodes(s.nodes, [1]);
+      const t = newTenantId();
+      const [id] = shardsOfCount(t, 0);
+      const claim = { name: TENANT_OPERATION_LEASE, owner: 'api-create', ttlMs: 60_000 };
+      await s.tenants.createTenant(tenantOf(t, 0), [shardOf(id!, 1)], claim);
+      expect((await s.leases.holder(t, TENANT_OPERATION_LEASE))?.owner).toBe('api-create');
+      // Held: nobody else takes the tenant, nor a shard of it.
+      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'other', 1_000)).toBe(false);
+      expect(await s.leases.acquireShard(id!, 'reconcile-all', 1_000)).toBe(false);
+
+      const read = (await s.tenants.getTenantWithShards(t))!;
+      const shard = read.shards[0]!;
+      const change = { before: shard, after: { ...shard, lastError: 'x' } };
+      // Given up only by its holder, and the shard write with it fails as a whole.
+      const wrong = s.tenants.saveShards([change], undefined, {
+        name: TENANT_OPERATION_LEASE,
+        owner: 'other',
+      });
+      await expect(wrong).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await s.tenants.getShard(id!)).toEqual(shard);
+      expect((await s.leases.holder(t, TENANT_OPERATION_LEASE))?.owner).toBe('api-create');
+
+      const [saved] = await s.tenants.saveShards([change], undefined, {
+        name: TENANT_OPERATION_LEASE,
+        owner: 'api-create',
+      });
+      expect(saved?.version).toBe(2);
+      expect(await s.leases.holder(t, TENANT_OPERATION_LEASE)).toBeUndefined();
+    });
+
+    it('creates nothing when the lease it is to take is held by another', async () => {
+      await addNodes(s.nodes, [1]);
+      const t = newTenantId();
+      const [id] = shardsOfCount(t, 0);
+      expect(await s.leases.acquire(t, TENANT_OPERATION_LEASE, 'someone', 60_000)).toBe(true);
+      const create = s.tenants.createTenant(tenantOf(t, 0), [shardOf(id!, 1)], {
+        name: TENANT_OPERATION_LEASE,
+        owner: 'api-create',
+        ttlMs: 60_000,
+      });
+      await expect(create).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await s.tenants.getTenant(t)).toBeUndefined();
+      expect(await counts(s.nodes)).toEqual({ 1: [0, 0] });
+      // Expired, it is free to take.
+      s.advance(61_000);
+      await s.tenants.createTenant(tenantOf(t, 0), [shardOf(id!, 1)], {
+        name: TENANT_OPERATION_LEASE,
+        owner: 'api-create',
+        ttlMs: 60_000,
+      });
+      expect((await s.leases.holder(t, TENANT_OPERATION_LEASE))?.owner).toBe('api-create');
     });
 
     it('answers undefined for a tenant or shard it does not have', async () => {

@@ -37,9 +37,9 @@ export function memoryWorld(
 ): MemoryWorld {
   let offset = 0;
   const nodes = new MemoryNodeStore();
-  const tenants = new MemoryTenantStore(nodes);
   const operations = new MemoryNodeOperationStore();
   const leases = new MemoryLeaseStore(() => Date.now() + offset);
+  const tenants = new MemoryTenantStore(nodes, leases);
   const meta = new MemoryControllerMetaStore();
   const pageservers = new FakePageservers();
   const computeHook = new FakeComputeHook();

@@ -59,6 +59,21 @@ export class MemoryLeaseStore implements LeaseStore {
       .map(([key, held]) => ({ name: key.slice(tenantId.length + 1), ...held }));
   }
 
+  /** Whether `owner` could take the lease now (free, expired, or its own). */
+  claimable(tenantId: string, name: string, owner: string): boolean {
+    const held = this.live(tenantId, name, this.now());
+    return !held || held.owner === owner;
+  }
+
+  /** Takes the lease without the checks (a tenant store's write checked claimable first). */
+  claimNow(tenantId: string, name: string, owner: string, ttlMs: number): void {
+    this.leases.set(`${tenantId}/${name}`, { owner, expiresAt: this.now() + ttlMs });
+  }
+
+  heldBy(tenantId: string, name: string, owner: string): boolean {
+    return this.leases.get(`${tenantId}/${name}`)?.owner === owner;
+  }
+
   async release(tenantId: string, name: string, owner: string): Promise<void> {
     const key = `${tenantId}/${name}`;
     if (this.leases.get(key)?.owner === owner) this.leases.delete(key);

@@ -11,9 +11,16 @@ import {
 } from '../../../lambdas/core/ids';
 import type { Tenant } from '../../../lambdas/core/model/tenant';
 import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
-import type { Membership, ShardChange, TenantStore, TenantWithShards } from '../../../lambdas/core/ports';
+import type {
+  LeaseClaim,
+  Membership,
+  ShardChange,
+  TenantStore,
+  TenantWithShards,
+} from '../../../lambdas/core/ports';
 import { isDirty, needsPlacement } from '../../../lambdas/core/reconcile-plan';
 import { copy } from './clone';
+import type { MemoryLeaseStore } from './lease-store';
 import type { MemoryNodeStore } from './node-store';
 
 type Flags = Omit<Membership, 'id'>;
@@ -63,7 +70,11 @@ export class MemoryTenantStore implements TenantStore {
    * below 100 operations, a write is all or nothing; beyond that DynamoDB splits it, we do not. */
   readonly writes: Array<{ shards: ShardChange[]; tenant?: Tenant }> = [];
 
-  constructor(private readonly nodes: MemoryNodeStore) {}
+  constructor(
+    private readonly nodes: MemoryNodeStore,
+    /** For leases taken and given up in a tenant write (createTenant's claim, saveShards' release). */
+    private readonly leases?: MemoryLeaseStore,
+  ) {}
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const tenant = this.tenants.get(tenantId);
@@ -87,20 +98,37 @@ export class MemoryTenantStore implements TenantStore {
     return shard ? copy(shard) : undefined;
   }
 
-  async createTenant(tenant: Omit<Tenant, 'version'>, shards: TenantShard[]): Promise<void> {
+  async createTenant(
+    tenant: Omit<Tenant, 'version'>,
+    shards: TenantShard[],
+    claim?: LeaseClaim,
+  ): Promise<void> {
     if (this.tenants.has(tenant.tenantId))
       throw new VersionConflictError(`tenant ${tenant.tenantId} already exists`);
+    const leases = claim ? this.leaseStore() : undefined;
+    if (claim && !leases!.claimable(tenant.tenantId, claim.name, claim.owner))
+      throw new VersionConflictError(`lease ${claim.name} of ${tenant.tenantId} is held`);
     const stored = { ...copy(tenant), version: 1 } as Tenant;
     this.write(
       shards.map((after) => ({ before: null, after })),
       stored,
     );
+    if (claim) leases!.claimNow(tenant.tenantId, claim.name, claim.owner, claim.ttlMs);
+  }
+
+  private leaseStore(): MemoryLeaseStore {
+    if (!this.leases) throw new Error('this MemoryTenantStore was built without a lease store');
+    return this.leases;
   }
 
   async saveShards(
     changes: ShardChange[],
     tenant?: { before: Tenant; after: Tenant },
+    release?: Omit<LeaseClaim, 'ttlMs'>,
   ): Promise<TenantShard[]> {
+    const tenantId = tenant?.before.tenantId ?? (changes[0]?.after ?? changes[0]?.before)?.id.tenantId;
+    if (release && tenantId && !this.leaseStore().heldBy(tenantId, release.name, release.owner))
+      throw new VersionConflictError(`lease ${release.name} of ${tenantId} is not ${release.owner}'s`);
     if (tenant) {
       const stored = this.tenants.get(tenant.before.tenantId);
       if (!stored || stored.version !== tenant.before.version)
@@ -109,6 +137,7 @@ export class MemoryTenantStore implements TenantStore {
         );
     }
     this.write(changes, tenant && { ...copy(tenant.after), version: tenant.before.version + 1 });
+    if (release && tenantId) await this.leaseStore().release(tenantId, release.name, release.owner);
     return changes
       .filter((c) => c.after)
       .map((c) => ({ ...c.after!, version: c.before ? c.before.version + 1 : 1 }));
