@@ -119,6 +119,7 @@ export const tenantDescribeOut = z
         is_pending_compute_notification: z.boolean(),
         is_splitting: z.boolean(),
         scheduling_policy: z.enum(SHARD_SCHEDULING_POLICIES),
+        preferred_az_id: z.string().nullable(),
       }),
     ),
     stripe_size: u32,

@@ -6,6 +6,7 @@ import { controlTenantRoutes } from './routes/control-tenant-routes';
 import { debugRoutes } from './routes/debug-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { openApiRoute } from './routes/openapi-route';
+import { preferredAzsRoute } from './routes/placement-routes';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
 import { upcallRoutes } from './routes/upcall-routes';
@@ -19,6 +20,7 @@ export const ROUTES: AnyRoute[] = [
   ...controlTenantRoutes,
   shardSplitRoute,
   migrateRoute,
+  preferredAzsRoute,
   ...upcallRoutes,
   ...debugRoutes,
   ...workflowRoutes,

@@ -52,6 +52,15 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** The request is sound but a precondition of the current state refuses it (a worse-scoring node). */
+export class PreconditionFailedError extends ApiError {
+  override name = 'PreconditionFailedError';
+  readonly status = 412;
+  constructor(detail: string) {
+    super(`Precondition failed: ${detail}`);
+  }
+}
+
 export class UnavailableError extends ApiError {
   override name = 'UnavailableError';
   readonly status = 503;

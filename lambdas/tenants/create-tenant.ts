@@ -1,4 +1,4 @@
-// Tenant create: schedule every shard, persist tenant, shards, memberships and node counters in
+// Tenant create: pick the tenant's home AZ (core/preferred-az.ts), schedule every shard, persist tenant, shards, memberships and node counters in
 // one write, then reconcile inline. Nothing is persisted if scheduling is impossible.
 import { type AppContext, within } from '../app/context';
 import { ConflictError, VersionConflictError } from '../core/errors';
@@ -8,7 +8,8 @@ import type { PlacementPolicy } from '../core/model/placement-policy';
 import { newTenant } from '../core/model/tenant';
 import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
-import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { chooseHomeAz } from '../core/preferred-az';
+import { type AffinityContext, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { reconcileDeps } from '../reconciler/reconcile-shard';
 
@@ -30,17 +31,18 @@ export async function createTenant(
   if (await stores.tenants.getTenant(request.tenantId)) {
     throw new ConflictError(`Tenant ${request.tenantId} already exists`);
   }
-  const nodes = await stores.nodes.list();
+  const [nodes, homes] = await Promise.all([stores.nodes.list(), stores.tenants.homeShardsByAz()]);
+  const preferredAz = chooseHomeAz(nodes, homes);
   const scheduler = new Scheduler(nodes.map(schedulerNode));
+  const affinity: AffinityContext = new Map();
   const shards: TenantShard[] = [];
   for (const id of shardsOfCount(request.tenantId, request.shardCount)) {
     let intent = EMPTY_INTENT;
     try {
-      intent = scheduler.schedule({
-        intent: EMPTY_INTENT,
-        policy: request.policy,
-        schedulingPolicy: 'Active',
-      }).intent;
+      intent = scheduler.schedule(
+        { intent: EMPTY_INTENT, policy: request.policy, schedulingPolicy: 'Active', preferredAz },
+        affinity,
+      ).intent;
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
       onScheduleError?.();
@@ -54,6 +56,7 @@ export async function createTenant(
         policy: request.policy,
         config: request.config,
         intent,
+        preferredAz,
       }),
     );
   }

@@ -8,7 +8,7 @@ import type { Tenant } from '../core/model/tenant';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
-import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { type AffinityContext, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 
 export interface TenantChange {
   policy?: PlacementPolicy;
@@ -43,6 +43,7 @@ export async function rescheduleTenant(
       config: change.config ?? current.tenant.config,
     };
     const scheduler = new Scheduler((await stores.nodes.list()).map(schedulerNode));
+    const affinity: AffinityContext = new Map();
     const shards = current.shards.map((shard) => {
       const next: TenantShard = {
         ...shard,
@@ -51,7 +52,7 @@ export async function rescheduleTenant(
         config: tenant.config,
       };
       try {
-        next.intent = scheduler.schedule(next).intent;
+        next.intent = scheduler.schedule(next, affinity).intent;
       } catch (error) {
         if (!(error instanceof ScheduleError)) throw error;
         onScheduleError?.();

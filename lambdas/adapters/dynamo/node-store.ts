@@ -35,6 +35,7 @@ function toNode(item: NodeItem, counters: CounterItem[]): PageserverNode {
     availabilityZoneId: item.availabilityZoneId ?? null,
     attachedCount,
     secondaryCount,
+    utilizationScore: item.utilizationScore ?? null,
     version: item.version,
   };
 }

@@ -46,6 +46,8 @@ export type TransactOp =
   | { kind: 'check'; key: Key; expectedVersion: number }
   /** Atomic counter changes on an item that must exist; leaves its version alone. */
   | { kind: 'add'; key: Key; add: Record<string, number> }
+  /** Atomic counter changes on an item created if absent (`set` fields written alongside). */
+  | { kind: 'increment'; key: Key; add: Record<string, number>; set?: Record<string, unknown> }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
   | { kind: 'overwrite'; item: Record<string, unknown> & Key };
 
@@ -355,6 +357,19 @@ export class Table {
             Key: op.key,
             UpdateExpression: `ADD ${parts.join(', ')}`,
             ConditionExpression: `attribute_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+          },
+        };
+      }
+      case 'increment': {
+        const sets = Object.entries(op.set ?? {}).map(([a, v]) => `${b.name(a)} = ${b.value(v)}`);
+        const adds = Object.entries(op.add).map(([a, delta]) => `${b.name(a)} ${b.value(delta)}`);
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
             ExpressionAttributeNames: b.expressionNames,
             ExpressionAttributeValues: b.expressionValues,
           },

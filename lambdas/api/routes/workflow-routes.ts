@@ -1,10 +1,12 @@
 // Routes that start workflows, and the operator's view of executions.
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../core/errors';
 import { executionName } from '../../core/execution-names';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { maySchedule } from '../../core/model/node';
+import { worseMigrationReason } from '../../core/optimizer';
+import { schedulerNode } from '../../core/scheduler';
 import { planSplit } from '../../core/split-plan';
 import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
 import { executionIdOut, shardSplitOut, workflowDetailOut, workflowExecutionOut } from '../response-schemas';
@@ -70,7 +72,19 @@ export const migrateRoute = defineRoute({
   gated: true,
   summary: "Move one shard's attachment to a node by live migration: 200 {} when done, 202 while it runs.",
   params: z.object({ tenant_id: tenantShardIdSchema }),
-  body: z.object({ tenant_shard_id: z.string().optional(), node_id: nodeIdSchema }).strict(),
+  body: z
+    .object({
+      tenant_shard_id: z.string().optional(),
+      node_id: nodeIdSchema,
+      migration_config: z
+        .object({
+          /** Move even to a worse-scoring node (outside the preferred AZ, overloaded). */
+          override_scheduler: z.boolean().optional(),
+        })
+        .strict()
+        .nullish(),
+    })
+    .strict(),
   responses: { 200: json(z.strictObject({}), 'Migrated.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
     const shard = await services.tenants.getShard(params.tenant_id);
@@ -84,6 +98,15 @@ export const migrateRoute = defineRoute({
     }
     if (shard.policy.kind !== 'Attached') {
       throw new BadRequestError(`Cannot migrate a tenant that is PlacementPolicy::${shard.policy.kind}`);
+    }
+    if (!body.migration_config?.override_scheduler) {
+      const origin =
+        shard.intent.attached === null ? undefined : await services.nodes.get(shard.intent.attached);
+      const why = worseMigrationReason(shard, origin && schedulerNode(origin), schedulerNode(node));
+      if (why)
+        throw new PreconditionFailedError(
+          `Migration to a worse-scoring node: ${why}; set migration_config.override_scheduler to move it anyway`,
+        );
     }
     const tsid = formatTenantShardId(shard.id);
     const { id } = await services.workflows.start('migrate', executionName('migrate', [tsid, node.id]), {
