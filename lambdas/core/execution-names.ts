@@ -5,11 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { STEP_FUNCTIONS } from './aws-limits';
 
-/** What the controller starts executions for; split, migrate and evacuate hold leases by name. */
+/** What the controller starts executions for; split, migrate, evacuate and optimize hold leases by name. */
 export type ExecutionKind =
   | 'split'
   | 'migrate'
   | 'evacuate'
+  /** A migration the background optimizer started (migrate workflow). */
+  | 'optimize'
   | 'startup'
   | 'startup-manual'
   | 'cleanup'
