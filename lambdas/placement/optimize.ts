@@ -7,6 +7,7 @@ import type { AppContext } from '../app/context';
 import { VersionConflictError } from '../core/errors';
 import { executionName, executionNamePrefix } from '../core/execution-names';
 import { formatTenantShardId, parseTenantShardId } from '../core/ids';
+import { maySchedule } from '../core/model/node';
 import type { Intent, TenantShard } from '../core/model/tenant-shard';
 import { OPTIMIZER_APPLY_LIMIT, type Optimization, OptimizerPlanner } from '../core/optimizer';
 import { schedulerNode } from '../core/scheduler';
@@ -98,7 +99,8 @@ async function startMigration(
 ): Promise<ApplyOutcome> {
   if (shard.intent.attached !== step.from || !shard.intent.secondary.includes(step.to)) return 'changed';
   const node = await context.nodes.get(step.to);
-  if (!node || node.availability !== 'Active') return 'changed';
+  // A node that stopped taking work (offline, draining, paused) since planning is not moved to.
+  if (!node || !maySchedule(node)) return 'changed';
   try {
     // Answers 200 once the secondary holds everything in the heatmap: the warmth check.
     await context.pageservers.secondaryDownload(node, shard.id);
