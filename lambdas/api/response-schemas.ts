@@ -156,6 +156,7 @@ export const shardDumpOut = z
     splitting: z.enum(['Splitting', 'Idle']),
     last_error: z.string(),
     pending_compute_notification: z.boolean(),
+    preferred_az_id: z.string().nullable(),
     version: z.number().int().nonnegative(),
   })
   .meta({ id: 'TenantShardDump' });

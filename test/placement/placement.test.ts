@@ -117,6 +117,7 @@ describe('preferred AZs', () => {
     expect(missing.status).toBe(404);
     const badId = await api.call('PUT', '/control/v1/preferred_azs', { body: { 'not-a-shard': 'az-c' } });
     expect(badId.status).toBe(400);
+    expect(badId.text).toContain("unknown field 'not-a-shard'");
     expect((await describeShards(t)).map((s) => s.preferred_az_id)).toEqual(before);
 
     const target = before[0] === 'az-c' ? 'az-b' : 'az-c';

@@ -18,19 +18,29 @@ export const preferredAzsRoute = defineRoute({
   scope: 'admin',
   gated: true,
   summary: "Set (a name) or clear (null) shards' preferred availability zones: {tenant_shard_id: az|null}.",
-  body: z.record(z.string(), azName.nullable()).superRefine((body, ctx) => {
-    const keys = Object.keys(body);
-    if (keys.length > MAX_SHARDS)
-      ctx.addIssue({
-        code: 'custom',
-        message: `at most ${MAX_SHARDS} shards per request, got ${keys.length}`,
-      });
-    for (const key of keys) {
-      const parsed = tenantShardIdSchema.safeParse(key);
-      if (!parsed.success)
-        ctx.addIssue({ code: 'custom', path: [key], message: parsed.error.issues[0]?.message ?? 'bad id' });
-    }
-  }),
+  // Keys are tenant shard ids: any other key is an unknown field, as on every other body.
+  body: z
+    .record(z.string(), z.unknown())
+    .superRefine((body, ctx) => {
+      const keys = Object.keys(body);
+      if (keys.length > MAX_SHARDS)
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${MAX_SHARDS} shards per request, got ${keys.length}`,
+        });
+      const unknown = keys.filter((key) => !tenantShardIdSchema.safeParse(key).success);
+      if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: body });
+      for (const key of keys) {
+        if (unknown.includes(key)) continue;
+        if (!azName.nullable().safeParse(body[key]).success)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'expected an availability zone name or null',
+          });
+      }
+    })
+    .transform((body) => body as Record<string, string | null>),
   responses: {
     200: json(
       z.strictObject({ updated: z.array(z.string()) }),
