@@ -100,6 +100,12 @@ export function resolveLocalOptions(
       conflictMode,
       conflictMode(env.DYNAMO_CONFLICTS ?? 'faithful'),
     )
+    .option(
+      '--max-secondary-lag-bytes <bytes>',
+      'a drain leaves a shard whose secondary lags more than this [env MAX_SECONDARY_LAG_BYTES]',
+      nonNegativeInt,
+      nonNegativeInt(env.MAX_SECONDARY_LAG_BYTES ?? String(256 * 1024 * 1024)),
+    )
     .showHelpAfterError();
   if (exitOverride)
     program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
@@ -117,6 +123,7 @@ export function resolveLocalOptions(
     dynamodbEndpoint?: string;
     tableName: string;
     dynamoConflicts: DynamoConflictMode;
+    maxSecondaryLagBytes: number;
   }>();
   const envUrl = (name: string) => (env[name] ? url(env[name]!) : undefined);
   return {
@@ -133,6 +140,7 @@ export function resolveLocalOptions(
     dynamodbEndpoint: opts.dynamodbEndpoint ?? envUrl('DYNAMODB_ENDPOINT'),
     tableName: opts.tableName,
     dynamoConflicts: opts.dynamoConflicts,
+    maxSecondaryLagBytes: opts.maxSecondaryLagBytes,
   };
 }
 

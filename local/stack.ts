@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   requestBudgetMs?: number;
   /** Deadline of one pageserver call, retries included (default 10 s). */
   pageserverTimeoutMs?: number;
+  /** A drain leaves a shard whose secondary lags more than this (bytes; default 256 MiB). */
+  maxSecondaryLagBytes?: number;
   /** Retry pacing and task wrapping for the local workflow runner (tests). */
   workflowOptions?: LocalWorkflowOptions;
   /** Check every 2xx reply against its route's declared response schema (tests turn this on). */
@@ -151,6 +153,7 @@ async function startController(
     readinessWaitMs: options.readinessWaitMs,
     requestBudgetMs: options.requestBudgetMs,
     pageserverTimeoutMs: options.pageserverTimeoutMs,
+    maxSecondaryLagBytes: options.maxSecondaryLagBytes,
   });
   const epoch = randomUUID();
   await services.meta.beginStartup(epoch);

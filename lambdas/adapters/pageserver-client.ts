@@ -1,11 +1,18 @@
 // The pageserver management API as the controller calls it (reference/wire-formats.md §4).
 // Every call has a deadline; transient failures (transport errors, 503/504/408) are retried a
 // few times within it; anything else surfaces at once as a PageserverError with the status.
+import * as z from 'zod';
 import { PageserverError, SupersededError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
 import { type NodeAddress, nodeBaseUrl } from '../core/model/node';
-import type { PageserverApi, PageserverTimeline, RawResponse } from '../core/ports';
+import type { PageserverApi, PageserverTimeline, RawResponse, SecondaryProgress } from '../core/ports';
+
+/** What a secondary's status must hold for the controller to read its lag (zod at the edge). */
+const secondaryProgress = z.looseObject({
+  bytes_total: z.number().nonnegative(),
+  bytes_downloaded: z.number().nonnegative(),
+});
 
 export interface PageserverClientOptions {
   /** Token sent as `Authorization: Bearer ...` (scope pageserverapi). */
@@ -206,6 +213,17 @@ export class PageserverClient implements PageserverApi {
       null,
       (s) => s === 200,
     );
+  }
+
+  async secondaryStatus(node: NodeAddress, id: TenantShardId): Promise<SecondaryProgress> {
+    const { text } = await this.request(
+      node,
+      'GET',
+      `/v1/tenant/${formatTenantShardId(id)}/secondary/status`,
+      null,
+      (s) => s === 200,
+    );
+    return secondaryProgress.parse(JSON.parse(text));
   }
 
   /** A GET passed through verbatim: any status is returned, not thrown. */

@@ -35,6 +35,14 @@ export const tenantConfigOut = z
   )
   .meta({ id: 'TenantConfig' });
 
+/**
+ * `GET /v1/tenant/{tenant_id}/config`: the pageserver's shape; the controller has no global
+ * defaults, so both keys carry the tenant's own config.
+ */
+export const tenantConfigGetOut = z
+  .strictObject({ tenant_specific_overrides: tenantConfigOut, effective_config: tenantConfigOut })
+  .meta({ id: 'TenantConfigResponse' });
+
 /** TenantCreateResponse: `generation` is the one before the first attach (a quirk kept). */
 export const tenantCreateOut = z
   .strictObject({
@@ -55,10 +63,20 @@ export const shardSplitOut = z
   .strictObject({ new_shards: z.array(tenantShardIdOut) })
   .meta({ id: 'TenantShardSplitResponse' });
 
-/** ReAttachResponse: the shards to attach, each in its new generation. */
+/**
+ * ReAttachResponse, as newer pageservers read it: the shards to attach, each in its new
+ * generation, and the secondaries to keep (gen null); stripe_size for sharded tenants.
+ */
 export const reAttachOut = z
   .strictObject({
-    tenants: z.array(z.strictObject({ id: tenantShardIdOut, gen: u32 })),
+    tenants: z.array(
+      z.strictObject({
+        id: tenantShardIdOut,
+        gen: u32.nullable(),
+        mode: z.enum(['AttachedSingle', 'Secondary']),
+        stripe_size: u32.nullable(),
+      }),
+    ),
   })
   .meta({ id: 'ReAttachResponse' });
 
@@ -89,6 +107,20 @@ export const nodeOut = z
     availability_zone_id: z.string().nullable(),
   })
   .meta({ id: 'Node' });
+
+/** `GET /control/v1/node/{node_id}/shards`: null where the node is not intended / observed. */
+export const nodeShardsOut = z
+  .strictObject({
+    node_id: nodeIdOut,
+    shards: z.array(
+      z.strictObject({
+        tenant_shard_id: tenantShardIdOut,
+        is_intended_secondary: z.boolean().nullable(),
+        is_observed_secondary: z.boolean().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'NodeShardResponse' });
 
 export const tenantLocateOut = z
   .strictObject({

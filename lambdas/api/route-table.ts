@@ -4,6 +4,7 @@
 import type { AnyRoute, RouteGroup } from './route';
 import { controlTenantRoutes } from './routes/control-tenant-routes';
 import { debugRoutes } from './routes/debug-routes';
+import { nodeOperationRoutes } from './routes/node-operation-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { openApiRoute } from './routes/openapi-route';
 import { preferredAzsRoute } from './routes/placement-routes';
@@ -16,6 +17,7 @@ export const ROUTES: AnyRoute[] = [
   ...statusRoutes,
   openApiRoute(() => ROUTES),
   ...nodeRoutes,
+  ...nodeOperationRoutes,
   ...tenantRoutes,
   ...controlTenantRoutes,
   shardSplitRoute,

@@ -2,13 +2,13 @@
 // CDK stack and the docs need to know about it.
 import type { z } from 'zod';
 import type { ApiContext } from './api-context';
-import type { Scope } from './auth/scopes';
+import { type Scope, scopeOf } from './auth/scopes';
 
 export const ROUTE_GROUPS = ['status', 'node', 'tenant', 'upcall', 'debug'] as const;
 /** Which Lambda function serves the route. */
 export type RouteGroup = (typeof ROUTE_GROUPS)[number];
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
   params: P;
@@ -48,7 +48,10 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** API Gateway template, e.g. `/control/v1/node/{node_id}/config`. */
   path: string;
   group: RouteGroup;
-  /** JWT scope required when auth is on; `null` for the unauthenticated probes. */
+  /**
+   * JWT scope required when auth is on; `null` for the unauthenticated probes. A path with a fixed
+   * scope (auth/scopes.ts: node registration, status, drain, fill) gets that one instead.
+   */
   scope: Scope | null;
   /** Waits for startup reconciliation before running (the original's "gated" routes). */
   gated?: boolean;
@@ -64,7 +67,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
 export type AnyRoute = RouteDef<never, never, never>;
 
 export function defineRoute<P = undefined, Q = undefined, B = undefined>(route: RouteDef<P, Q, B>): AnyRoute {
-  return route as unknown as AnyRoute;
+  const scope = scopeOf(route.method, route.path, route.scope);
+  return { ...route, scope } as unknown as AnyRoute;
 }
 
 export function routeKey(route: Pick<RouteDef, 'method' | 'path'>): string {

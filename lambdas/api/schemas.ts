@@ -1,7 +1,7 @@
 // zod schemas for the identifiers and shared shapes at the API edge.
 import * as z from 'zod';
 import { FormatError, parseNodeId, parseTenantId, parseTenantShardId, parseTimelineId } from '../core/ids';
-import { NODE_AVAILABILITIES, NODE_SCHEDULING_POLICIES } from '../core/model/node';
+import { NODE_AVAILABILITIES, NODE_SCHEDULING_POLICIES, type NodeRegistration } from '../core/model/node';
 
 /** A string parsed by one of the core id parsers; the parser's message becomes the 400 text. */
 function parsed<T>(parse: (text: string) => T) {
@@ -40,3 +40,31 @@ export const limitParam = z
   .regex(/^\d+$/, 'expected a whole number')
   .transform(Number)
   .pipe(z.number().min(1).max(1000));
+
+/**
+ * NodeRegisterRequest, for `POST /control/v1/node` and inside re-attach. Fields newer pageservers
+ * and deploy tools send that we do not use (HTTPS and gRPC listeners, say) are ignored, as the
+ * reference ignores unknown fields here.
+ */
+export const nodeRegisterBody = z.looseObject({
+  node_id: nodeIdSchema,
+  listen_pg_addr: hostSchema,
+  listen_pg_port: portSchema,
+  listen_http_addr: hostSchema,
+  listen_http_port: portSchema,
+  listen_https_port: portSchema.nullish(),
+  listen_grpc_addr: hostSchema.nullish(),
+  listen_grpc_port: portSchema.nullish(),
+  availability_zone_id: z.string().min(1).max(128).nullish(),
+});
+
+export function nodeRegistration(body: z.infer<typeof nodeRegisterBody>): NodeRegistration {
+  return {
+    id: body.node_id,
+    listenHttpAddr: body.listen_http_addr,
+    listenHttpPort: body.listen_http_port,
+    listenPgAddr: body.listen_pg_addr,
+    listenPgPort: body.listen_pg_port,
+    availabilityZoneId: body.availability_zone_id ?? null,
+  };
+}

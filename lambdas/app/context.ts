@@ -4,6 +4,7 @@ import type {
   ComputeHook,
   ControllerMetaStore,
   LeaseStore,
+  NodeOperationStore,
   NodeStore,
   PageserverApi,
   TenantStore,
@@ -19,6 +20,8 @@ export interface LogPort {
 
 export interface AppContext {
   nodes: NodeStore;
+  /** The background node operation (drain, fill, graceful delete). */
+  operations: NodeOperationStore;
   tenants: TenantStore;
   leases: LeaseStore;
   meta: ControllerMetaStore;
@@ -28,6 +31,8 @@ export interface AppContext {
   computeHook: ComputeHook | null;
   metrics: MetricsRegistry;
   log: LogPort;
+  /** A drain skips a shard whose secondary lags more than this (bytes); absent: 256 MiB. */
+  maxSecondaryLagBytes?: number;
   /** Budget for reconciling inline before an API call answers (ms). */
   inlineReconcileMs: number;
   /**

@@ -49,12 +49,15 @@ export const LAMBDA = {
  *   (API_StartExecution `name`; service-quotas.html "General quotas").
  * - Inline Map: "supports up to 40 concurrent iterations"
  *   (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
+ * - Execution history: at most 25,000 events per execution (service-quotas.html, "Maximum
+ *   execution history size", not adjustable); past it the execution fails.
  */
 export const STEP_FUNCTIONS = {
   payloadBytes: 256 * KiB,
   executionNameMaxChars: 80,
   executionNameReuseDays: 90,
   inlineMapMaxConcurrency: 40,
+  executionHistoryEvents: 25_000,
 } as const;
 
 /**

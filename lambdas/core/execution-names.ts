@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { STEP_FUNCTIONS } from './aws-limits';
 
-/** What the controller starts executions for; split, migrate, evacuate and optimize hold leases by name. */
+/**
+ * What the controller starts executions for; split, migrate, evacuate, optimize, drain, fill and
+ * node-delete hold leases by name (core/leases.ts).
+ */
 export type ExecutionKind =
   | 'split'
   | 'migrate'
@@ -15,7 +18,10 @@ export type ExecutionKind =
   | 'startup'
   | 'startup-manual'
   | 'cleanup'
-  | 'reconcile-all';
+  | 'reconcile-all'
+  | 'drain'
+  | 'fill'
+  | 'node-delete';
 
 const NONCE_CHARS = 8;
 

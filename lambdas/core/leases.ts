@@ -12,11 +12,20 @@ export function shardLease(id: TenantShardId): string {
 }
 
 /**
- * Workflows that hold leases under their execution's name (split: the tenant; migrate, evacuate
- * and optimize: a shard) name their executions with these prefixes. Only such a holder can be found
- * dead (its execution no longer runs) and have its lease reclaimed.
+ * Workflows that hold leases under their execution's name (split: the tenant; migrate, evacuate,
+ * optimize, and a node's drain, fill or delete: a shard per move) name their executions with these
+ * prefixes. Only such a holder can be found dead (its execution no longer runs) and have its lease
+ * reclaimed.
  */
-export const EXECUTION_OWNER_PREFIXES = ['split-', 'migrate-', 'evacuate-', 'optimize-'] as const;
+export const EXECUTION_OWNER_PREFIXES = [
+  'split-',
+  'migrate-',
+  'evacuate-',
+  'optimize-',
+  'drain-',
+  'fill-',
+  'node-delete-',
+] as const;
 
 export function isExecutionOwner(owner: string): boolean {
   return EXECUTION_OWNER_PREFIXES.some((prefix) => owner.startsWith(prefix)) && !owner.includes('/');

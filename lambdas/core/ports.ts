@@ -3,6 +3,7 @@
 import type { TenantShardId } from './ids';
 import type { LocationConfig } from './model/location-config';
 import type { NodeAddress, NodeAvailability, NodeSchedulingPolicy, PageserverNode } from './model/node';
+import type { NodeOperation } from './model/node-operation';
 import type { Tenant } from './model/tenant';
 import type { TenantShard } from './model/tenant-shard';
 
@@ -21,6 +22,23 @@ export interface NodeStore {
   /** Fails with VersionConflictError if the node changed since `expectedVersion` or is gone. */
   update(id: number, expectedVersion: number, changes: NodeChanges): Promise<PageserverNode>;
   delete(id: number): Promise<void>;
+}
+
+/** The cluster's one background node operation (drain, fill, graceful delete), if any. */
+export interface NodeOperationStore {
+  get(): Promise<NodeOperation | undefined>;
+  /**
+   * Records a new operation; fails with VersionConflictError if one exists, unless it is
+   * `replacing` (an abandoned one) at the version read.
+   */
+  claim(op: Omit<NodeOperation, 'version'>, replacing?: NodeOperation): Promise<NodeOperation>;
+  /** Fails with VersionConflictError if the record changed since `op` was read. */
+  update(
+    op: NodeOperation,
+    changes: Partial<Pick<NodeOperation, 'execution' | 'executionId' | 'startedAt' | 'cancelled'>>,
+  ): Promise<NodeOperation>;
+  /** Removes the record as read; VersionConflictError if it changed. */
+  release(op: NodeOperation): Promise<void>;
 }
 
 export interface ControllerMeta {
@@ -127,6 +145,13 @@ export interface PageserverTimeline {
   [field: string]: unknown;
 }
 
+/** The parts of a secondary's download progress the controller reads (lag = total − downloaded). */
+export interface SecondaryProgress {
+  bytes_total: number;
+  bytes_downloaded: number;
+  [field: string]: unknown;
+}
+
 export interface RawResponse {
   status: number;
   contentType: string;
@@ -168,6 +193,8 @@ export interface PageserverApi {
   ): Promise<string[]>;
   timeTravel(node: NodeAddress, id: TenantShardId, travelTo: string, doneIfAfter: string): Promise<void>;
   secondaryDownload(node: NodeAddress, id: TenantShardId): Promise<void>;
+  /** A secondary location's download progress (`GET .../secondary/status`). */
+  secondaryStatus(node: NodeAddress, id: TenantShardId): Promise<SecondaryProgress>;
   rawGet(node: NodeAddress, pathAndQuery: string): Promise<RawResponse>;
 }
 
@@ -226,6 +253,7 @@ export const WORKFLOWS = [
   'reconcile-all',
   'startup-reconcile',
   'startup-cleanup',
+  'drain-fill',
 ] as const;
 export type WorkflowName = (typeof WORKFLOWS)[number];
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';

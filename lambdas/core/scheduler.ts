@@ -6,7 +6,7 @@
 // nodes are passed over while any alternative exists. One pass over the nodes per pick.
 import type { PageserverNode } from './model/node';
 import { maySchedule } from './model/node';
-import type { PlacementPolicy, ShardSchedulingPolicy } from './model/placement-policy';
+import { isPinned, type PlacementPolicy, type ShardSchedulingPolicy } from './model/placement-policy';
 import type { Intent } from './model/tenant-shard';
 
 export interface SchedulerNode {
@@ -146,7 +146,7 @@ export class Scheduler {
   /** The shard's new intent under its policy. The input is not changed; the load is. */
   schedule(shard: SchedulableShard, affinity?: AffinityContext): { intent: Intent; changed: boolean } {
     const before = shard.intent;
-    if (shard.schedulingPolicy === 'Pause' || shard.schedulingPolicy === 'Stop') {
+    if (isPinned(shard.schedulingPolicy)) {
       return { intent: before, changed: false };
     }
     // Pick against the load as if this shard's current locations were already gone: a node it

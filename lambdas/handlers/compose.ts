@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ComputeHookClient } from '../adapters/compute-hook-client';
 import { DynamoControllerMetaStore } from '../adapters/dynamo/controller-meta-store';
 import { DynamoLeaseStore } from '../adapters/dynamo/lease-store';
+import { DynamoNodeOperationStore } from '../adapters/dynamo/node-operation-store';
 import { DynamoNodeStore } from '../adapters/dynamo/node-store';
 import { Table } from '../adapters/dynamo/table';
 import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
@@ -29,6 +30,8 @@ export interface ContextConfig {
   requestBudgetMs?: number;
   inlineReconcileMs?: number;
   pageserverTimeoutMs?: number;
+  /** A drain skips shards whose secondary lags more (bytes); absent: 256 MiB. */
+  maxSecondaryLagBytes?: number;
   metrics?: MetricsRegistry;
   workflows: WorkflowStarter;
   log?: LogPort;
@@ -41,6 +44,7 @@ export function createApiContext(config: ContextConfig): ApiContext {
   if (config.publicKeyPem) authKey = jwkFromPem(config.publicKeyPem);
   return {
     nodes: new DynamoNodeStore(table),
+    operations: new DynamoNodeOperationStore(table),
     tenants: new DynamoTenantStore(table),
     leases: new DynamoLeaseStore(table),
     meta: new DynamoControllerMetaStore(table),
@@ -57,6 +61,9 @@ export function createApiContext(config: ContextConfig): ApiContext {
     metrics,
     readinessWaitMs: config.readinessWaitMs ?? 25_000,
     inlineReconcileMs: config.inlineReconcileMs ?? 10_000,
+    ...(config.maxSecondaryLagBytes === undefined
+      ? {}
+      : { maxSecondaryLagBytes: config.maxSecondaryLagBytes }),
     // Each request and task run gets its own (api/invoke-route.ts, app/task.ts).
     deadline: Number.POSITIVE_INFINITY,
     ...(config.requestBudgetMs === undefined ? {} : { requestBudgetMs: config.requestBudgetMs }),

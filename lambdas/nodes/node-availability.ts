@@ -4,6 +4,7 @@
 import { type AppContext, within } from '../app/context';
 import { executionName, executionNamePrefix } from '../core/execution-names';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
+import { isPinned } from '../core/model/placement-policy';
 import { sameObserved, type TenantShard } from '../core/model/tenant-shard';
 import { notifyOffline, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
@@ -22,7 +23,8 @@ export async function evacuateNode(context: AppContext, nodeId: number): Promise
     const observed = { ...shard.observed };
     if (key in observed) observed[key] = null;
     let intent = shard.intent;
-    if (intent.attached === nodeId) {
+    // A pinned shard (Pause, Stop) keeps its placement even now: it waits for its node.
+    if (intent.attached === nodeId && !isPinned(shard.schedulingPolicy)) {
       try {
         intent = scheduler.schedule({ ...shard, intent: notifyOffline(intent, nodeId).intent }).intent;
       } catch (error) {
@@ -64,7 +66,7 @@ export async function nodeWentOffline(context: AppContext, nodeId: number, owner
     const started: string[] = [];
     for (const { id } of attached) {
       const shard = await context.tenants.getShard(id);
-      if (!shard || shard.intent.attached !== nodeId) continue;
+      if (!shard || shard.intent.attached !== nodeId || isPinned(shard.schedulingPolicy)) continue;
       let destination: number | null;
       try {
         destination = scheduler.schedule({ ...shard, intent: notifyOffline(shard.intent, nodeId).intent })

@@ -14,6 +14,7 @@ import { formatTenantShardId } from '../core/ids';
 import { attachedConf, isAttachedMode } from '../core/model/location-config';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { updateShardsInPages } from '../reconciler/shard-update';
+import { resetTransientPolicy } from './reset-transient-policy';
 import { setAvailability } from './set-availability';
 
 /** Handed back to the pageserver: its latest generation was issued there and the intent attaches it there. */
@@ -48,6 +49,7 @@ export async function reAttach(
 ): Promise<Array<{ id: string; gen: number }>> {
   if (!(await setAvailability(context.nodes, nodeId, 'Active')))
     throw new NotFoundError('Node not registered');
+  await resetTransientPolicy(context.nodes, nodeId);
   const ids = (await context.tenants.nodeMemberships(nodeId))
     .filter((m) => m.issued || m.observed)
     .map((m) => m.id);

@@ -21,6 +21,9 @@ const PLAN_MARGIN_MS = 3_000;
 const CATCH_UP_BUDGET_MS = 5 * 60_000;
 
 export async function planOptimizationPass(context: AppContext): Promise<Optimization[]> {
+  // A drain, fill or node deletion moves shards by its own plan: the optimizer waits for it to end
+  // rather than move the same shards another way meanwhile.
+  if (await context.operations.get()) return [];
   const nodes = (await context.nodes.list()).map(schedulerNode);
   if (nodes.filter((n) => n.maySchedule).length < 2) return [];
   const planner = new OptimizerPlanner(nodes);

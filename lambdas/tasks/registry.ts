@@ -2,6 +2,7 @@
 // Resource). The CDK stack derives each task function from its entry; the local runner runs them.
 import type { AppContext } from '../app/context';
 import { type AnyTask, runTask } from '../app/task';
+import { drainFillTasks } from '../workflows/drain-fill/tasks';
 import { migrateTasks } from '../workflows/migrate/tasks';
 import { reconcileAllTasks } from '../workflows/reconcile-all/tasks';
 import { splitTasks } from '../workflows/shard-split/tasks';
@@ -14,6 +15,7 @@ export const TASK_LIST: AnyTask[] = [
   ...migrateTasks,
   ...reconcileAllTasks,
   ...startupTasks,
+  ...drainFillTasks,
 ];
 
 export const TASKS: Record<string, AnyTask> = Object.fromEntries(TASK_LIST.map((t) => [t.name, t]));

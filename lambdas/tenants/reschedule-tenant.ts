@@ -3,7 +3,11 @@
 // whole when a concurrent change got there first.
 import { ConflictError, NotFoundError, UnavailableError } from '../core/errors';
 import type { TenantConfig } from '../core/model/location-config';
-import type { PlacementPolicy, ShardSchedulingPolicy } from '../core/model/placement-policy';
+import {
+  type PlacementPolicy,
+  type ShardSchedulingPolicy,
+  schedulingAfter,
+} from '../core/model/placement-policy';
 import type { Tenant } from '../core/model/tenant';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
@@ -39,7 +43,7 @@ export async function rescheduleTenant(
     const tenant: Tenant = {
       ...current.tenant,
       policy: change.policy ?? current.tenant.policy,
-      schedulingPolicy: change.schedulingPolicy ?? current.tenant.schedulingPolicy,
+      schedulingPolicy: schedulingAfter(current.tenant.schedulingPolicy, change),
       config: change.config ?? current.tenant.config,
     };
     const scheduler = new Scheduler((await stores.nodes.list()).map(schedulerNode));

@@ -32,38 +32,75 @@ export class SimDisk {
   readonly locations = new Map<string, SimLocation>();
 }
 
+/** One entry of the controller's re-attach answer (newer controllers send mode and stripe_size). */
+export interface ReAttachEntry {
+  id: string;
+  gen: number | null;
+  mode?: string;
+  stripe_size?: number | null;
+}
+
+/** A secondary as a pageserver makes one on start-up (warm), keeping its tenant config. */
+const SECONDARY = { mode: 'Secondary', generation: null, secondary_conf: { warm: true } } as const;
+
 export function isAttached(mode: string): boolean {
   return mode === 'AttachedSingle' || mode === 'AttachedMulti' || mode === 'AttachedStale';
 }
 
 /** One node's disk and its dealings with remote storage. */
 export class NodeState {
+  /** Bytes a secondary still has to download, by shard (absent: none, the secondary is warm). */
+  readonly secondaryLag = new Map<string, number>();
+
   constructor(
     readonly nodeId: number,
     readonly disk: SimDisk,
     readonly storage: SimRemoteStorage,
   ) {}
 
-  /** The pageserver contract: listed shards attached in their new generation, other attached ones dropped, secondaries kept. */
-  applyReAttach(tenants: Array<{ id: string; gen: number }>): void {
-    const listed = new Map(tenants.map((t) => [t.id, t.gen]));
+  /**
+   * The contract of a newer pageserver (one that reads `mode`): a shard listed attached runs
+   * attached in its new generation (demoted to secondary instead if that generation is lower than
+   * the one it holds), a shard listed Secondary is kept or becomes a secondary, and whatever is not
+   * listed is dropped. An entry without `mode` means attached, as an older controller meant it.
+   */
+  applyReAttach(tenants: ReAttachEntry[]): void {
+    const listed = new Map(tenants.map((t) => [t.id, t]));
     for (const [shard, loc] of [...this.disk.locations]) {
-      const gen = listed.get(shard);
-      if (gen !== undefined) {
-        loc.conf = { ...loc.conf, mode: 'AttachedSingle', generation: gen, secondary_conf: null };
+      const entry = listed.get(shard);
+      const mode = entry?.mode ?? 'AttachedSingle';
+      const stripe = entry?.stripe_size ?? loc.conf.shard_stripe_size;
+      if (entry && isAttached(mode) && entry.gen !== null && entry.gen !== undefined) {
+        const gen = entry.gen;
+        // Recorded whatever happens next: a decreasing generation is the controller's fault.
         this.storage.recordIssued(shard, gen, this.nodeId, 'AttachedSingle');
+        const held = isAttached(loc.conf.mode) ? loc.conf.generation : null;
+        if (held !== null && gen < held) {
+          loc.conf = { ...loc.conf, ...SECONDARY, shard_stripe_size: stripe };
+          continue;
+        }
+        loc.conf = {
+          ...loc.conf,
+          mode: 'AttachedSingle',
+          generation: gen,
+          secondary_conf: null,
+          shard_stripe_size: stripe,
+        };
         // A deletion cut short by the restart resumes after it, in the generation the node now
         // holds (as a pageserver resumes a marked deletion once it has re-attached).
         const resumed = () => ({ generation: gen, acceptedAt: this.storage.now() });
         if (loc.deletion) loc.deletion = resumed();
         for (const tl of loc.timelines.values()) if (tl.deletion) tl.deletion = resumed();
-      } else if (isAttached(loc.conf.mode)) {
+      } else if (entry && mode === 'Secondary') {
+        if (loc.conf.mode !== 'Secondary')
+          loc.conf = { ...loc.conf, ...SECONDARY, shard_stripe_size: stripe };
+      } else {
         this.disk.locations.delete(shard);
       }
     }
     // A listed shard with no local location is ignored, as a real pageserver does: it only loads
-    // tenants it has on disk (it would not even know their stripe size). The controller attaches
-    // such a shard with a location_config call when it reconciles.
+    // tenants it has on disk. The controller attaches such a shard with a location_config call
+    // when it reconciles.
   }
   /** An attached location uploads its timelines; a secondary or stale one does not. */
   upload(shard: string): void {

@@ -145,6 +145,20 @@ export class TenantApi {
       storage.recordWrite(shard, -1, this.state.nodeId, `time-travel ${travelTo}`);
       return reply(200, null);
     }
+    if (method === 'GET' && rest === '/secondary/status') {
+      // The pageserver's SecondaryProgress; the lag is what a test set (setSecondaryLag).
+      const loc = this.state.disk.locations.get(shard);
+      if (loc?.conf.mode !== 'Secondary') throw new HttpError(404, `tenant ${shard} is not a secondary here`);
+      const total = 1 << 30;
+      const lag = Math.min(total, this.state.secondaryLag.get(shard) ?? 0);
+      return reply(200, {
+        heatmap_mtime: null,
+        layers_downloaded: lag === 0 ? 1 : 0,
+        layers_total: 1,
+        bytes_downloaded: total - lag,
+        bytes_total: total,
+      });
+    }
     if (method === 'POST' && rest === '/secondary/download') {
       const loc = this.state.disk.locations.get(shard);
       if (loc?.conf.mode !== 'Secondary') throw new HttpError(500, `tenant ${shard} is not a secondary here`);

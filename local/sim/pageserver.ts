@@ -8,8 +8,9 @@ import { formatLsn, parseTenantShardId } from '../../lambdas/core/ids';
 import type { LocationConfig } from '../../lambdas/core/model/location-config';
 import { type Fault, FaultInjector, faultSchema, type RestartPlan } from './faults';
 import { close, HttpError, listen, locationConfigTarget, postUpcall, readJson, sendJson } from './http-util';
-import { isAttached, NodeState, SimDisk } from './pageserver-state';
+import { isAttached, NodeState, type ReAttachEntry, SimDisk } from './pageserver-state';
 import { TenantApi, zodMessage } from './pageserver-tenant-api';
+import { reAttachRequest } from './re-attach-request';
 import type { SimRemoteStorage } from './remote-storage';
 
 export { type RunningDeletion, SimDisk, type SimLocation, type SimTimeline } from './pageserver-state';
@@ -29,12 +30,12 @@ export interface PageserverSimOptions {
   disk?: SimDisk;
   /** How long a tenant or timeline deletion takes after its 202. */
   deletionMs?: number;
+  /** Self-registration in re-attach (default on), with this AZ: re-attach-request.ts. */
+  selfRegister?: boolean;
+  availabilityZoneId?: string;
   /** Pause before re-attach retry n: default min(1.1^n, 3) s. */
   reAttachBackoffMs?: (attempt: number) => number;
-  /**
-   * After a start's re-attach, how long tenant calls still get 503 while tenants load (default
-   * 0). A restart may give its own (RestartPlan.startingMs).
-   */
+  /** After re-attach, how long tenant calls still get 503 (default 0; see RestartPlan). */
   startingMs?: number;
   /**
    * Refuse (400) a location_config in a generation lower than the attached one, as newer
@@ -49,7 +50,8 @@ export class PageserverSim {
   readonly nodeId: number;
   readonly disk: SimDisk;
   readonly faults = new FaultInjector();
-  private readonly state: NodeState;
+  /** The node's state: tests reach in to set what no endpoint sets (secondaryLag). */
+  readonly state: NodeState;
   private readonly tenantApi: TenantApi;
   private server: Server | undefined;
   private boundPort: number;
@@ -187,12 +189,13 @@ export class PageserverSim {
   /** Asks the controller which shards to run attached, retrying until it answers (404 until registered). */
   private async reAttach(): Promise<void> {
     const backoff = this.options.reAttachBackoffMs ?? ((n: number) => Math.min(1.1 ** n, 3) * 1000);
+    const request = reAttachRequest(this.nodeId, this.host, this.boundPort, this.disk, this.options);
     for (let attempt = 0; !this.stopped; attempt++) {
       this.reAttachAttempts += 1;
       try {
-        const res = await this.upcall('re-attach', { node_id: this.nodeId });
+        const res = await this.upcall('re-attach', request);
         if (res.ok) {
-          const body = (await res.json()) as { tenants: Array<{ id: string; gen: number }> };
+          const body = (await res.json()) as { tenants: ReAttachEntry[] };
           if (this.stopped) return;
           this.state.applyReAttach(body.tenants);
           this.options.log?.(`pageserver ${this.nodeId}: re-attached ${body.tenants.length} shards`);

@@ -125,8 +125,19 @@ async function heal(chaos: ChaosStack, deleted: string[], log: (line: string) =>
     if (!ps.isRunning) await ps.start();
     await ps.waitUntilActive(15_000).catch(() => undefined);
   }
+  // A drain or fill still running is cancelled (its node's configuration is locked until then);
+  // every node ends Active and schedulable, as an operator finishing a rolling restart leaves it.
   for (const node of NODE_IDS)
-    await chaos.call('PUT', `/control/v1/node/${node}/config`, { node_id: node, availability: 'Active' });
+    for (const what of ['drain', 'fill']) await chaos.call('DELETE', `/control/v1/node/${node}/${what}`);
+  const activate = async () => {
+    for (const node of NODE_IDS)
+      await chaos.call('PUT', `/control/v1/node/${node}/config`, {
+        node_id: node,
+        availability: 'Active',
+        scheduling: 'Active',
+      });
+  };
+  await activate();
   await waitUntil(
     async () => {
       const res = await chaos.call('GET', '/debug/v1/workflows?status=RUNNING&limit=50', undefined, 5_000);
@@ -135,6 +146,7 @@ async function heal(chaos: ChaosStack, deleted: string[], log: (line: string) =>
     30_000,
     200,
   );
+  await activate();
   // The control plane retries a deletion that did not finish.
   const known = new Set((await chaos.dump().catch(() => [])).map((s) => s.tenant_shard_id.slice(0, 32)));
   for (const id of deleted.filter((d) => known.has(d))) await chaos.call('DELETE', `/v1/tenant/${id}`);

@@ -1,7 +1,7 @@
 // The chaos test's steps: what each does to the local stack, and how the seeded PRNG picks
 // them. The model (tenants, their shard counts and timelines) changes when a step is chosen, not
 // when it ends, so the choices depend on the seed alone.
-import type { ChaosStack } from './chaos-stack';
+import { type ChaosStack, sleep } from './chaos-stack';
 import type { Prng } from './prng';
 
 export interface ModelTenant {
@@ -43,6 +43,11 @@ const WEIGHTS = {
   // default, CHAOS_NODE_OFFLINE=1 turns it on.
   nodeAvailability: process.env.CHAOS_NODE_OFFLINE === '1' ? 1 : 0,
   controllerRestart: 1,
+  // Drain and fill (node lifecycle): a drained node stays PauseForRestart until its pageserver
+  // restarts (psRestart) or an operator step resets it; cancels hit whichever runs, or nothing.
+  drain: 2,
+  fill: 1,
+  cancelOperation: 1,
   reconcileAll: 2,
   flushDeletions: 1,
 };
@@ -264,6 +269,30 @@ export function nextStep(rng: Prng, chaos: ChaosStack, tenants: ModelTenant[], d
           return 'restarted';
         },
       };
+    case 'drain':
+    case 'fill': {
+      const node = psAny();
+      return {
+        name: kind,
+        detail: `node ${node}`,
+        run: () => status(call('PUT', `/control/v1/node/${node}/${kind}`)),
+      };
+    }
+    case 'cancelOperation': {
+      // Start an operation, then cancel it after a while: mid-round, or before it began.
+      const node = psAny();
+      const what = rng.pick(['drain', 'fill']);
+      const delayMs = rng.int(0, 1_500);
+      return {
+        name: 'cancelOperation',
+        detail: `${what} of node ${node} after ${delayMs} ms`,
+        run: async () => {
+          const started = await status(call('PUT', `/control/v1/node/${node}/${what}`));
+          await sleep(delayMs);
+          return `${started}/${await status(call('DELETE', `/control/v1/node/${node}/${what}`))}`;
+        },
+      };
+    }
     case 'reconcileAll':
       return {
         name: 'reconcileAll',

@@ -88,7 +88,7 @@ describe('execution names', () => {
   it('builds valid names that keep their nonce and their owner prefix, however long the parts', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('split', 'migrate', 'evacuate', 'optimize' as const),
+        fc.constantFrom('split', 'migrate', 'evacuate', 'optimize', 'drain', 'fill', 'node-delete' as const),
         fc.array(fc.stringMatching(/^[0-9a-f-]{0,60}$/), { maxLength: 4 }),
         fc.stringMatching(/^[0-9a-f]{8}$/),
         (kind, parts, nonce) => {
@@ -101,7 +101,15 @@ describe('execution names', () => {
         },
       ),
     );
-    expect(EXECUTION_OWNER_PREFIXES).toEqual(['split-', 'migrate-', 'evacuate-', 'optimize-']);
+    expect(EXECUTION_OWNER_PREFIXES).toEqual([
+      'split-',
+      'migrate-',
+      'evacuate-',
+      'optimize-',
+      'drain-',
+      'fill-',
+      'node-delete-',
+    ]);
   });
 
   it('gives two evacuations of the same shard to the same node different names', () => {

@@ -146,7 +146,9 @@ describe('generations', () => {
     api = await startTestApi({ pageservers: 2 });
     const t = await create({ shard_parameters: { count: 2, stripe_size: 8192 } });
     const res = await api.call('POST', '/upcall/v1/re-attach', { body: { node_id: 1 } });
-    expect(res.body).toEqual({ tenants: [{ id: `${t}-0002`, gen: 2 }] });
+    expect(res.body).toEqual({
+      tenants: [{ id: `${t}-0002`, gen: 2, mode: 'AttachedSingle', stripe_size: 8192 }],
+    });
     const validate = await api.call('POST', '/upcall/v1/validate', {
       body: { tenants: [{ id: `${t}-0002`, gen: 1 }] },
     });

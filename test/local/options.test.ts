@@ -18,7 +18,18 @@ describe('local options', () => {
       dynamodbEndpoint: undefined,
       tableName: 'storage-controller',
       dynamoConflicts: 'faithful',
+      maxSecondaryLagBytes: 256 * 1024 * 1024,
     });
+  });
+
+  it('takes the drain lag limit from the flag or MAX_SECONDARY_LAG_BYTES', () => {
+    expect(resolveLocalOptions(['--max-secondary-lag-bytes', '1048576'], {}).maxSecondaryLagBytes).toBe(
+      1_048_576,
+    );
+    expect(resolveLocalOptions([], { MAX_SECONDARY_LAG_BYTES: '0' }).maxSecondaryLagBytes).toBe(0);
+    expect(() => resolveLocalOptions(['--max-secondary-lag-bytes', '1MiB'], {}, true)).toThrow(
+      /expected a whole number, got '1MiB'/,
+    );
   });
 
   it('takes each setting from the environment', () => {

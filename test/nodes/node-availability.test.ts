@@ -108,6 +108,29 @@ describe('nodeWentOffline', () => {
   });
 });
 
+describe('pinned shards (scheduling Pause or Stop)', () => {
+  for (const policy of ['Pause', 'Stop'] as const) {
+    it(`keep their placement when their node goes Offline (${policy}), dead or alive`, async () => {
+      await addNodes(w.nodes, [1, 2, 3]);
+      const { shards } = await seedTenant(w.tenants, {
+        attached: [1],
+        secondary: [[3]],
+        shape: (s) => ({ ...confirmed(1, [3])(s), schedulingPolicy: policy }),
+      });
+      const shard = shards[0]!;
+      await setOffline(1);
+      await nodeWentOffline(w.context, 1, `pinned-alive-${policy}`);
+      expect(w.workflows.executions).toEqual([]);
+      w.pageservers.down.add(1);
+      await nodeWentOffline(w.context, 1, `pinned-dead-${policy}`);
+      const after = (await w.tenants.getShard(shard.id))!;
+      expect(after.intent).toEqual({ attached: 1, secondary: [3] });
+      expect(after.generation).toBe(4);
+      expect(after.observed['1']).toBeNull();
+    });
+  }
+});
+
 describe('nodeCameBack', () => {
   it('reconciles the shards whose state on the node is unknown, and only those', async () => {
     await addNodes(w.nodes, [1, 2]);

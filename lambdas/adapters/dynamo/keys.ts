@@ -30,3 +30,5 @@ export const TENANT_META_SK = 'META';
 
 export const CONTROLLER_PK = 'CONTROLLER';
 export const CONTROLLER_META_SK = 'META';
+/** The one background node operation (drain, fill, graceful delete) of the cluster. */
+export const NODE_OPERATION_SK = 'NODE_OPERATION';

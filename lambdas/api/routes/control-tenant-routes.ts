@@ -1,11 +1,11 @@
 // Tenant routes for operators (/control/v1/tenant...).
 import * as z from 'zod';
 import { within } from '../../app/context';
-import { BadRequestError, InternalError, NotFoundError } from '../../core/errors';
-import { formatTenantShardId } from '../../core/ids';
+import { NotFoundError } from '../../core/errors';
 import { placementPolicySchema, SHARD_SCHEDULING_POLICIES } from '../../core/model/placement-policy';
 import { reconcileInline } from '../../reconciler/reconcile-many';
 import { reconcileDeps } from '../../reconciler/reconcile-shard';
+import { locateTenant } from '../../tenants/locate-tenant';
 import { rescheduleTenant } from '../../tenants/reschedule-tenant';
 import { describeTenant } from '../render';
 import { tenantDescribeOut, tenantLocateOut } from '../response-schemas';
@@ -25,31 +25,7 @@ export const controlTenantRoutes = [
     summary: "Where each shard is attached, with the pageservers' addresses.",
     params: tenantParams,
     responses: { 200: json(tenantLocateOut, 'Where each shard is attached.') },
-    handler: async ({ params }, services) => {
-      const current = await services.tenants.getTenantWithShards(params.tenant_id);
-      if (!current || current.shards.length === 0)
-        throw new NotFoundError('No shards for this tenant ID found');
-      const nodes = new Map((await services.nodes.list()).map((n) => [n.id, n]));
-      const shards = current.shards.map((s) => {
-        if (s.intent.attached === null)
-          throw new BadRequestError('Cannot locate a tenant that is not attached');
-        const node = nodes.get(s.intent.attached);
-        if (!node) throw new InternalError(`Node ${s.intent.attached} is not registered`);
-        return {
-          shard_id: formatTenantShardId(s.id),
-          node_id: node.id,
-          listen_http_addr: node.listenHttpAddr,
-          listen_http_port: node.listenHttpPort,
-          listen_pg_addr: node.listenPgAddr,
-          listen_pg_port: node.listenPgPort,
-        };
-      });
-      const zero = current.shards[0]!;
-      if (current.shards.some((s) => s.stripeSize !== zero.stripeSize)) {
-        throw new InternalError('Inconsistent shard stripe size parameters!');
-      }
-      return ok({ shards, shard_params: { count: zero.id.count, stripe_size: zero.stripeSize } });
-    },
+    handler: async ({ params }, services) => ok(await locateTenant(services, params.tenant_id)),
   }),
   defineRoute({
     method: 'GET',
@@ -102,14 +78,14 @@ export const controlTenantRoutes = [
     group: 'tenant',
     scope: 'admin',
     gated: true,
-    summary: "Set a tenant's placement policy and/or scheduling switch (persisted).",
+    summary:
+      "Set a tenant's placement policy and/or scheduling switch (Active, Essential, Pause, Stop), persisted. Detached or Secondary placement lifts a Pause or Stop.",
     params: tenantParams,
-    body: z
-      .object({
-        placement: placementPolicySchema.nullish(),
-        scheduling: z.enum(SHARD_SCHEDULING_POLICIES).nullish(),
-      })
-      .strict(),
+    // Unknown fields are ignored, as the reference ignores them in TenantPolicyRequest.
+    body: z.looseObject({
+      placement: placementPolicySchema.nullish(),
+      scheduling: z.enum(SHARD_SCHEDULING_POLICIES).nullish(),
+    }),
     responses: { 200: nullBody('Persisted, and reconciled as far as time allowed.') },
     handler: async ({ params, body, requestId }, services) => {
       const { shards } = await rescheduleTenant(

@@ -6,8 +6,15 @@ import { attachHook } from '../../debug/attach-hook';
 import { consistencyCheck } from '../../debug/consistency-check';
 import { dropNode, dropTenant } from '../../debug/drop';
 import { allTenants } from '../../tenants/all-tenants';
+import { locateTenant } from '../../tenants/locate-tenant';
 import { dumpShard } from '../render';
-import { attachHookOut, inspectOut, schedulerDumpOut, shardDumpOut } from '../response-schemas';
+import {
+  attachHookOut,
+  inspectOut,
+  schedulerDumpOut,
+  shardDumpOut,
+  tenantLocateOut,
+} from '../response-schemas';
 import { json, nullBody } from '../responses';
 import { defineRoute, ok } from '../route';
 import { nodeIdParams, nodeIdSchema, tenantIdSchema, tenantShardIdSchema } from '../schemas';
@@ -40,12 +47,22 @@ export const debugRoutes = [
     },
   }),
   defineRoute({
+    method: 'GET',
+    path: '/debug/v1/tenant/{tenant_id}/locate',
+    group: 'debug',
+    scope: 'admin',
+    summary: "Where each shard is attached, with the pageservers' addresses (as /control/v1/.../locate).",
+    params: z.object({ tenant_id: tenantIdSchema }),
+    responses: { 200: json(tenantLocateOut, 'Where each shard is attached.') },
+    handler: async ({ params }, services) => ok(await locateTenant(services, params.tenant_id)),
+  }),
+  defineRoute({
     method: 'POST',
     path: '/debug/v1/attach-hook',
     group: 'debug',
     scope: 'admin',
     summary: 'Test hook: issue a generation for a shard on a node, or detach it (node_id null).',
-    body: z.object({ tenant_shard_id: tenantShardIdSchema, node_id: nodeIdSchema.nullable() }).strict(),
+    body: z.looseObject({ tenant_shard_id: tenantShardIdSchema, node_id: nodeIdSchema.nullable() }),
     responses: { 200: json(attachHookOut, 'The generation issued, or null after a detach.') },
     handler: async ({ body }, services) =>
       ok({ gen: await attachHook(services, body.tenant_shard_id, body.node_id) }),
@@ -56,7 +73,7 @@ export const debugRoutes = [
     group: 'debug',
     scope: 'admin',
     summary: "Test hook: a shard's [generation, attached node], or null.",
-    body: z.object({ tenant_shard_id: tenantShardIdSchema }).strict(),
+    body: z.looseObject({ tenant_shard_id: tenantShardIdSchema }),
     responses: { 200: json(inspectOut, 'The attachment, or null.') },
     handler: async ({ body }, services) => {
       const shard = await services.tenants.getShard(body.tenant_shard_id);

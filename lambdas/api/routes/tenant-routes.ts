@@ -1,22 +1,33 @@
 // The "virtual pageserver" API (/v1/tenant...): the control plane manages whole tenants here as
 // if the controller were one pageserver.
 import * as z from 'zod';
-import { BadRequestError } from '../../core/errors';
+import { BadRequestError, NotFoundError } from '../../core/errors';
 import { DEFAULT_STRIPE_SIZE, formatTenantShardId, isU32, MAX_U8, parseTenantShardId } from '../../core/ids';
 import { LOCATION_MODES } from '../../core/model/location-config';
 import { DEFAULT_PLACEMENT_POLICY, placementPolicySchema } from '../../core/model/placement-policy';
 import { createAndPlaceTenant } from '../../tenants/create-tenant';
 import { deleteTenant } from '../../tenants/delete-tenant';
+import { patchTenantConfigOf, setTenantConfig } from '../../tenants/tenant-config';
 import { tenantLocationConfig } from '../../tenants/tenant-location-config';
 import { timeTravel } from '../../tenants/time-travel';
 import { createTimeline, deleteTimeline } from '../../timelines/timelines';
 import { deletionResponses, retryDeletion } from '../deletion-polling';
 import { passthroughGet, relayed } from '../passthrough';
-import { tenantCreateOut, tenantLocationConfigOut, timelineInfoOut } from '../response-schemas';
+import {
+  tenantConfigGetOut,
+  tenantCreateOut,
+  tenantLocationConfigOut,
+  timelineInfoOut,
+} from '../response-schemas';
 import { json, nullBody } from '../responses';
 import { created, defineRoute, ok } from '../route';
 import { tenantIdSchema, timelineIdSchema } from '../schemas';
-import { nestedTenantConfigSchema, pickTenantConfig, tenantConfigShape } from '../tenant-config-schema';
+import {
+  nestedTenantConfigSchema,
+  pickTenantConfig,
+  renderTenantConfig,
+  tenantConfigShape,
+} from '../tenant-config-schema';
 
 const tenantParams = z.object({ tenant_id: tenantIdSchema });
 const timelineParams = z.object({ tenant_id: tenantIdSchema, timeline_id: timelineIdSchema });
@@ -52,19 +63,25 @@ const locationConfigBody = z
   })
   .strict();
 
+/** TenantConfigRequest: the tenant and its config keys at the top level, strict as the reference. */
+const tenantConfigBody = z
+  .object({ tenant_id: tenantIdSchema, ...tenantConfigShape })
+  .strict()
+  .transform(({ tenant_id, ...config }) => ({ tenantId: tenant_id, config }));
+
 const locationConfigQuery = z
   .object({ flush_ms: z.string().regex(/^\d+$/).optional(), lazy: z.enum(['true', 'false']).optional() })
   .strict();
 
-const timelineCreateBody = z
-  .object({
-    new_timeline_id: timelineIdSchema,
-    ancestor_timeline_id: timelineIdSchema.nullish(),
-    existing_initdb_timeline_id: timelineIdSchema.nullish(),
-    ancestor_start_lsn: lsnString.nullish(),
-    pg_version: z.number().int().positive().nullish(),
-  })
-  .strict();
+// Not strict in the reference (wire-formats.md §4.5): fields newer control planes send are passed
+// over, not refused, and (as the reference re-encodes the request) not forwarded: z.object strips.
+const timelineCreateBody = z.object({
+  new_timeline_id: timelineIdSchema,
+  ancestor_timeline_id: timelineIdSchema.nullish(),
+  existing_initdb_timeline_id: timelineIdSchema.nullish(),
+  ancestor_start_lsn: lsnString.nullish(),
+  pg_version: z.number().int().positive().nullish(),
+});
 
 const timeTravelQuery = z
   .object({ travel_to: z.string().optional(), done_if_after: z.string().optional() })
@@ -150,6 +167,52 @@ export const tenantRoutes = [
           .filter((s) => s.intent.attached !== null)
           .map((s) => ({ shard_id: formatTenantShardId(s.id), node_id: s.intent.attached })),
       });
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/tenant/config',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary: "Replace a tenant's config (keys left out are unset) and apply it on every shard's pageservers.",
+    body: tenantConfigBody,
+    responses: { 200: nullBody('Persisted, and reconciled to the pageservers as far as time allowed.') },
+    handler: async ({ body, requestId }, services) => {
+      await setTenantConfig(services, body.tenantId, pickTenantConfig(body.config), `api-${requestId}`);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/v1/tenant/config',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary:
+      "Patch a tenant's config (a key set to null is removed, keys left out are kept) and apply it on every shard's pageservers.",
+    body: tenantConfigBody,
+    responses: { 200: nullBody('Persisted, and reconciled to the pageservers as far as time allowed.') },
+    handler: async ({ body, requestId }, services) => {
+      await patchTenantConfigOf(services, body.tenantId, body.config, `api-${requestId}`);
+      return ok(null);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/tenant/{tenant_id}/config',
+    group: 'tenant',
+    scope: 'pageserverapi',
+    gated: true,
+    summary:
+      "A tenant's config as the controller keeps it (the same under both keys: no global defaults here).",
+    params: tenantParams,
+    responses: { 200: json(tenantConfigGetOut, 'The config, every key present (null when unset).') },
+    handler: async ({ params }, services) => {
+      const tenant = await services.tenants.getTenant(params.tenant_id);
+      if (!tenant) throw new NotFoundError('Tenant not found');
+      const config = renderTenantConfig(tenant.config);
+      return ok({ tenant_specific_overrides: config, effective_config: config });
     },
   }),
   defineRoute({

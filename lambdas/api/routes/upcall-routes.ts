@@ -1,20 +1,25 @@
 // Calls from pageservers (/upcall/v1), with their own scope.
 import * as z from 'zod';
 import { formatTenantShardId } from '../../core/ids';
-import { reAttach } from '../../nodes/re-attach';
+import { reAttachUpcall } from '../../nodes/re-attach-upcall';
 import { reAttachOut, validateOut } from '../response-schemas';
 import { json } from '../responses';
 import { defineRoute, ok } from '../route';
-import { nodeIdSchema, tenantShardIdSchema } from '../schemas';
+import { nodeIdSchema, nodeRegisterBody, nodeRegistration, tenantShardIdSchema } from '../schemas';
 
-const reAttachBody = z.object({ node_id: nodeIdSchema }).strict();
-const validateBody = z
-  .object({
-    tenants: z
-      .array(z.object({ id: tenantShardIdSchema, gen: z.number().int().nonnegative() }).strict())
-      .max(10_000),
-  })
-  .strict();
+// Newer pageservers add fields (empty_local_disk, and more to come): the reference ignores what it
+// does not know in these bodies, and so do we. empty_local_disk is accepted and not acted on, as
+// the reference does unless started with --handle-ps-local-disk-loss.
+const reAttachBody = z.looseObject({
+  node_id: nodeIdSchema,
+  register: nodeRegisterBody.nullish(),
+  empty_local_disk: z.boolean().nullish(),
+});
+const validateBody = z.looseObject({
+  tenants: z
+    .array(z.looseObject({ id: tenantShardIdSchema, gen: z.number().int().nonnegative() }))
+    .max(10_000),
+});
 
 export const upcallRoutes = [
   defineRoute({
@@ -23,10 +28,18 @@ export const upcallRoutes = [
     group: 'upcall',
     scope: 'generations_api',
     summary:
-      'Pageserver start-up: marks the node Active and returns the shards to attach, in new generations.',
+      'Pageserver start-up: registers the node if the body says how, marks it Active, and returns the shards to attach (in new generations) and the secondaries to keep.',
     body: reAttachBody,
-    responses: { 200: json(reAttachOut, 'The shards to attach, each in a new generation.') },
-    handler: async ({ body }, services) => ok({ tenants: await reAttach(services, body.node_id) }),
+    responses: {
+      200: json(reAttachOut, 'The shards to attach, each in a new generation, and the secondaries to keep.'),
+    },
+    handler: async ({ body }, services) =>
+      ok({
+        tenants: await reAttachUpcall(services, {
+          nodeId: body.node_id,
+          register: body.register ? nodeRegistration(body.register) : null,
+        }),
+      }),
   }),
   defineRoute({
     method: 'POST',

@@ -23,17 +23,16 @@ export const shardSplitRoute = defineRoute({
   gated: true,
   summary: 'Split every shard of a tenant: 200 with the new shards, or 202 with the execution while it runs.',
   params: z.object({ tenant_id: tenantIdSchema }),
-  body: z
-    .object({
-      new_shard_count: z.number().int().min(1).max(MAX_U8),
-      new_stripe_size: z
-        .number()
-        .int()
-        .positive()
-        .refine(isU32, 'expected an unsigned 32-bit integer')
-        .nullish(),
-    })
-    .strict(),
+  // Unknown fields are ignored: the reference's split requests are not strict (wire-formats.md §4.4).
+  body: z.looseObject({
+    new_shard_count: z.number().int().min(1).max(MAX_U8),
+    new_stripe_size: z
+      .number()
+      .int()
+      .positive()
+      .refine(isU32, 'expected an unsigned 32-bit integer')
+      .nullish(),
+  }),
   responses: { 200: json(shardSplitOut, 'Split: every child shard.'), 202: stillRunning },
   handler: async ({ params, body }, services) => {
     const current = await services.tenants.getTenantWithShards(params.tenant_id);

@@ -4,7 +4,18 @@ import { ConflictError } from '../errors';
 export const NODE_AVAILABILITIES = ['Active', 'Offline'] as const;
 export type NodeAvailability = (typeof NODE_AVAILABILITIES)[number];
 
-export const NODE_SCHEDULING_POLICIES = ['Active', 'Filling', 'Pause', 'Draining'] as const;
+/**
+ * Active → Draining → PauseForRestart → (re-attach) Active → Filling → Active is a rolling
+ * restart; Deleting is a graceful node deletion; Pause is an operator's.
+ */
+export const NODE_SCHEDULING_POLICIES = [
+  'Active',
+  'Filling',
+  'Pause',
+  'PauseForRestart',
+  'Draining',
+  'Deleting',
+] as const;
 export type NodeSchedulingPolicy = (typeof NODE_SCHEDULING_POLICIES)[number];
 
 export interface NodeAddress {

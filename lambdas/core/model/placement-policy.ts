@@ -40,6 +40,30 @@ export function placementPolicyToJson(policy: PlacementPolicy): unknown {
   }
 }
 
-/** Per-shard scheduling switch (modern-additions.md): Pause keeps placement, Stop also stops reconciling. */
+/**
+ * Per-shard scheduling switch (later-features.md I1): Active allows everything; Essential only
+ * what availability needs (no optimizations); Pause no placement change at all, not even when a
+ * node fails, though the shard is still reconciled to the placement it has; Stop, in addition, no
+ * pageserver calls (reconciles are skipped, silently).
+ */
 export const SHARD_SCHEDULING_POLICIES = ['Active', 'Essential', 'Pause', 'Stop'] as const;
 export type ShardSchedulingPolicy = (typeof SHARD_SCHEDULING_POLICIES)[number];
+
+/** Pause and Stop pin a shard where it is: nothing may change its intent but an operator. */
+export function isPinned(policy: ShardSchedulingPolicy): boolean {
+  return policy === 'Pause' || policy === 'Stop';
+}
+
+/**
+ * The scheduling switch after a policy change. Making a tenant Detached or Secondary lifts a
+ * Pause or Stop (the reference does, so that such a tenant can always be detached), unless the
+ * same change sets the switch itself.
+ */
+export function schedulingAfter(
+  current: ShardSchedulingPolicy,
+  change: { policy?: PlacementPolicy; schedulingPolicy?: ShardSchedulingPolicy },
+): ShardSchedulingPolicy {
+  if (change.schedulingPolicy) return change.schedulingPolicy;
+  if (change.policy && change.policy.kind !== 'Attached' && isPinned(current)) return 'Active';
+  return current;
+}

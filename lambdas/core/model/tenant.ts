@@ -21,3 +21,13 @@ export function newTenant(
 ): Omit<Tenant, 'version'> {
   return { ...fields, schedulingPolicy: 'Active', lastComputeNotification: null };
 }
+
+/** A config patch: a key set to null is removed, a key with a value is set, others are kept. */
+export function patchTenantConfig(current: TenantConfig, patch: TenantConfig): TenantConfig {
+  const next: TenantConfig = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next;
+}

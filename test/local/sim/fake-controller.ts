@@ -2,11 +2,14 @@
 // simulator tests.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ReAttachEntry } from '../../../local/sim/pageserver-state';
 
 export interface FakeController {
   url: string;
   reAttachStatus: number;
-  reAttachTenants: Array<{ id: string; gen: number }>;
+  reAttachTenants: ReAttachEntry[];
+  /** The bodies of the re-attach calls received. */
+  reAttachRequests: unknown[];
   validCalls: unknown[];
   valid: boolean;
   calls: number;
@@ -17,6 +20,7 @@ export async function fakeController(): Promise<FakeController> {
   const fake = {
     reAttachStatus: 200,
     reAttachTenants: [],
+    reAttachRequests: [],
     validCalls: [],
     valid: true,
     calls: 0,
@@ -29,6 +33,7 @@ export async function fakeController(): Promise<FakeController> {
     req.on('end', () => {
       fake.calls += 1;
       if (req.url?.endsWith('/re-attach')) {
+        fake.reAttachRequests.push(JSON.parse(body));
         res.writeHead(fake.reAttachStatus, { 'content-type': 'application/json' });
         return res.end(
           JSON.stringify(

@@ -242,33 +242,6 @@ describe('re-attach and restarts', () => {
     expect((await call('PUT', `/v1/tenant/${T}/location_config`, attached(1))).status).toBe(200);
   });
 
-  it('applies the contract on restart: listed attached in the new generation, others dropped, secondaries kept', async () => {
-    const other = '2f359dd625e519a1a4e8d7509690f6fc';
-    const third = '3f359dd625e519a1a4e8d7509690f6fc';
-    await call('PUT', `/v1/tenant/${T}/location_config`, attached(1));
-    await call('POST', `/v1/tenant/${T}/timeline`, { new_timeline_id: TL });
-    await call('PUT', `/v1/tenant/${other}/location_config`, { ...attached(1), tenant_id: other });
-    await call('PUT', `/v1/tenant/${third}/location_config`, {
-      ...attached(0),
-      tenant_id: third,
-      mode: 'Secondary',
-      generation: null,
-    });
-    controller.reAttachTenants = [{ id: T, gen: 2 }];
-    await sim.restart();
-    await sim.waitUntilActive();
-    const list = new Map(
-      (await call('GET', '/v1/location_config')).body.tenant_shards as Array<
-        [string, { mode: string; generation: number }]
-      >,
-    );
-    expect(list.get(T)).toMatchObject({ mode: 'AttachedSingle', generation: 2 });
-    expect(list.has(other)).toBe(false);
-    expect(list.get(third)).toMatchObject({ mode: 'Secondary' });
-    // the disk survived: the timeline is still there
-    expect((await call('GET', `/v1/tenant/${T}/timeline`)).body).toHaveLength(1);
-  });
-
   it('keeps its disk across a stop and a new instance given the same disk', async () => {
     const disk = new SimDisk();
     const s2 = await startPageserverSim({ nodeId: 2, storage, disk });

@@ -10,6 +10,7 @@ import { newShard, type TenantShard } from '../../../lambdas/core/model/tenant-s
 import { FakeComputeHook } from './compute-hook';
 import { MemoryLeaseStore } from './lease-store';
 import { MemoryControllerMetaStore } from './meta-store';
+import { MemoryNodeOperationStore } from './node-operation-store';
 import { MemoryNodeStore } from './node-store';
 import { FakePageservers, testNodeAddress } from './pageservers';
 import { MemoryTenantStore } from './tenant-store';
@@ -18,6 +19,7 @@ import { FakeWorkflowStarter } from './workflows';
 export interface MemoryWorld {
   context: AppContext;
   nodes: MemoryNodeStore;
+  operations: MemoryNodeOperationStore;
   tenants: MemoryTenantStore;
   leases: MemoryLeaseStore;
   meta: MemoryControllerMetaStore;
@@ -35,6 +37,7 @@ export function memoryWorld(
   let offset = 0;
   const nodes = new MemoryNodeStore();
   const tenants = new MemoryTenantStore(nodes);
+  const operations = new MemoryNodeOperationStore();
   const leases = new MemoryLeaseStore(() => Date.now() + offset);
   const meta = new MemoryControllerMetaStore();
   const pageservers = new FakePageservers();
@@ -43,6 +46,7 @@ export function memoryWorld(
   const metrics = new MetricsRegistry();
   const context: AppContext = {
     nodes,
+    operations,
     tenants,
     leases,
     meta,
@@ -57,6 +61,7 @@ export function memoryWorld(
   return {
     context,
     nodes,
+    operations,
     tenants,
     leases,
     meta,

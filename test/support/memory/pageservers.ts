@@ -6,7 +6,12 @@ import { PageserverError, SupersededError } from '../../../lambdas/core/errors';
 import { formatTenantShardId, splitChildren, type TenantShardId } from '../../../lambdas/core/ids';
 import type { LocationConfig } from '../../../lambdas/core/model/location-config';
 import type { NodeAddress } from '../../../lambdas/core/model/node';
-import type { PageserverApi, PageserverTimeline, RawResponse } from '../../../lambdas/core/ports';
+import type {
+  PageserverApi,
+  PageserverTimeline,
+  RawResponse,
+  SecondaryProgress,
+} from '../../../lambdas/core/ports';
 import { copy } from './clone';
 
 export type PageserverMethod = keyof PageserverApi;
@@ -217,6 +222,15 @@ export class FakePageservers implements PageserverApi {
 
   async secondaryDownload(address: NodeAddress, id: TenantShardId): Promise<void> {
     await this.enter('secondaryDownload', address, id, []);
+  }
+
+  /** Lag reported by secondaryStatus, by node and shard (absent: warm). */
+  readonly secondaryLag = new Map<string, number>();
+
+  async secondaryStatus(address: NodeAddress, id: TenantShardId): Promise<SecondaryProgress> {
+    await this.enter('secondaryStatus', address, id, []);
+    const lag = this.secondaryLag.get(`${nodeIdOf(address)}/${formatTenantShardId(id)}`) ?? 0;
+    return { bytes_total: 1 << 30, bytes_downloaded: (1 << 30) - lag };
   }
 
   async rawGet(address: NodeAddress, pathAndQuery: string): Promise<RawResponse> {
