@@ -1,8 +1,8 @@
 // The background optimizer's two steps in reconcile-all (after a pass that found no other work):
 // plan (reads only: the nodes, then the fleet a page at a time until enough is planned) and apply
 // (a bounded number of the planned steps, each re-checked against the shard as it is now).
-// Attachment moves run as migrate executions named for the optimizer; secondary changes are
-// intent writes on the version planned from, reconciled at once.
+// Attachment moves run as migrate executions named for the optimizer (waited for while the task's
+// time lasts); secondary changes are intent writes on the version planned from, reconciled at once.
 import type { AppContext } from '../app/context';
 import { VersionConflictError } from '../core/errors';
 import { executionName, executionNamePrefix } from '../core/execution-names';
@@ -12,6 +12,7 @@ import type { Intent, TenantShard } from '../core/model/tenant-shard';
 import { OPTIMIZER_APPLY_LIMIT, type Optimization, OptimizerPlanner } from '../core/optimizer';
 import { schedulerNode } from '../core/scheduler';
 import { reconcileDeps, reconcileShard } from '../reconciler/reconcile-shard';
+import { waitForExecution } from '../workflows/wait-execution';
 
 /** Tenants read per page while planning. */
 const PLAN_PAGE = 100;
@@ -73,6 +74,7 @@ export async function applyOptimizations(
       )
     : [];
   const outcomes: Array<{ shard: string; kind: string; outcome: ApplyOutcome }> = [];
+  const started: string[] = [];
   let applied = 0;
   for (const step of steps) {
     if (applied >= limit || Date.now() >= context.deadline - PLAN_MARGIN_MS) break;
@@ -82,7 +84,7 @@ export async function applyOptimizations(
     else if (step.kind === 'migrate')
       outcome = running.some((e) => e.name.startsWith(executionNamePrefix('optimize', [step.shard, step.to])))
         ? 'changed'
-        : await startMigration(context, shard, step);
+        : await startMigration(context, shard, step, started);
     else outcome = await changeSecondaries(context, shard, step, execution);
     if (outcome === 'applied') {
       applied += 1;
@@ -91,6 +93,10 @@ export async function applyOptimizations(
     }
     outcomes.push({ shard: step.shard, kind: step.kind, outcome });
   }
+  // The pass ends once its migrations have (or the task's time is up): the next pass then sees
+  // where they left the shards, and a caller of a pass sees the fleet settled.
+  const waitMs = context.deadline - PLAN_MARGIN_MS - Date.now();
+  await Promise.all(started.map((id) => waitForExecution(context.workflows, id, Math.max(0, waitMs))));
   return { applied, outcomes };
 }
 
@@ -99,6 +105,7 @@ async function startMigration(
   context: AppContext,
   shard: TenantShard,
   step: Extract<Optimization, { kind: 'migrate' }>,
+  started: string[],
 ): Promise<ApplyOutcome> {
   if (shard.intent.attached !== step.from || !shard.intent.secondary.includes(step.to)) return 'changed';
   const node = await context.nodes.get(step.to);
@@ -112,11 +119,12 @@ async function startMigration(
   }
   const tsid = formatTenantShardId(shard.id);
   try {
-    await context.workflows.start('migrate', executionName('optimize', [tsid, step.to]), {
+    const { id } = await context.workflows.start('migrate', executionName('optimize', [tsid, step.to]), {
       shard: tsid,
       node_id: step.to,
       deadline: Date.now() + CATCH_UP_BUDGET_MS,
     });
+    started.push(id);
   } catch (error) {
     context.log.warn('optimizer migration not started', { shard: tsid, error: (error as Error).message });
     return 'failed';
