@@ -77,6 +77,7 @@ try {
       splitting: false,
       pendingComputeNotification: false,
       lastError: null,
+      preferredAz: null,
       version: 0,
     };
     shards.push(base);

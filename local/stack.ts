@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   port: number;
   /** Simulated pageservers to start and register; 0 for none. */
   pageservers: number;
+  /** Availability zones the simulated pageservers register in, round robin (node 1 in the first). */
+  availabilityZones?: string[];
   /** Where compute notifications go; absent starts the built-in receiver. */
   computeHookUrl?: string;
   publicKeyPem?: string;
@@ -317,7 +319,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           listenHttpPort: port,
           listenPgAddr: '127.0.0.1',
           listenPgPort: port,
-          availabilityZoneId: null,
+          availabilityZoneId: options.availabilityZones?.[i % options.availabilityZones.length] ?? null,
         });
       }
       return startSimFleet(

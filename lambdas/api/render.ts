@@ -21,6 +21,7 @@ export function describeTenant(
       is_pending_compute_notification: s.pendingComputeNotification,
       is_splitting: s.splitting,
       scheduling_policy: s.schedulingPolicy,
+      preferred_az_id: s.preferredAz,
     })),
     stripe_size: tenant.stripeSize,
     policy: placementPolicyToJson(tenant.policy),
@@ -45,6 +46,7 @@ export function dumpShard(shard: TenantShard) {
     splitting: shard.splitting ? 'Splitting' : 'Idle',
     last_error: shard.lastError ?? '',
     pending_compute_notification: shard.pendingComputeNotification,
+    preferred_az_id: shard.preferredAz,
     version: shard.version,
   };
 }

@@ -160,6 +160,7 @@ export const tenantDescribeOut = z
         is_pending_compute_notification: z.boolean(),
         is_splitting: z.boolean(),
         scheduling_policy: z.enum(SHARD_SCHEDULING_POLICIES),
+        preferred_az_id: z.string().nullable(),
       }),
     ),
     stripe_size: u32,
@@ -196,6 +197,7 @@ export const shardDumpOut = z
     splitting: z.enum(['Splitting', 'Idle']),
     last_error: z.string(),
     pending_compute_notification: z.boolean(),
+    preferred_az_id: z.string().nullable(),
     version: z.number().int().nonnegative(),
   })
   .meta({ id: 'TenantShardDump' });

@@ -8,6 +8,7 @@ import { executionRoutes } from './routes/execution-routes';
 import { nodeOperationRoutes } from './routes/node-operation-routes';
 import { nodeRoutes } from './routes/node-routes';
 import { openApiRoute } from './routes/openapi-route';
+import { preferredAzsRoute } from './routes/placement-routes';
 import { shardRoutes } from './routes/shard-routes';
 import { statusRoutes } from './routes/status-routes';
 import { tenantRoutes } from './routes/tenant-routes';
@@ -24,6 +25,7 @@ export const ROUTES: AnyRoute[] = [
   shardSplitRoute,
   migrateRoute,
   ...shardRoutes,
+  preferredAzsRoute,
   ...upcallRoutes,
   ...debugRoutes,
   ...workflowRoutes,

@@ -1,7 +1,6 @@
 // What the control plane is told about a tenant's placement (modern-additions.md), and when.
 import { isUnsharded } from './ids';
 import { isAttachedMode } from './model/location-config';
-import type { PageserverNode } from './model/node';
 import type { TenantShard } from './model/tenant-shard';
 import type { ComputeNotification } from './ports';
 
@@ -22,7 +21,6 @@ export function placedNode(shard: TenantShard): number | null {
 export function buildComputeNotification(
   tenantId: string,
   shards: TenantShard[],
-  nodes: ReadonlyMap<number, Pick<PageserverNode, 'availabilityZoneId'>>,
 ): ComputeNotification | null {
   if (shards.length === 0) return null;
   const count = Math.max(...shards.map((s) => s.id.count));
@@ -38,7 +36,9 @@ export function buildComputeNotification(
   return {
     tenant_id: tenantId,
     stripe_size: isUnsharded(zero.id) ? null : zero.stripeSize,
-    preferred_az: nodes.get(entries[0]!.node_id)?.availabilityZoneId ?? null,
+    // The tenant's home AZ (its shards share one), not where shard zero happens to be attached now:
+    // the control plane places the compute by it, and a failover must not move the compute.
+    preferred_az: zero.preferredAz,
     shards: entries,
   };
 }

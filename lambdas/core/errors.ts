@@ -52,7 +52,7 @@ export class ConflictError extends ApiError {
   }
 }
 
-/** 412: the request is valid, but the state it needs does not hold (an operation in progress). */
+/** 412: the request is valid, but the state it needs does not hold (an operation in progress, a worse-scoring node). */
 export class PreconditionFailedError extends ApiError {
   override name = 'PreconditionFailedError';
   readonly status = 412;

@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { STEP_FUNCTIONS } from './aws-limits';
 
 /**
- * What the controller starts executions for; split, migrate, evacuate, drain, fill and
+ * What the controller starts executions for; split, migrate, evacuate, optimize, drain, fill and
  * node-delete hold leases by name (core/leases.ts).
  */
 export type ExecutionKind =
   | 'split'
   | 'migrate'
   | 'evacuate'
+  /** A migration the background optimizer started (migrate workflow). */
+  | 'optimize'
   | 'startup'
   | 'startup-manual'
   | 'cleanup'

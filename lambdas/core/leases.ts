@@ -12,14 +12,16 @@ export function shardLease(id: TenantShardId): string {
 }
 
 /**
- * Workflows that hold leases under their execution's name (split: the tenant; migrate, evacuate
- * and a node's drain, fill or delete: a shard per move) name their executions with these prefixes. Only such a holder can be found
- * dead (its execution no longer runs) and have its lease reclaimed.
+ * Workflows that hold leases under their execution's name (split: the tenant; migrate, evacuate,
+ * optimize, and a node's drain, fill or delete: a shard per move) name their executions with these
+ * prefixes. Only such a holder can be found dead (its execution no longer runs) and have its lease
+ * reclaimed.
  */
 export const EXECUTION_OWNER_PREFIXES = [
   'split-',
   'migrate-',
   'evacuate-',
+  'optimize-',
   'drain-',
   'fill-',
   'node-delete-',

@@ -159,6 +159,8 @@ export interface TenantStore {
    * attaches them but that no node is intended to hold (needsPlacement). Eventually consistent.
    */
   listUnsettled(limit: number, cursor?: string): Promise<{ ids: TenantShardId[]; next?: string }>;
+  /** How many shards name each availability zone as their preferred one (kept with every shard write). */
+  homeShardsByAz(): Promise<Map<string, number>>;
 }
 
 export interface TenantWithShards {

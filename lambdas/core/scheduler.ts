@@ -1,6 +1,9 @@
 // The scheduler: where each shard's attached and secondary locations should be. Pure: it works
 // on a snapshot of node loads and tracks the changes it makes, so several shards scheduled in a
-// row spread out. Load counts attached and secondary locations equally.
+// row spread out. Each pick ranks the candidate nodes by a tuple (later-features.md B2): for an
+// attachment AZ match, the tenant's own shards already there (soft anti-affinity), utilization,
+// attached count; for a secondary the AZ preference is reversed (not the home AZ). Overloaded
+// nodes are passed over while any alternative exists. One pass over the nodes per pick.
 import type { PageserverNode } from './model/node';
 import { maySchedule } from './model/node';
 import { isPinned, type PlacementPolicy, type ShardSchedulingPolicy } from './model/placement-policy';
@@ -12,6 +15,11 @@ export interface SchedulerNode {
   attachedCount: number;
   secondaryCount: number;
   availabilityZoneId: string | null;
+  /**
+   * How full the node said it is at its last heartbeat, 1.0 being full (the larger of disk wanted
+   * over capacity and shards over max shards); null or absent when not known.
+   */
+  utilizationScore?: number | null;
 }
 
 export function schedulerNode(node: PageserverNode): SchedulerNode {
@@ -21,6 +29,7 @@ export function schedulerNode(node: PageserverNode): SchedulerNode {
     attachedCount: node.attachedCount,
     secondaryCount: node.secondaryCount,
     availabilityZoneId: node.availabilityZoneId,
+    utilizationScore: node.utilizationScore ?? null,
   };
 }
 
@@ -32,9 +41,42 @@ export interface SchedulableShard {
   intent: Intent;
   policy: PlacementPolicy;
   schedulingPolicy: ShardSchedulingPolicy;
+  /** The shard's home AZ; null or absent: no preference. */
+  preferredAz?: string | null;
 }
 
+/**
+ * The tenant's locations per node, for the soft anti-affinity between one tenant's shards: pass
+ * one map to every schedule() call of a tenant (create, split, reschedule) and it fills as they land.
+ */
+export type AffinityContext = Map<number, number>;
+
 type Counts = { attached: number; secondary: number };
+export type Role = 'attached' | 'secondary';
+
+/** A node at least twice "full" is overloaded: skipped while another node can take the shard. */
+export const OVERLOADED_SCORE = 2;
+/** Utilization is compared in steps of this size, so that heartbeat noise does not reorder nodes. */
+const UTILIZATION_STEP = 0.1;
+
+export function isOverloaded(node: Pick<SchedulerNode, 'utilizationScore'>): boolean {
+  return (node.utilizationScore ?? 0) >= OVERLOADED_SCORE;
+}
+
+/**
+ * 0 best. An attachment belongs in its preferred AZ; a secondary (for availability) outside it.
+ * Without a preference, or on a node of unknown AZ, every node ranks in the middle.
+ */
+export function azRank(role: Role, preferredAz: string | null | undefined, nodeAz: string | null): number {
+  if (!preferredAz || nodeAz === null) return 1;
+  const home = nodeAz === preferredAz;
+  return role === 'attached' ? (home ? 0 : 2) : home ? 2 : 0;
+}
+
+function lexLess(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
 
 export class Scheduler {
   private readonly nodes = new Map<number, SchedulerNode>();
@@ -44,27 +86,42 @@ export class Scheduler {
     for (const node of nodes) this.nodes.set(node.id, { ...node });
   }
 
-  private load(id: number): number {
-    const node = this.nodes.get(id);
-    return node ? node.attachedCount + node.secondaryCount : Number.POSITIVE_INFINITY;
-  }
-
   private schedulable(id: number): boolean {
     return this.nodes.get(id)?.maySchedule ?? false;
   }
 
-  /** Least-loaded schedulable node not excluded; ties go to the lowest id. */
-  private pick(exclude: ReadonlySet<number>): number {
+  /** The ranking tuple of a node for a role: lower is better, the node id last. */
+  private score(
+    node: SchedulerNode,
+    role: Role,
+    preferredAz: string | null | undefined,
+    affinity: AffinityContext | undefined,
+  ): number[] {
+    const utilization = Math.floor((node.utilizationScore ?? 0) / UTILIZATION_STEP);
+    const total = node.attachedCount + node.secondaryCount;
+    const mine = affinity?.get(node.id) ?? 0;
+    const az = azRank(role, preferredAz, node.availabilityZoneId);
+    return role === 'attached'
+      ? [az, mine, utilization, node.attachedCount, total, node.id]
+      : [az, mine, utilization, total, node.id];
+  }
+
+  /** Best-ranked schedulable node not excluded, preferring ones not overloaded. */
+  private pick(
+    exclude: ReadonlySet<number>,
+    role: Role = 'secondary',
+    preferredAz?: string | null,
+    affinity?: AffinityContext,
+  ): number {
     if (this.nodes.size === 0) throw new ScheduleError('No pageservers found');
-    let best: SchedulerNode | undefined;
+    let best: { node: SchedulerNode; key: number[] } | undefined;
     for (const node of this.nodes.values()) {
       if (!node.maySchedule || exclude.has(node.id)) continue;
-      const load = node.attachedCount + node.secondaryCount;
-      const bestLoad = best ? best.attachedCount + best.secondaryCount : Number.POSITIVE_INFINITY;
-      if (!best || load < bestLoad || (load === bestLoad && node.id < best.id)) best = node;
+      const key = [Number(isOverloaded(node)), ...this.score(node, role, preferredAz, affinity)];
+      if (!best || lexLess(key, best.key)) best = { node, key };
     }
     if (!best) throw new ScheduleError('No pageserver found matching constraint');
-    return best.id;
+    return best.node.id;
   }
 
   private adjust(id: number, attached: number, secondary: number): void {
@@ -87,7 +144,7 @@ export class Scheduler {
   }
 
   /** The shard's new intent under its policy. The input is not changed; the load is. */
-  schedule(shard: SchedulableShard): { intent: Intent; changed: boolean } {
+  schedule(shard: SchedulableShard, affinity?: AffinityContext): { intent: Intent; changed: boolean } {
     const before = shard.intent;
     if (isPinned(shard.schedulingPolicy)) {
       return { intent: before, changed: false };
@@ -97,7 +154,7 @@ export class Scheduler {
     this.apply(before, { attached: null, secondary: [] });
     let after: Intent;
     try {
-      after = this.place(before, shard.policy);
+      after = this.place(before, shard.policy, shard.preferredAz, affinity);
     } catch (error) {
       this.apply({ attached: null, secondary: [] }, before);
       throw error;
@@ -107,10 +164,20 @@ export class Scheduler {
       after.attached !== before.attached ||
       after.secondary.length !== before.secondary.length ||
       after.secondary.some((n, i) => n !== before.secondary[i]);
-    return { intent: changed ? after : before, changed };
+    const result = changed ? after : before;
+    if (affinity) {
+      for (const n of result.attached === null ? result.secondary : [result.attached, ...result.secondary])
+        affinity.set(n, (affinity.get(n) ?? 0) + 1);
+    }
+    return { intent: result, changed };
   }
 
-  private place(before: Intent, policy: PlacementPolicy): Intent {
+  private place(
+    before: Intent,
+    policy: PlacementPolicy,
+    preferredAz: string | null | undefined,
+    affinity: AffinityContext | undefined,
+  ): Intent {
     const known = (n: number) => this.nodes.has(n);
     switch (policy.kind) {
       case 'Detached':
@@ -122,16 +189,26 @@ export class Scheduler {
         ].filter(known);
         // Prefer a location that already holds the data, and one that can take work.
         const keep = candidates.find((n) => this.schedulable(n)) ?? candidates[0];
-        return { attached: null, secondary: [keep ?? this.pick(new Set())] };
+        return {
+          attached: null,
+          secondary: [keep ?? this.pick(new Set(), 'secondary', preferredAz, affinity)],
+        };
       }
       case 'Attached': {
         let attached = before.attached !== null && known(before.attached) ? before.attached : null;
         let secondary = before.secondary.filter((n) => known(n) && n !== attached);
         if (attached === null) {
-          const promotable = secondary
-            .filter((n) => this.schedulable(n))
-            .sort((a, b) => this.load(a) - this.load(b) || a - b);
-          attached = promotable[0] ?? this.pick(new Set(secondary));
+          // The best-ranked secondary that can take work is promoted; else a fresh pick.
+          const promotable = secondary.filter((n) => this.schedulable(n));
+          attached =
+            promotable.length > 0
+              ? this.pick(
+                  new Set(intentNodesOf(this.nodes.keys(), promotable)),
+                  'attached',
+                  preferredAz,
+                  affinity,
+                )
+              : this.pick(new Set(secondary), 'attached', preferredAz, affinity);
           secondary = secondary.filter((n) => n !== attached);
         }
         if (secondary.length > policy.secondaries) {
@@ -144,7 +221,7 @@ export class Scheduler {
         }
         const exclude = new Set([attached, ...secondary]);
         while (secondary.length < policy.secondaries) {
-          const n = this.pick(exclude);
+          const n = this.pick(exclude, 'secondary', preferredAz, affinity);
           secondary.push(n);
           exclude.add(n);
         }
@@ -162,6 +239,12 @@ export class Scheduler {
   deltas(): Map<number, Counts> {
     return new Map([...this.changes].filter(([, c]) => c.attached !== 0 || c.secondary !== 0));
   }
+}
+
+/** Every node but `keep`: the exclusion that limits a pick to `keep`. */
+function intentNodesOf(all: Iterable<number>, keep: number[]): number[] {
+  const kept = new Set(keep);
+  return [...all].filter((n) => !kept.has(n));
 }
 
 /** A node going offline stops being the attached location; it is kept as a secondary candidate. */

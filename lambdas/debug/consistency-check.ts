@@ -1,4 +1,4 @@
-// Recomputes what is derived from the shards (node counters, node→shard membership items) and
+// Recomputes what is derived from the shards (node counters, AZ home counts, node→shard memberships) and
 // lists every place where the stored value disagrees; then asks every pageserver that answers
 // what it holds and lists the orphans: locations the controller does not know of at all (no such
 // shard, or a node that is neither in the shard's intent nor in its observed state), which no
@@ -55,6 +55,16 @@ export async function consistencyCheck(stores: {
     const wrong = own.filter((s) => s.id.count !== tenant.shardCount);
     if (wrong.length > 0)
       problems.push(`tenant ${tenant.tenantId} has shards of a count other than ${tenant.shardCount}`);
+  }
+
+  // How many shards call each AZ home: kept beside the node counts by every shard write.
+  const homes = new Map<string, number>();
+  for (const shard of shards)
+    if (shard.preferredAz !== null) homes.set(shard.preferredAz, (homes.get(shard.preferredAz) ?? 0) + 1);
+  const storedHomes = await stores.tenants.homeShardsByAz();
+  for (const az of new Set([...homes.keys(), ...storedHomes.keys()])) {
+    const [want, have] = [homes.get(az) ?? 0, storedHomes.get(az) ?? 0];
+    if (want !== have) problems.push(`AZ ${az} counts ${have} home shards, shards say ${want}`);
   }
 
   for (const node of nodes) {

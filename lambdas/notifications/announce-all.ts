@@ -12,7 +12,6 @@ import { buildComputeNotification, notificationFingerprint } from '../core/compu
 import { mapLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
-import type { PageserverNode } from '../core/model/node';
 import type { TenantWithShards } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
 
@@ -49,7 +48,6 @@ export async function announcePages(
   let { next, notified, notifyFailed } = progress;
   const hook = context.computeHook;
   if (!hook) return { ...progress, until, next: null, status: 'done' };
-  const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
   // The next page is read while this one is delivered (reads only: one read in vain is harmless).
   // Its failure surfaces where it is awaited, not as an unhandled rejection meanwhile.
   const read = (cursor: string | null) => {
@@ -63,7 +61,7 @@ export async function announcePages(
     const more = page.next !== undefined && Date.now() < stop - PAGE_MARGIN_MS;
     reading = more ? read(page.next!) : null;
     // Deliveries end early enough for the page to be settled before the task's deadline.
-    const outcome = await announcePage(context, page.tenants, nodes, stop - PAGE_MARGIN_MS / 2);
+    const outcome = await announcePage(context, page.tenants, stop - PAGE_MARGIN_MS / 2);
     notified += outcome.notified;
     notifyFailed += outcome.failed;
     next = page.next ?? null;
@@ -79,7 +77,6 @@ export async function announcePages(
 async function announcePage(
   context: AppContext,
   tenants: TenantWithShards[],
-  nodes: ReadonlyMap<number, PageserverNode>,
   deadline: number,
 ): Promise<{ notified: number; failed: number }> {
   const hook = context.computeHook!;
@@ -87,7 +84,7 @@ async function announcePage(
   const sent: Sent[] = [];
   const owed: string[] = [];
   await mapLimited(tenants, CONCURRENCY, async (read) => {
-    const notification = buildComputeNotification(read.tenant.tenantId, read.shards, nodes);
+    const notification = buildComputeNotification(read.tenant.tenantId, read.shards);
     if (!notification) return; // not placed yet: its reconcile announces it
     const result = await hook.notify(notification, deadline);
     metrics.computeNotification(result.ok ? 'ok' : 'error');

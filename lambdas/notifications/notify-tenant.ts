@@ -27,7 +27,8 @@ const LEASE_MS = 60_000;
 export async function notifyTenant(
   tenantId: string,
   deps: NotifyDeps,
-  nodes: ReadonlyMap<number, PageserverNode>,
+  // Unused since the notification carries the tenant's preferred AZ rather than a node's; kept so callers need not change.
+  _nodes: ReadonlyMap<number, PageserverNode>,
   deadline: number,
   force = false,
 ): Promise<NotifyOutcome> {
@@ -46,7 +47,7 @@ export async function notifyTenant(
   }
   try {
     const whole = await deps.tenants.getTenantWithShards(tenantId);
-    const notification = whole ? buildComputeNotification(tenantId, whole.shards, nodes) : null;
+    const notification = whole ? buildComputeNotification(tenantId, whole.shards) : null;
     if (!whole || !notification) {
       deps.metrics?.computeNotification('skipped');
       return { status: 'skipped' };
@@ -86,7 +87,7 @@ export async function notifyTenant(
         );
         return false;
       }
-      const now = buildComputeNotification(tenantId, latest.shards, nodes);
+      const now = buildComputeNotification(tenantId, latest.shards);
       const current = now !== null && notificationFingerprint(now) === fingerprint;
       const owed = current ? latest.shards.filter((s) => s.pendingComputeNotification) : [];
       await deps.tenants.saveShards(

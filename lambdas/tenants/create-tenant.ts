@@ -1,5 +1,5 @@
-// Tenant create: schedule every shard, persist tenant, shards, memberships and node counters in
-// one write, then reconcile inline. Nothing is persisted if scheduling is impossible.
+// Tenant create: pick the tenant's home AZ (core/preferred-az.ts), schedule every shard, persist
+// tenant, shards, memberships and node counters in one write, then place the shards inline. Nothing is persisted if scheduling is impossible.
 import { type AppContext, within } from '../app/context';
 import { type ApiError, ConflictError, VersionConflictError } from '../core/errors';
 import { formatTenantShardId, shardsOfCount } from '../core/ids';
@@ -9,7 +9,8 @@ import type { PlacementPolicy } from '../core/model/placement-policy';
 import { newTenant } from '../core/model/tenant';
 import { EMPTY_INTENT, newShard, type TenantShard } from '../core/model/tenant-shard';
 import type { LeaseClaim, NodeStore, TenantStore } from '../core/ports';
-import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { chooseHomeAz } from '../core/preferred-az';
+import { type AffinityContext, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 import { reconcileInline } from '../reconciler/reconcile-many';
 import { type ReconcileOutcome, reconcileDeps } from '../reconciler/reconcile-shard';
 import { reconcileWaitError } from '../reconciler/wait-outcome';
@@ -25,35 +26,42 @@ export interface CreateTenantRequest {
   config: TenantConfig;
 }
 
-/** Every shard of the request, scheduled on `nodes`; nothing is written. */
+/** Every shard of the request, scheduled on `nodes` in the home AZ `homes` decide; nothing is written. */
 function scheduleShards(
   nodes: PageserverNode[],
+  homes: Map<string, number>,
   request: CreateTenantRequest,
   onScheduleError?: () => void,
 ): TenantShard[] {
+  const preferredAz = chooseHomeAz(nodes, homes);
   const scheduler = new Scheduler(nodes.map(schedulerNode));
-  return shardsOfCount(request.tenantId, request.shardCount).map((id) => {
+  const affinity: AffinityContext = new Map();
+  const shards: TenantShard[] = [];
+  for (const id of shardsOfCount(request.tenantId, request.shardCount)) {
     let intent = EMPTY_INTENT;
     try {
-      intent = scheduler.schedule({
-        intent: EMPTY_INTENT,
-        policy: request.policy,
-        schedulingPolicy: 'Active',
-      }).intent;
+      intent = scheduler.schedule(
+        { intent: EMPTY_INTENT, policy: request.policy, schedulingPolicy: 'Active', preferredAz },
+        affinity,
+      ).intent;
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
       onScheduleError?.();
       throw new ConflictError(`Scheduling error: ${error.message}`);
     }
-    return newShard({
-      id,
-      stripeSize: request.stripeSize,
-      generation: request.generation,
-      policy: request.policy,
-      config: request.config,
-      intent,
-    });
-  });
+    shards.push(
+      newShard({
+        id,
+        stripeSize: request.stripeSize,
+        generation: request.generation,
+        policy: request.policy,
+        config: request.config,
+        intent,
+        preferredAz,
+      }),
+    );
+  }
+  return shards;
 }
 
 const tenantOf = (request: CreateTenantRequest) =>
@@ -94,7 +102,8 @@ export async function createTenant(
   if (await stores.tenants.getTenant(request.tenantId)) {
     throw new ConflictError(`Tenant ${request.tenantId} already exists`);
   }
-  const shards = scheduleShards(await stores.nodes.list(), request, onScheduleError);
+  const [nodes, homes] = await Promise.all([stores.nodes.list(), stores.tenants.homeShardsByAz()]);
+  const shards = scheduleShards(nodes, homes, request, onScheduleError);
   await persist(stores, request, shards);
   return shards.map((s) => ({ ...s, version: 1 }));
 }
@@ -119,8 +128,9 @@ export async function createAndPlaceTenant(
   request: CreateTenantRequest,
   owner: string,
 ): Promise<{ shards: TenantShard[]; failure: ApiError | null }> {
-  const nodes = await context.nodes.list();
-  const shards = scheduleShards(nodes, request, () => context.metrics.schedulingErrors.inc());
+  // The home AZ counts are read beside the nodes (one more Query, at the same time).
+  const [nodes, homes] = await Promise.all([context.nodes.list(), context.tenants.homeShardsByAz()]);
+  const shards = scheduleShards(nodes, homes, request, () => context.metrics.schedulingErrors.inc());
   let placed: { shards: TenantShard[]; outcomes: ReconcileOutcome[] };
   if (shards.length <= FAST_PATH_MAX_SHARDS && shards.every((s) => s.intent.attached !== null)) {
     const issued = shards.map(issuedAtCreate);

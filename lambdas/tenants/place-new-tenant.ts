@@ -135,7 +135,7 @@ async function tryPlace(
   if (failures.length > 0) return { fallback: failures[0]! };
 
   const metrics = context.metrics.reconcileMetrics();
-  const notification = context.computeHook ? buildComputeNotification(tenant.tenantId, placed, nodes) : null;
+  const notification = context.computeHook ? buildComputeNotification(tenant.tenantId, placed) : null;
   let delivered: string | null = null;
   let owed = false;
   if (context.computeHook && notification) {

@@ -12,7 +12,7 @@ import type { Tenant } from '../core/model/tenant';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { NodeStore, TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
-import { ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
+import { type AffinityContext, ScheduleError, Scheduler, schedulerNode } from '../core/scheduler';
 
 export interface TenantChange {
   policy?: PlacementPolicy;
@@ -47,6 +47,7 @@ export async function rescheduleTenant(
       config: change.config ?? current.tenant.config,
     };
     const scheduler = new Scheduler((await stores.nodes.list()).map(schedulerNode));
+    const affinity: AffinityContext = new Map();
     const shards = current.shards.map((shard) => {
       const next: TenantShard = {
         ...shard,
@@ -55,7 +56,7 @@ export async function rescheduleTenant(
         config: tenant.config,
       };
       try {
-        next.intent = scheduler.schedule(next).intent;
+        next.intent = scheduler.schedule(next, affinity).intent;
       } catch (error) {
         if (!(error instanceof ScheduleError)) throw error;
         onScheduleError?.();

@@ -88,7 +88,7 @@ describe('execution names', () => {
   it('builds valid names that keep their nonce and their owner prefix, however long the parts', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('split', 'migrate', 'evacuate', 'drain', 'fill', 'node-delete' as const),
+        fc.constantFrom('split', 'migrate', 'evacuate', 'optimize', 'drain', 'fill', 'node-delete' as const),
         fc.array(fc.stringMatching(/^[0-9a-f-]{0,60}$/), { maxLength: 4 }),
         fc.stringMatching(/^[0-9a-f]{8}$/),
         (kind, parts, nonce) => {
@@ -105,6 +105,7 @@ describe('execution names', () => {
       'split-',
       'migrate-',
       'evacuate-',
+      'optimize-',
       'drain-',
       'fill-',
       'node-delete-',

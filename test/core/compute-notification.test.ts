@@ -30,18 +30,15 @@ function shard(
     splitting: false,
     pendingComputeNotification: false,
     lastError: null,
+    preferredAz: null,
     version: 1,
   };
 }
 
-const nodes = new Map([
-  [1, { availabilityZoneId: 'az-a' }],
-  [2, { availabilityZoneId: null }],
-]);
-
 describe('compute notifications', () => {
   it('lists every shard of the newest count once all are placed, sorted by number', () => {
-    const n = buildComputeNotification(T, [shard(1, 2, 2), shard(0, 2, 1)], nodes);
+    const home = (s: TenantShard): TenantShard => ({ ...s, preferredAz: 'az-a' });
+    const n = buildComputeNotification(T, [home(shard(1, 2, 2)), home(shard(0, 2, 1))]);
     expect(n).toEqual({
       tenant_id: T,
       stripe_size: 8192,
@@ -54,21 +51,28 @@ describe('compute notifications', () => {
   });
 
   it('sends nothing until the last shard is placed', () => {
-    expect(buildComputeNotification(T, [shard(0, 2, 1)], nodes)).toBeNull();
-    expect(buildComputeNotification(T, [shard(0, 2, 1), shard(1, 2, 2, false)], nodes)).toBeNull();
-    expect(buildComputeNotification(T, [shard(0, 2, 1), shard(1, 2, null)], nodes)).toBeNull();
+    expect(buildComputeNotification(T, [shard(0, 2, 1)])).toBeNull();
+    expect(buildComputeNotification(T, [shard(0, 2, 1), shard(1, 2, 2, false)])).toBeNull();
+    expect(buildComputeNotification(T, [shard(0, 2, 1), shard(1, 2, null)])).toBeNull();
   });
 
   it('leaves out parents in the middle of a split', () => {
-    const n = buildComputeNotification(T, [shard(0, 0, 1), shard(0, 2, 1), shard(1, 2, 1)], nodes);
+    const n = buildComputeNotification(T, [shard(0, 0, 1), shard(0, 2, 1), shard(1, 2, 1)]);
     expect(n?.shards).toEqual([
       { node_id: 1, shard_number: 0 },
       { node_id: 1, shard_number: 1 },
     ]);
   });
 
+  it("carries the tenant's preferred AZ, not the AZ of the node shard zero is attached to", () => {
+    // Shard zero failed over to a node in another AZ: the compute stays in the tenant's home AZ.
+    const away = { ...shard(0, 0, 2), preferredAz: 'az-b' };
+    expect(buildComputeNotification(T, [away])?.preferred_az).toBe('az-b');
+    expect(buildComputeNotification(T, [shard(0, 0, 2)])?.preferred_az).toBeNull();
+  });
+
   it('gives an unsharded tenant a null stripe size', () => {
-    expect(buildComputeNotification(T, [shard(0, 0, 2)], nodes)).toMatchObject({
+    expect(buildComputeNotification(T, [shard(0, 0, 2)])).toMatchObject({
       stripe_size: null,
       preferred_az: null,
       shards: [{ node_id: 2, shard_number: 0 }],
@@ -86,9 +90,9 @@ describe('compute notifications', () => {
   });
 
   it('fingerprints identical notifications identically and different ones differently', () => {
-    const a = buildComputeNotification(T, [shard(0, 0, 1)], nodes)!;
-    const b = buildComputeNotification(T, [shard(0, 0, 1)], nodes)!;
-    const c = buildComputeNotification(T, [shard(0, 0, 2)], nodes)!;
+    const a = buildComputeNotification(T, [shard(0, 0, 1)])!;
+    const b = buildComputeNotification(T, [shard(0, 0, 1)])!;
+    const c = buildComputeNotification(T, [shard(0, 0, 2)])!;
     expect(notificationFingerprint(a)).toBe(notificationFingerprint(b));
     expect(notificationFingerprint(a)).not.toBe(notificationFingerprint(c));
   });

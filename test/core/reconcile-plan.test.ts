@@ -21,6 +21,7 @@ function shard(overrides: Partial<TenantShard> = {}): TenantShard {
     splitting: false,
     pendingComputeNotification: false,
     lastError: null,
+    preferredAz: null,
     version: 1,
     ...overrides,
   };

@@ -220,3 +220,102 @@ describe('scheduler examples', () => {
     expect(intent).toEqual({ attached: null, secondary: [2] });
   });
 });
+
+describe('scheduler scoring (AZ, affinity, utilization)', () => {
+  const AZS = ['az-a', 'az-b', 'az-c'];
+  const zonedNodes = fc
+    .uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 2, maxLength: 9 })
+    .chain((ids) =>
+      fc.tuple(
+        ...ids.map((id) =>
+          fc.record({
+            id: fc.constant(id),
+            maySchedule: fc.boolean(),
+            attachedCount: fc.integer({ min: 0, max: 20 }),
+            secondaryCount: fc.integer({ min: 0, max: 20 }),
+            availabilityZoneId: fc.constantFrom<string | null>(...AZS, null),
+            utilizationScore: fc.option(fc.double({ min: 0, max: 3, noNaN: true })),
+          }),
+        ),
+      ),
+    );
+  const overloaded = (n: SchedulerNode) => (n.utilizationScore ?? 0) >= 2;
+
+  it('attaches in the preferred AZ and puts secondaries outside it whenever a fit node allows', () => {
+    fc.assert(
+      fc.property(zonedNodes, fc.constantFrom(...AZS), fc.integer({ min: 0, max: 2 }), (nodes, az, n) => {
+        let result: Intent;
+        try {
+          result = new Scheduler(nodes).schedule({
+            intent: empty,
+            policy: attached(n),
+            schedulingPolicy: 'Active',
+            preferredAz: az,
+          }).intent;
+        } catch (error) {
+          expect(error).toBeInstanceOf(ScheduleError);
+          return;
+        }
+        const fit = nodes.filter((x) => x.maySchedule && !overloaded(x));
+        const at = (id: number) => nodes.find((x) => x.id === id)!;
+        if (fit.some((x) => x.availabilityZoneId === az))
+          expect(at(result.attached!).availabilityZoneId).toBe(az);
+        const outside = fit.filter(
+          (x) => x.id !== result.attached && x.availabilityZoneId !== az && x.availabilityZoneId !== null,
+        );
+        // As many secondaries as fit nodes outside the home AZ allow are outside it.
+        const away = result.secondary.filter((s) => {
+          const z = at(s).availabilityZoneId;
+          return z !== az && z !== null;
+        });
+        expect(away.length).toBeGreaterThanOrEqual(Math.min(n, outside.length));
+      }),
+    );
+  });
+
+  it("spreads one tenant's shards over nodes that are otherwise alike (anti-affinity)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 16 }), (k, shards) => {
+        // The nodes carry other load unevenly: affinity still comes first.
+        const scheduler = new Scheduler(Array.from({ length: k }, (_, i) => node(i + 1, i * 3)));
+        const affinity = new Map<number, number>();
+        const placed = Array.from(
+          { length: shards },
+          () =>
+            scheduler.schedule({ intent: empty, policy: attached(0), schedulingPolicy: 'Active' }, affinity)
+              .intent.attached!,
+        );
+        const perNode = Array.from({ length: k }, (_, i) => placed.filter((p) => p === i + 1).length);
+        expect(Math.max(...perNode) - Math.min(...perNode)).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('never puts a shard on an overloaded node while a schedulable one is not', () => {
+    fc.assert(
+      fc.property(
+        zonedNodes,
+        fc.constantFrom<string | null>(...AZS, null),
+        fc.integer({ min: 0, max: 2 }),
+        (nodes, az, n) => {
+          let result: Intent;
+          try {
+            result = new Scheduler(nodes).schedule({
+              intent: empty,
+              policy: attached(n),
+              schedulingPolicy: 'Active',
+              preferredAz: az,
+            }).intent;
+          } catch {
+            return;
+          }
+          const chosen = [result.attached!, ...result.secondary];
+          const freeLeft = nodes.filter((x) => x.maySchedule && !overloaded(x) && !chosen.includes(x.id));
+          for (const id of chosen) {
+            if (overloaded(nodes.find((x) => x.id === id)!)) expect(freeLeft).toEqual([]);
+          }
+        },
+      ),
+    );
+  });
+});

@@ -76,8 +76,15 @@ describe('smoke (reference §11.1)', () => {
     await api.call('PUT', '/control/v1/node/1/config', { body: { node_id: 1, availability: 'Active' } });
     await api.stack.reconcileAllNow();
     expect((await shardsPerNode(tenants)).get(1)).toBeUndefined();
-    // node 1 was sent its detaches once it came back
-    expect(api.stack.fleet.byId(1).locations()).toEqual([]);
+    // node 1 was sent its detaches once it came back. The optimizer (reconcile-all with nothing else
+    // to do) may begin moving shards back to the emptied node, but gradually: a warm secondary
+    // first, never an attachment at once.
+    expect(
+      api.stack.fleet
+        .byId(1)
+        .locations()
+        .filter((l) => l.conf.mode !== 'Secondary'),
+    ).toEqual([]);
 
     // A pageserver restart keeps every location, in newer generations.
     const ps2 = api.stack.fleet.byId(2);
@@ -89,7 +96,10 @@ describe('smoke (reference §11.1)', () => {
     for (const l of after) {
       const old = before.find((b) => b.shard === l.shard)!;
       expect({ ...l.conf, generation: 0 }).toEqual({ ...old.conf, generation: 0 });
-      expect(l.conf.generation).toBe(old.conf.generation! + 1);
+      // Attached locations come back in the next generation; a secondary (the optimizer may have
+      // made some) has none.
+      if (old.conf.generation !== null) expect(l.conf.generation).toBe(old.conf.generation + 1);
+      else expect(l.conf.mode).toBe('Secondary');
     }
     await expectConsistent(api);
 

@@ -92,7 +92,7 @@ describe('announcePages', () => {
     await announcePages(w.context, START, 60_000);
     const after = (await w.tenants.getTenantWithShards(tenant.tenantId))!;
     expect(after.shards.map((s) => s.pendingComputeNotification)).toEqual([false, false]);
-    const expected = buildComputeNotification(tenant.tenantId, shards, nodes)!;
+    const expected = buildComputeNotification(tenant.tenantId, shards)!;
     expect(after.tenant.lastComputeNotification).toBe(notificationFingerprint(expected));
   });
 

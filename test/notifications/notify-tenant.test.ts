@@ -31,7 +31,8 @@ async function twoShards(placed: [boolean, boolean] = [true, true]) {
   return seedTenant(w.tenants, {
     count: 2,
     attached: [1, 2],
-    shape: (s) => (placed[s.id.number] ? placedOn(s.id.number + 1)(s) : s),
+    // The tenant's home AZ: what the notification carries as preferred_az.
+    shape: (s) => ({ ...(placed[s.id.number] ? placedOn(s.id.number + 1)(s) : s), preferredAz: 'az-1' }),
   });
 }
 

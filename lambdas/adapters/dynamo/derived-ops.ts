@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { formatTenantShardId, type TenantShardId } from '../../core/ids';
 import type { TenantShard } from '../../core/model/tenant-shard';
 import type { ShardChange } from '../../core/ports';
-import { NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodePartition } from './keys';
+import { azHomeSk, NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodePartition } from './keys';
 import type { Key, TransactOp } from './table';
 
 const membershipSk = (id: TenantShardId) => `SHARD#${formatTenantShardId(id)}`;
@@ -84,4 +84,24 @@ export function counterOps(
     });
   }
   return ops;
+}
+
+/** The change in how many shards call each AZ home: a create, delete or preferred-AZ change. */
+export function azHomeDeltas(change: ShardChange, deltas: Map<string, number>): void {
+  const before = change.before?.preferredAz ?? null;
+  const after = change.after?.preferredAz ?? null;
+  if (before === after) return;
+  if (before !== null) deltas.set(before, (deltas.get(before) ?? 0) - 1);
+  if (after !== null) deltas.set(after, (deltas.get(after) ?? 0) + 1);
+}
+
+export function azHomeOps(deltas: Map<string, number>, slot: number): TransactOp[] {
+  return [...deltas]
+    .filter(([, delta]) => delta !== 0)
+    .map(([az, delta]) => ({
+      kind: 'increment',
+      key: { PK: NODES_PK, SK: azHomeSk(az, slot) },
+      add: { homeShards: delta },
+      set: { kind: 'az-home', az },
+    }));
 }

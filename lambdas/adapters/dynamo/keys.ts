@@ -19,6 +19,13 @@ export const NODE_COUNTER_SLOTS = 64;
 export const nodeCounterSk = (nodeId: number, slot: number): string =>
   `${nodeSk(nodeId)}#COUNT#${String(slot).padStart(2, '0')}`;
 
+/**
+ * How many shards call each availability zone home (their preferred AZ), spread over counter items
+ * in the NODES partition as node counts are: tenant create reads them to pick the next home AZ.
+ */
+export const azHomeSk = (az: string, slot: number): string => `AZHOME#${az}#${String(slot).padStart(2, '0')}`;
+export const AZ_HOME_PREFIX = 'AZHOME#';
+
 /** Per-node partition for node→shard membership items. */
 export const nodePartition = (nodeId: number): string => `NODE#${nodeId}`;
 

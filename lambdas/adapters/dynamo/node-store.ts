@@ -41,6 +41,7 @@ function toNode(item: NodeItem, counters: CounterItem[]): PageserverNode {
     utilization: item.utilization ?? null,
     attachedCount,
     secondaryCount,
+    utilizationScore: item.utilizationScore ?? null,
     version: item.version,
   };
 }

@@ -42,6 +42,8 @@ export type TransactOp =
   | { kind: 'add'; key: Key; add: Record<string, number> }
   /** Deletes an unversioned item (a counter) only while its attributes still hold these values (absent counts as 0). */
   | { kind: 'delete-if'; key: Key; equals: Record<string, number> }
+  /** Atomic counter changes on an item created if absent (`set` fields written alongside). */
+  | { kind: 'increment'; key: Key; add: Record<string, number>; set?: Record<string, unknown> }
   /** Unconditional write of a derived item (index-like items owned by another item's writes). */
   | { kind: 'overwrite'; item: Record<string, unknown> & Key }
   /** A lease item written if it is free, expired before `now`, or already `owner`'s. */
@@ -336,6 +338,19 @@ export class Table {
             Key: op.key,
             UpdateExpression: `ADD ${parts.join(', ')}`,
             ConditionExpression: `attribute_exists(${b.name(PK)})`,
+            ExpressionAttributeNames: b.expressionNames,
+            ExpressionAttributeValues: b.expressionValues,
+          },
+        };
+      }
+      case 'increment': {
+        const sets = Object.entries(op.set ?? {}).map(([a, v]) => `${b.name(a)} = ${b.value(v)}`);
+        const adds = Object.entries(op.add).map(([a, delta]) => `${b.name(a)} ${b.value(delta)}`);
+        return {
+          Update: {
+            TableName: this.name,
+            Key: op.key,
+            UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
             ExpressionAttributeNames: b.expressionNames,
             ExpressionAttributeValues: b.expressionValues,
           },

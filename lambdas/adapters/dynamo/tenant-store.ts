@@ -20,8 +20,8 @@ import type { TenantShard } from '../../core/model/tenant-shard';
 import type { LeaseClaim, Membership, ShardChange, TenantStore, TenantWithShards } from '../../core/ports';
 import { isDirty, needsPlacement } from '../../core/reconcile-plan';
 import { batchGet } from './batch-get';
-import { counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
-import { nodePartition, TENANT_META_SK, tenantPk } from './keys';
+import { azHomeDeltas, azHomeOps, counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
+import { AZ_HOME_PREFIX, NODES_PK, nodePartition, TENANT_META_SK, tenantPk } from './keys';
 import { claimOp, unclaimOp } from './lease-store';
 import type { Item, Table, TransactOp } from './table';
 import { DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
@@ -59,6 +59,7 @@ type ShardItem = Item & {
   splitting: boolean;
   pendingComputeNotification: boolean;
   lastError?: string;
+  preferredAzId?: string;
 };
 
 type TenantItem = Item & {
@@ -90,6 +91,7 @@ export function shardFromItem(item: ShardItem): TenantShard {
     splitting: item.splitting,
     pendingComputeNotification: item.pendingComputeNotification,
     lastError: item.lastError ?? null,
+    preferredAz: item.preferredAzId ?? null,
     version: item.version,
   };
 }
@@ -115,6 +117,7 @@ function shardToItem(shard: TenantShard, now: string): Omit<ShardItem, 'version'
     splitting: shard.splitting,
     pendingComputeNotification: shard.pendingComputeNotification,
     lastError: shard.lastError ?? undefined,
+    preferredAzId: shard.preferredAz ?? undefined,
     // Sparse: present only while the shard needs a reconcile (or, apart from that, a placement).
     ...(dirty || needsPlacement(shard)
       ? {
@@ -313,34 +316,61 @@ export class DynamoTenantStore implements TenantStore {
   private async writeInChunks(head: TransactOp[], shardOps: Array<{ op: TransactOp; change: ShardChange }>) {
     let chunk: TransactOp[] = [...head];
     let counters = new Map<number, { attached: number; secondary: number }>();
+    let homes = new Map<string, number>();
     const first = shardOps[0]?.change;
     const slot = counterSlot((first?.after ?? first?.before)?.id.tenantId ?? '');
     const flush = async () => {
-      const [ops, deltas] = [chunk, counters];
+      const [ops, deltas, azDeltas] = [chunk, counters, homes];
       // Sent again after a conflict, the deltas go to another of the nodes' counter items: the one
       // in the way is most likely still held by the transaction it met.
-      const attempt = (n: number) => [...ops, ...counterOps(deltas, n === 1 ? slot : randomSlot())];
+      const attempt = (n: number) => {
+        const s = n === 1 ? slot : randomSlot();
+        return [...ops, ...counterOps(deltas, s), ...azHomeOps(azDeltas, s)];
+      };
       await this.table.transact(attempt);
       chunk = [];
       counters = new Map();
+      homes = new Map();
     };
     for (const { op, change } of shardOps) {
       const trial = new Map([...counters].map(([k, v]) => [k, { ...v }]));
+      const trialHomes = new Map(homes);
       const derived = derivedOps(change, trial);
-      if (
-        chunk.length + 1 + derived.length + counterOps(trial, slot).length > MAX_TRANSACTION_OPS &&
-        chunk.length > 0
-      ) {
+      azHomeDeltas(change, trialHomes);
+      const size =
+        chunk.length +
+        1 +
+        derived.length +
+        counterOps(trial, slot).length +
+        azHomeOps(trialHomes, slot).length;
+      if (size > MAX_TRANSACTION_OPS && chunk.length > 0) {
         await flush();
         const fresh = new Map<number, { attached: number; secondary: number }>();
         const again = derivedOps(change, fresh);
+        const freshHomes = new Map<string, number>();
+        azHomeDeltas(change, freshHomes);
         chunk.push(op, ...again);
         counters = fresh;
+        homes = freshHomes;
       } else {
         chunk.push(op, ...derived);
         counters = trial;
+        homes = trialHomes;
       }
     }
     await flush();
+  }
+
+  /** How many shards call each AZ home (summed over its counter items; strongly consistent). */
+  async homeShardsByAz(): Promise<Map<string, number>> {
+    const items = await this.table.queryAll<Item & { az?: string; homeShards?: number }>(NODES_PK, {
+      skPrefix: AZ_HOME_PREFIX,
+    });
+    const homes = new Map<string, number>();
+    for (const item of items) {
+      if (item.az === undefined) continue;
+      homes.set(item.az, (homes.get(item.az) ?? 0) + (item.homeShards ?? 0));
+    }
+    return homes;
   }
 }

@@ -7,12 +7,15 @@ import {
   ConflictError,
   InternalError,
   NotFoundError,
+  PreconditionFailedError,
   TimeoutError,
 } from '../../core/errors';
 import { executionName } from '../../core/execution-names';
 import { formatTenantShardId, isU32, MAX_U8 } from '../../core/ids';
 import { CATCH_UP_MS, originMismatch, resolveMigrationOptions } from '../../core/migration-config';
 import { maySchedule } from '../../core/model/node';
+import { worseMigrationReason } from '../../core/optimizer';
+import { schedulerNode } from '../../core/scheduler';
 import { planSplit } from '../../core/split-plan';
 import { WORKFLOW_ERRORS } from '../../core/workflow-errors';
 import { executionIdOut, shardSplitOut, workflowExecutionOut } from '../response-schemas';
@@ -119,6 +122,15 @@ export const migrateRoute = defineRoute({
     }
     if (shard.policy.kind !== 'Attached') {
       throw new BadRequestError(`Cannot migrate a tenant that is PlacementPolicy::${shard.policy.kind}`);
+    }
+    if (!body.migration_config?.override_scheduler) {
+      const origin =
+        shard.intent.attached === null ? undefined : await services.nodes.get(shard.intent.attached);
+      const why = worseMigrationReason(shard, origin && schedulerNode(origin), schedulerNode(node));
+      if (why)
+        throw new PreconditionFailedError(
+          `Migration to a worse-scoring node: ${why}; set migration_config.override_scheduler to move it anyway`,
+        );
     }
     const tsid = formatTenantShardId(shard.id);
     // Checked again under the shard's lease when the workflow begins (PreconditionFailed).

@@ -53,6 +53,11 @@ export interface PageserverNode extends NodeAddress {
   /** Intent references held by this node, kept in step with shard intents (scheduler load). */
   attachedCount: number;
   secondaryCount: number;
+  /**
+   * The scheduler's utilization input (1.0 = full), from the node's last heartbeat of
+   * `GET /v1/utilization`; absent or null until one is recorded.
+   */
+  utilizationScore?: number | null;
   version: number;
 }
 

@@ -30,6 +30,11 @@ export interface TenantShard {
   splitting: boolean;
   pendingComputeNotification: boolean;
   lastError: string | null;
+  /**
+   * The availability zone the shard's attachment belongs in (its "home"), chosen at create and
+   * inherited by split children; null when unknown (then every AZ is as good).
+   */
+  preferredAz: string | null;
   version: number;
 }
 
@@ -42,9 +47,11 @@ export function intentNodes(intent: Intent): number[] {
 
 /** A shard as first written: nothing observed, no error, no generation issued yet. */
 export function newShard(
-  fields: Pick<TenantShard, 'id' | 'stripeSize' | 'generation' | 'policy' | 'config' | 'intent'>,
+  fields: Pick<TenantShard, 'id' | 'stripeSize' | 'generation' | 'policy' | 'config' | 'intent'> &
+    Partial<Pick<TenantShard, 'preferredAz'>>,
 ): TenantShard {
   return {
+    preferredAz: null,
     ...fields,
     generationPageserver: null,
     schedulingPolicy: 'Active',

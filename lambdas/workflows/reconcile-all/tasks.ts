@@ -1,11 +1,22 @@
-// Tasks of reconcile-all: page through the sparse dirty index and reconcile each shard.
+// Tasks of reconcile-all: page through the sparse dirty index and reconcile each shard; after a
+// pass that found nothing dirty, plan and apply a few placement improvements (the optimizer).
 import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
+import { OPTIMIZER_PLAN_LIMIT } from '../../core/optimizer';
 import { isDirty } from '../../core/reconcile-plan';
+import { applyOptimizations, planOptimizationPass } from '../../placement/optimize';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
 import { findUnknownLocations } from '../../reconciler/unknown-locations';
 import { recoverInterruptedSplit } from '../shard-split/recover';
+
+const step = { shard: z.string(), version: z.number().int() };
+const optimizationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('migrate'), ...step, from: z.number().int(), to: z.number().int() }),
+  z.object({ kind: z.literal('create-secondary'), ...step, from: z.number().int(), node: z.number().int() }),
+  z.object({ kind: z.literal('replace-secondary'), ...step, from: z.number().int(), to: z.number().int() }),
+  z.object({ kind: z.literal('remove-secondary'), ...step, node: z.number().int() }),
+]);
 
 /** Page size of the dirty index: keeps each Map's input far below Step Functions' 256 KiB. */
 const DIRTY_PAGE = 100;
@@ -71,5 +82,28 @@ export const reconcileAllTasks = [
     budgetSeconds: 15,
     table: 'none',
     run: async (input) => input.count + input.results.filter((r) => r.started === true).length,
+  }),
+  /** Reads only: a pass with nothing to improve writes nothing. */
+  defineTask({
+    name: 'PlanOptimizations',
+    input: z.looseObject({}),
+    budgetSeconds: 25,
+    table: 'read',
+    run: async (_input, context) => ({ steps: await planOptimizationPass(context) }),
+  }),
+  defineTask({
+    name: 'ApplyOptimizations',
+    input: z.looseObject({
+      execution: z.string(),
+      steps: z.array(optimizationSchema).max(OPTIMIZER_PLAN_LIMIT),
+    }),
+    budgetSeconds: 25,
+    table: 'write',
+    starts: ['migrate'],
+    run: async (input, context) => {
+      const result = await applyOptimizations(context, input.steps, input.execution);
+      context.log.info('optimize', { applied: result.applied, planned: input.steps.length });
+      return { applied: result.applied };
+    },
   }),
 ];

@@ -9,7 +9,7 @@ import { formatTenantShardId, parseTenantShardId, splitChildren } from '../../co
 import { detachConf, type LocationConfig } from '../../core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
-import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
+import { type AffinityContext, ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import { planSplit, type SplitPlan, type SplitTarget } from '../../core/split-plan';
 import { RejectedError, TransientError, taskErrorFromPageserver } from '../../core/workflow-errors';
 import { reconcileInline } from '../../reconciler/reconcile-many';
@@ -155,9 +155,10 @@ export async function commitSplit(
     const parents = current.shards.filter((s) => s.id.count !== input.new_shard_count);
     const scheduler = new Scheduler((await context.nodes.list()).map(schedulerNode));
     for (const parent of parents) scheduler.release(parent.intent);
+    const affinity: AffinityContext = new Map();
     const withSecondaries = (child: TenantShard): TenantShard => {
       try {
-        return { ...child, intent: scheduler.schedule(child).intent };
+        return { ...child, intent: scheduler.schedule(child, affinity).intent };
       } catch (error) {
         if (!(error instanceof ScheduleError)) throw error;
         // No room for a secondary now: reconcile-all's scheduling adds it later.

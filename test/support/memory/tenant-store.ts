@@ -76,6 +76,13 @@ export class MemoryTenantStore implements TenantStore {
     private readonly leases?: MemoryLeaseStore,
   ) {}
 
+  async homeShardsByAz(): Promise<Map<string, number>> {
+    const homes = new Map<string, number>();
+    for (const shard of this.shards.values())
+      if (shard.preferredAz !== null) homes.set(shard.preferredAz, (homes.get(shard.preferredAz) ?? 0) + 1);
+    return homes;
+  }
+
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const tenant = this.tenants.get(tenantId);
     return tenant ? copy(tenant) : undefined;
