@@ -27,7 +27,7 @@ describe('preflight', () => {
     api = await startTestApi({ pageservers: 2 });
     await api.call('PUT', '/control/v1/node/2/config', { body: { node_id: 2, scheduling: 'Draining' } });
     await expect(preflight({ url: api.stack.url, token: undefined }, 0)).rejects.toThrow(
-      /needs at least 2 registered pageservers that are Active and schedulable .* has 1\. Registered: 1 \(Active, Filling\), 2 \(Active, Draining\)/,
+      /needs at least 2 registered pageservers that are Active and schedulable .* has 1\. Registered: 1 \(Active, Active\), 2 \(Active, Draining\)/,
     );
   });
 
@@ -85,6 +85,7 @@ describe('settle', () => {
         output: status === 'RUNNING' ? null : { new_shards: ['a'] },
         error: null,
         history: [],
+        steps: [],
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(execution));
     });

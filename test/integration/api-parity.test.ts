@@ -236,14 +236,16 @@ describe('re-attach after a hard kill (test_storage_controller_re_attach)', () =
     const before = await spawned();
     await api.stack.reconcileAllNow();
     expect((await spawned()) - before).toBe(2);
-    await api.stack.reconcileAllNow();
-    expect((await spawned()) - before).toBe(2);
     for (const t of [a, b]) {
       expect((await describeTenant(t)).shards[0]).toMatchObject({
         node_attached: survivor,
         node_secondary: [victim],
       });
     }
+    // Nothing left to reconcile. (A quiet pass runs the optimizer, which may now move an
+    // attachment back to the warm secondary for balance: by migration, not a reconcile.)
+    await api.stack.reconcileAllNow();
+    expect((await spawned()) - before).toBe(2);
     await expectConsistent(api);
   });
 });

@@ -66,7 +66,7 @@ describe('tenant create when the attach fails', () => {
     const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
     expect(res.status, res.text).toBe(408);
     expect((res.body as { msg: string }).msg).toMatch(new RegExp(`^Timeout waiting for shard ${t}`));
-    // Kept, placed, not attached yet (generation 1 was issued for the attempt).
+    // Kept, placed, not attached yet (a generation was issued for the attempt).
     const [shard] = await shardsOf(t);
     expect(shard).toMatchObject({ node_attached: 1, last_error: expect.stringContaining('503') });
     expect(api.stack.fleet.byId(1).locations()).toEqual([]);
@@ -74,8 +74,14 @@ describe('tenant create when the attach fails', () => {
     expect((await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } })).status).toBe(409);
     api.stack.fleet.byId(1).faults.clear();
     expect((await api.call('POST', '/debug/v1/reconcile_all')).body).toBe(1);
+    // Attached in the shard's newest generation (the failed attempt's is never used again).
+    const dumped = (await api.call('GET', '/debug/v1/tenant')).body as Array<{
+      tenant_shard_id: string;
+      generation: number;
+    }>;
+    const generation = dumped.find((s) => s.tenant_shard_id === t)?.generation;
     expect(api.stack.fleet.byId(1).locations()).toEqual([
-      { shard: t, conf: expect.objectContaining({ mode: 'AttachedSingle', generation: 2 }) },
+      { shard: t, conf: expect.objectContaining({ mode: 'AttachedSingle', generation }) },
     ]);
     expect((await shardsOf(t))[0]?.last_error).toBe('');
     await expectConsistent(api);
@@ -83,7 +89,8 @@ describe('tenant create when the attach fails', () => {
 
   it('answers 500 naming the shard when the pageserver refuses the attach', async () => {
     api = await startTestApi({ pageservers: 1 });
-    api.stack.fleet.byId(1).faults.add({ path: 'location_config', status: 400, count: 1 });
+    // Refused twice: the create's own attempt and the reconcile it falls back to.
+    api.stack.fleet.byId(1).faults.add({ path: 'location_config', status: 400, count: 2 });
     const t = randomTenantId();
     const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
     expect(res.status, res.text).toBe(500);

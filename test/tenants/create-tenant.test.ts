@@ -178,7 +178,12 @@ describe('createAndPlaceTenant', () => {
 
   it('answers a pageserver that refuses the attach as a reconcile error (500)', async () => {
     await addNodes(w.nodes, [1]);
-    w.pageservers.failNext({ method: 'putLocationConfig' }, new PageserverError('400 refused', 400, false));
+    // Refused twice: the create's own attempt and the reconcile it falls back to.
+    w.pageservers.failNext(
+      { method: 'putLocationConfig' },
+      new PageserverError('400 refused', 400, false),
+      2,
+    );
     const req = request({ shardCount: 0 });
     const { failure } = await createAndPlaceTenant(w.context, req, 'create-3');
     expect(failure).toMatchObject({ status: 500 });

@@ -12,6 +12,7 @@ import {
   scheduling,
   shardIdsOf,
   start,
+  untilAvailable,
   waitForOperation,
 } from './drain-fill/drain-fill-support';
 
@@ -71,6 +72,7 @@ describe('drain and fill', () => {
     await api.stack.fleet.byId(1).restart();
     await api.stack.fleet.byId(1).waitUntilActive();
     expect(await scheduling(api, 1)).toBe('Active');
+    await untilAvailable(api, 1);
     const fill = await start(api, '/control/v1/node/1/fill');
     expect(await waitForOperation(api, fill)).toMatch(/^SUCCEEDED/);
     expect(await scheduling(api, 1)).toBe('Active');

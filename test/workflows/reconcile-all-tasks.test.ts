@@ -53,7 +53,7 @@ it('reconciles a shard that is still dirty', async () => {
   leaseTakes = 0;
   expect(w.tenants.dirtyIds()).toEqual([formatTenantShardId(shard.id)]);
   const out = await runTask(task, { shard: formatTenantShardId(shard.id), execution: 'pass-1' }, w.context);
-  expect(out).toEqual({ shard: formatTenantShardId(shard.id), status: 'ok', started: false });
+  expect(out).toEqual({ shard: formatTenantShardId(shard.id), status: 'ok', started: true });
   expect(leaseTakes).toBe(1);
   expect(w.tenants.dirtyIds()).toEqual([]);
 });

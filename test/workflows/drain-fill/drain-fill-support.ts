@@ -43,6 +43,15 @@ export async function scheduling(api: TestApi, id: number): Promise<string | und
   return (await nodes(api)).find((n) => n.id === id)?.scheduling;
 }
 
+/** Waits until a restarted node is past WarmingUp (a heartbeat answered after its re-attach). */
+export async function untilAvailable(api: TestApi, id: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await nodes(api)).find((n) => n.id === id)?.availability !== 'Active') {
+    if (Date.now() > deadline) throw new Error(`node ${id} not Active within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Attached shards per node as the controller's intents say (consistency check keeps them true). */
 export async function attachedPerNode(api: TestApi): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
