@@ -29,8 +29,16 @@ export function schedulerNode(node: PageserverNode): SchedulerNode {
     attachedCount: node.attachedCount,
     secondaryCount: node.secondaryCount,
     availabilityZoneId: node.availabilityZoneId,
-    utilizationScore: node.utilizationScore ?? null,
+    utilizationScore: node.utilizationScore ?? heartbeatScore(node),
   };
+}
+
+/** A pageserver's `utilization_score` is parts per million of full (UTILIZATION_FULL = 1 000 000). */
+export const UTILIZATION_FULL = 1_000_000;
+
+/** The score the last heartbeat recorded, 1.0 = full; null before the first. */
+function heartbeatScore(node: PageserverNode): number | null {
+  return node.utilization ? node.utilization.utilization_score / UTILIZATION_FULL : null;
 }
 
 export class ScheduleError extends Error {

@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { newNode } from '../../lambdas/core/model/node';
 import type { PlacementPolicy } from '../../lambdas/core/model/placement-policy';
 import type { Intent } from '../../lambdas/core/model/tenant-shard';
 import {
   countsFromIntents,
+  isOverloaded,
   notifyOffline,
   ScheduleError,
   Scheduler,
   type SchedulerNode,
+  schedulerNode,
 } from '../../lambdas/core/scheduler';
 
 const node = (id: number, load = 0, maySchedule = true): SchedulerNode => ({
@@ -317,5 +320,46 @@ describe('scheduler scoring (AZ, affinity, utilization)', () => {
         },
       ),
     );
+  });
+});
+
+describe('utilization from heartbeats', () => {
+  const registered = (id: number) => ({
+    ...newNode({
+      id,
+      listenHttpAddr: 'h',
+      listenHttpPort: 1,
+      listenPgAddr: 'h',
+      listenPgPort: 2,
+      availabilityZoneId: null,
+    }),
+    version: 1,
+  });
+  const heard = (score: number) => ({
+    disk_usage_bytes: 0,
+    free_space_bytes: 0,
+    utilization_score: score,
+    captured_at: '2026-12-01T00:00:00Z',
+  });
+
+  it('scores a node by the last utilization a heartbeat recorded (parts per million of full)', () => {
+    expect(schedulerNode(registered(1)).utilizationScore).toBeNull();
+    const full = schedulerNode({ ...registered(1), utilization: heard(2_000_000) });
+    expect(full.utilizationScore).toBe(2);
+    expect(isOverloaded(full)).toBe(true);
+  });
+
+  it('places nothing on a node its heartbeat reports overloaded while another is free', () => {
+    const nodes = [
+      schedulerNode({ ...registered(1), utilization: heard(2_500_000) }),
+      schedulerNode({ ...registered(2), attachedCount: 5, utilization: heard(100_000) }),
+    ];
+    const scheduler = new Scheduler(nodes);
+    const { intent } = scheduler.schedule({
+      intent: { attached: null, secondary: [] },
+      policy: { kind: 'Attached', secondaries: 0 },
+      schedulingPolicy: 'Active',
+    });
+    expect(intent.attached).toBe(2);
   });
 });
