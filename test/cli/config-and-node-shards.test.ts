@@ -1,7 +1,8 @@
 // storcon set-tenant-config and patch-tenant-config, and `tenants <node_id>` (the shards on a node),
 // against a local stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { randomTenantId, type TestApi } from '../support/api-stack';
+import { describeWithCli, stackWithTenant } from './fleet-support';
 import { expectOk, storcon, tableRows } from './storcon';
 
 let api: TestApi;
@@ -9,22 +10,10 @@ const cli = (...args: string[]) => storcon(api.stack.url, args);
 const SLOW = 120_000;
 const tenant = randomTenantId();
 
-interface Shard {
-  tenant_shard_id: string;
-  node_attached: number;
-  node_secondary: number[];
-}
-const describeTenant = async () =>
-  JSON.parse(expectOk(await cli('tenant-describe', '--tenant-id', tenant, '--json')).stdout) as {
-    shards: Shard[];
-    config: Record<string, unknown>;
-  };
+const describeTenant = () => describeWithCli(api.stack.url, tenant);
 
 beforeAll(async () => {
-  api = await startTestApi({ pageservers: 3 });
-  expectOk(
-    await cli('tenant-create', '--tenant-id', tenant, '--shard-count', '2', '--placement', 'attached:1'),
-  );
+  api = await stackWithTenant(tenant);
 });
 afterAll(() => api.stop());
 

@@ -1,7 +1,8 @@
 // storcon reconcile-all, tenant-shard-migrate-secondary,
 // tenant-shard-cancel-reconcile and tenant-shard-migrate with the modern migration_config.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
+import { randomTenantId, type TestApi } from '../support/api-stack';
+import { type DescribedShard, describeWithCli, stackWithTenant } from './fleet-support';
 import { expectOk, storcon } from './storcon';
 
 let api: TestApi;
@@ -9,22 +10,10 @@ const cli = (...args: string[]) => storcon(api.stack.url, args);
 const SLOW = 120_000;
 const tenant = randomTenantId();
 
-interface Shard {
-  tenant_shard_id: string;
-  node_attached: number;
-  node_secondary: number[];
-}
-const describeTenant = async () =>
-  JSON.parse(expectOk(await cli('tenant-describe', '--tenant-id', tenant, '--json')).stdout) as {
-    shards: Shard[];
-    config: Record<string, unknown>;
-  };
+const describeTenant = () => describeWithCli(api.stack.url, tenant);
 
 beforeAll(async () => {
-  api = await startTestApi({ pageservers: 3 });
-  expectOk(
-    await cli('tenant-create', '--tenant-id', tenant, '--shard-count', '2', '--placement', 'attached:1'),
-  );
+  api = await stackWithTenant(tenant);
 });
 afterAll(() => api.stop());
 
@@ -55,7 +44,7 @@ describe('parity commands', () => {
         ),
       );
       expect(run.stdout).toBe(`Secondary of ${shard.tenant_shard_id} moving to node ${to}\n`);
-      let moved: Shard | undefined;
+      let moved: DescribedShard | undefined;
       for (let i = 0; i < 100 && !moved; i++) {
         moved = (await describeTenant()).shards.find(
           (s) => s.tenant_shard_id === shard.tenant_shard_id && s.node_secondary.includes(to),

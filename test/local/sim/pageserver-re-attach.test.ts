@@ -1,9 +1,10 @@
 // The simulator's re-attach as a newer pageserver makes it, over real HTTP against a tiny fake
 // controller: the request it sends, and what it does with each entry of the answer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type PageserverSim, startPageserverSim } from '../../../local/sim/pageserver';
-import { SimRemoteStorage } from '../../../local/sim/remote-storage';
-import { type FakeController, fakeController } from './fake-controller';
+import type { PageserverSim } from '../../../local/sim/pageserver';
+import type { SimRemoteStorage } from '../../../local/sim/remote-storage';
+import type { FakeController } from './fake-controller';
+import { attachedBody, simCall, startSimHarness, stopSimHarness } from './sim-harness';
 
 const T = '1f359dd625e519a1a4e8d7509690f6fc';
 const TL = 'de200bd42b49cc1814412c7e592dd6e9';
@@ -12,46 +13,15 @@ let storage: SimRemoteStorage;
 let sim: PageserverSim;
 let controller: FakeController;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sim.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: method === 'GET' ? undefined : JSON.stringify(body ?? null),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const attached = (gen: number, extra: Record<string, unknown> = {}) => ({
-  tenant_id: T,
-  mode: 'AttachedSingle',
-  generation: gen,
-  secondary_conf: null,
-  shard_number: 0,
-  shard_count: 0,
-  shard_stripe_size: 32768,
-  tenant_conf: {},
-  ...extra,
-});
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  simCall(sim, method, path, body, headers);
+const attached = attachedBody(T);
 
 beforeEach(async () => {
-  storage = new SimRemoteStorage();
-  controller = await fakeController();
-  sim = await startPageserverSim({
-    nodeId: 1,
-    storage,
-    controlPlaneApi: controller.url,
-    // Long enough that a repeat call right after the 202 still sees the deletion running.
-    deletionMs: 500,
-    reAttachBackoffMs: () => 20,
-  });
-  await sim.waitUntilActive();
+  ({ storage, sim, controller } = await startSimHarness());
 });
 
-afterEach(async () => {
-  await sim.stop();
-  await new Promise<void>((r) => controller.server.close(() => r()));
-});
+afterEach(() => stopSimHarness({ storage, sim, controller }));
 
 describe('re-attach (modern)', () => {
   it('applies the modern contract on restart: listed attached in the new generation, listed secondaries kept or demoted, the rest dropped', async () => {

@@ -4,8 +4,9 @@
 // answers, hang then drop, obeying any generation) are in pageserver-faults.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PageserverSim, SimDisk, startPageserverSim } from '../../../local/sim/pageserver';
-import { SimRemoteStorage } from '../../../local/sim/remote-storage';
-import { type FakeController, fakeController } from './fake-controller';
+import type { SimRemoteStorage } from '../../../local/sim/remote-storage';
+import type { FakeController } from './fake-controller';
+import { attachedBody, simCall, startSimHarness, stopSimHarness } from './sim-harness';
 
 const T = '1f359dd625e519a1a4e8d7509690f6fc';
 const TL = 'de200bd42b49cc1814412c7e592dd6e9';
@@ -15,46 +16,15 @@ let storage: SimRemoteStorage;
 let sim: PageserverSim;
 let controller: FakeController;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sim.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: method === 'GET' ? undefined : JSON.stringify(body ?? null),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const attached = (gen: number, extra: Record<string, unknown> = {}) => ({
-  tenant_id: T,
-  mode: 'AttachedSingle',
-  generation: gen,
-  secondary_conf: null,
-  shard_number: 0,
-  shard_count: 0,
-  shard_stripe_size: 32768,
-  tenant_conf: {},
-  ...extra,
-});
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  simCall(sim, method, path, body, headers);
+const attached = attachedBody(T);
 
 beforeEach(async () => {
-  storage = new SimRemoteStorage();
-  controller = await fakeController();
-  sim = await startPageserverSim({
-    nodeId: 1,
-    storage,
-    controlPlaneApi: controller.url,
-    // Long enough that a repeat call right after the 202 still sees the deletion running.
-    deletionMs: 500,
-    reAttachBackoffMs: () => 20,
-  });
-  await sim.waitUntilActive();
+  ({ storage, sim, controller } = await startSimHarness());
 });
 
-afterEach(async () => {
-  await sim.stop();
-  await new Promise<void>((r) => controller.server.close(() => r()));
-});
+afterEach(() => stopSimHarness({ storage, sim, controller }));
 
 describe('status and listing', () => {
   it('answers status, utilization and an empty location list', async () => {
