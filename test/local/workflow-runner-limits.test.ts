@@ -14,7 +14,7 @@ import type { WorkflowExecution } from '../../lambdas/core/ports';
 import { TASKS } from '../../lambdas/tasks/registry';
 import { waitForExecution } from '../../lambdas/workflows/wait-execution';
 import { type LocalWorkflowOptions, LocalWorkflowRunner } from '../../local/workflow-runner';
-import type { AslDefinition } from '../../statemachines/asl';
+import { type AslDefinition, loadWorkflow } from '../../statemachines/asl';
 import { type TaskHook, taskHooks } from '../support/task-hooks';
 
 const KiB = 1024;
@@ -316,4 +316,27 @@ describe('history limit', () => {
     const finite = await run(workflows, 'finite', { done: true });
     expect(finite.status).toBe('SUCCEEDED');
   });
+});
+
+describe('reconcile-all within the history limit', () => {
+  it('stops after 20 pages of dirty shards and succeeds, where one pass over them all would pass 25,000 events', async () => {
+    // An endless dirty index: every page full, always another after it.
+    let pages = 0;
+    const workflows = runner(loadWorkflow('reconcile-all').definition, {
+      FindUnknownLocations: async () => ({ learned: 0, detached: 0, unlisted: [] }),
+      ListDirty: async () => {
+        pages += 1;
+        return { ids: Array.from({ length: 100 }, (_, i) => `shard-${pages}-${i}`), next: `after-${pages}` };
+      },
+      ReconcileShard: async (input) => ({
+        shard: (input as { shard: string }).shard,
+        status: 'ok',
+        started: true,
+      }),
+    });
+    const done = await run(workflows, 'endless-dirty', { cursor: null });
+    expect(done.status, JSON.stringify(done.error)).toBe('SUCCEEDED');
+    expect(pages).toBe(20);
+    expect(done.output).toEqual({ reconciles: 2000 });
+  }, 120_000);
 });
