@@ -1,12 +1,12 @@
 // Reconcile-all's per-shard task on in-memory ports: a shard the dirty index listed but that an
 // inline reconcile settled meanwhile (a create finishing) costs one read, no lease; a shard still
-// dirty is reconciled.
+// dirty is reconciled; one its policy attaches but no node is intended to hold is placed first.
 import { beforeEach, expect, it } from 'vitest';
 import { runTask } from '../../lambdas/app/task';
 import { formatTenantShardId } from '../../lambdas/core/ids';
 import { createAndPlaceTenant } from '../../lambdas/tenants/create-tenant';
 import { reconcileAllTasks } from '../../lambdas/workflows/reconcile-all/tasks';
-import { addNodes, type MemoryWorld, memoryWorld, newTenantId } from '../support/memory';
+import { addNodes, type MemoryWorld, memoryWorld, newTenantId, seedTenant } from '../support/memory';
 
 const task = reconcileAllTasks.find((t) => t.name === 'ReconcileShard')!;
 let w: MemoryWorld;
@@ -55,5 +55,17 @@ it('reconciles a shard that is still dirty', async () => {
   const out = await runTask(task, { shard: formatTenantShardId(shard.id), execution: 'pass-1' }, w.context);
   expect(out).toEqual({ shard: formatTenantShardId(shard.id), status: 'ok', started: true });
   expect(leaseTakes).toBe(1);
+  expect(w.tenants.dirtyIds()).toEqual([]);
+});
+
+it('places a shard its policy attaches but that no node is intended to hold, then attaches it', async () => {
+  // Its node was deleted while no other could take it: attached by policy, by intent nowhere.
+  const { shards } = await seedTenant(w.tenants, { attached: [null] });
+  const id = formatTenantShardId(shards[0]!.id);
+  const out = await runTask(task, { shard: id, execution: 'pass-1' }, w.context);
+  expect(out).toMatchObject({ shard: id, status: 'ok', started: true });
+  const after = (await w.tenants.getShard(shards[0]!.id))!;
+  expect(after.intent.attached).toBe(1);
+  expect(after.observed['1']).toMatchObject({ mode: 'AttachedSingle', generation: after.generation });
   expect(w.tenants.dirtyIds()).toEqual([]);
 });

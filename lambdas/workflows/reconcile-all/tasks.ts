@@ -4,8 +4,9 @@ import * as z from 'zod';
 import { defineTask } from '../../app/task';
 import { formatTenantShardId, parseTenantShardId } from '../../core/ids';
 import { OPTIMIZER_PLAN_LIMIT } from '../../core/optimizer';
-import { isDirty } from '../../core/reconcile-plan';
+import { isDirty, needsPlacement } from '../../core/reconcile-plan';
 import { applyOptimizations, planOptimizationPass } from '../../placement/optimize';
+import { placeIfUnplaced } from '../../reconciler/place-unplaced';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
 import { findUnknownLocations } from '../../reconciler/unknown-locations';
 import { recoverInterruptedSplit } from '../shard-split/recover';
@@ -52,7 +53,9 @@ export const reconcileAllTasks = [
     table: 'write',
     run: async (input, context) => {
       const id = parseTenantShardId(input.shard);
-      const shard = await context.tenants.getShard(id);
+      let shard = await context.tenants.getShard(id);
+      // Attached by policy, but no node intended (its node was deleted when none could take it).
+      if (shard && needsPlacement(shard)) shard = await placeIfUnplaced(context, id, shard);
       if (shard?.splitting) {
         const recovery = await recoverInterruptedSplit(context, id.tenantId, input.execution);
         return {

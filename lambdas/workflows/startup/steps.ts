@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { type AppContext, within } from '../../app/context';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
-import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
+import { detachConf, type LocationConfig } from '../../core/model/location-config';
 import type { PageserverNode } from '../../core/model/node';
 import { sameObserved, type TenantShard } from '../../core/model/tenant-shard';
 import { needsPlacement } from '../../core/reconcile-plan';
-import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import { evacuateNode } from '../../nodes/node-availability';
 import { setAvailability } from '../../nodes/set-availability';
+import { placed, placementContext } from '../../reconciler/place-unplaced';
 import { sendLocationConfig } from '../../reconciler/send-location-config';
 import { updateReadShards, updateShardsInPages } from '../../reconciler/shard-update';
 import { recoverInterruptedSplit } from '../shard-split/recover';
@@ -130,29 +130,11 @@ export async function placeUnplaced(
   cursor: string | null,
 ): Promise<{ placed: number; next: string | null }> {
   const owner = `startup-${randomUUID()}`;
-  const nodes = await context.nodes.list();
-  const live = new Set(nodes.filter((n) => n.availability === 'Active').map((n) => n.id));
   // One scheduler for the pass: it tracks the placements it makes, so they spread.
-  const scheduler = new Scheduler(nodes.map(schedulerNode));
-  const place = (current: TenantShard): TenantShard | null => {
-    if (!needsPlacement(current)) return null;
-    const holders = Object.entries(current.observed)
-      .filter(([n, conf]) => conf && isAttachedMode(conf.mode) && live.has(Number(n)))
-      .sort(([, a], [, b]) => (b!.generation ?? 0) - (a!.generation ?? 0));
-    let intent = current.intent;
-    if (holders.length > 0) {
-      const attached = Number(holders[0]![0]);
-      intent = { attached, secondary: intent.secondary.filter((n) => n !== attached) };
-    }
-    try {
-      return { ...current, intent: scheduler.schedule({ ...current, intent }).intent };
-    } catch (error) {
-      if (!(error instanceof ScheduleError)) throw error;
-      context.metrics.schedulingErrors.inc();
-      return null;
-    }
-  };
-  let placed = 0;
+  const { live, scheduler } = placementContext(await context.nodes.list());
+  const place = (current: TenantShard) =>
+    placed(current, live, scheduler, () => context.metrics.schedulingErrors.inc());
+  let count = 0;
   let next = cursor;
   do {
     const page = await context.tenants.listUnsettled(PLACE_PAGE, next ?? undefined);
@@ -160,7 +142,7 @@ export async function placeUnplaced(
     const splitting = new Set(shards.filter((s) => s.splitting).map((s) => s.id.tenantId));
     const unplaced = shards.filter((s) => needsPlacement(s) && !splitting.has(s.id.tenantId));
     await updateReadShards(context.tenants, unplaced, place, () => {
-      placed += 1;
+      count += 1;
     });
     // A split cut short by a crash: abort it now (its execution is gone) so the tenant works.
     // Each may take seconds; those time does not allow are left to reconcile-all, which does the
@@ -176,7 +158,7 @@ export async function placeUnplaced(
     }
     next = page.next ?? null;
   } while (next !== null && Date.now() < context.deadline - PAGE_MARGIN_MS);
-  return { placed, next };
+  return { placed: count, next };
 }
 
 /** Step 5: detach locations the controller does not know (best effort). */
