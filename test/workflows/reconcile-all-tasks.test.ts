@@ -69,3 +69,10 @@ it('places a shard its policy attaches but that no node is intended to hold, the
   expect(after.observed['1']).toMatchObject({ mode: 'AttachedSingle', generation: after.generation });
   expect(w.tenants.dirtyIds()).toEqual([]);
 });
+
+it('lists a shard with no node intended among the ones to visit, so a pass places it', async () => {
+  const { shards } = await seedTenant(w.tenants, { attached: [null] });
+  const list = reconcileAllTasks.find((t) => t.name === 'ListDirty')!;
+  const page = (await runTask(list, { cursor: null }, w.context)) as { ids: string[] };
+  expect(page.ids).toEqual([formatTenantShardId(shards[0]!.id)]);
+});

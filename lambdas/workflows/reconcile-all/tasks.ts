@@ -37,7 +37,9 @@ export const reconcileAllTasks = [
     budgetSeconds: 25,
     table: 'read',
     run: async (input, context) => {
-      const page = await context.tenants.listDirty(DIRTY_PAGE, input.cursor ?? undefined);
+      // Dirty shards, and those with no node intended (placed by ReconcileShard, so that a shard
+      // whose node was deleted while none could take it is attached once one can).
+      const page = await context.tenants.listUnsettled(DIRTY_PAGE, input.cursor ?? undefined);
       return { ids: page.ids.map(formatTenantShardId), next: page.next ?? null };
     },
   }),
