@@ -49,9 +49,10 @@ const WEIGHTS = {
   heartbeatOnly: 2,
   // A decommissioned node: its pageserver stops, DELETE /control/v1/node/:id, then a new machine
   // registers with that id and starts (empty-handed: nothing is issued to it any more). Off by
-  // default, CHAOS_NODE_DELETE=1 turns it on: some seeds (2 and 3, once each in five runs) end
-  // with a Secondary left on the returning node for a tenant deleted meanwhile, which
-  // reconcile-all's unknown-location pass does not detach (not yet understood).
+  // default, CHAOS_NODE_DELETE=1 turns it on. With it on, seed 2 (one run in two) ends with
+  // shards intended AttachedSingle on a re-registered node that still reports them AttachedStale
+  // from before its deletion, and reconcile-all does not converge them (not yet understood). The
+  // shards it left with no node intended are now placed by reconcile-all.
   nodeDelete: process.env.CHAOS_NODE_DELETE === '1' ? 1 : 0,
   controllerRestart: 1,
   // Drain and fill (node lifecycle): a drained node stays PauseForRestart until its pageserver
