@@ -62,7 +62,14 @@ export async function startTestApi(options: Partial<LocalStackOptions> = {}): Pr
 
 /** The end-of-test invariants: the consistency check passes and generation fencing held. */
 export async function expectConsistent(api: TestApi): Promise<void> {
-  const check = await api.call('POST', '/debug/v1/consistency_check');
+  // The check reads shards, memberships and pageservers one after another, not at one instant:
+  // a migration the optimizer started may still be moving a shard (its items change between the
+  // reads). A real inconsistency stays; a moving shard settles within seconds.
+  let check = await api.call('POST', '/debug/v1/consistency_check');
+  for (let i = 0; i < 10 && check.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    check = await api.call('POST', '/debug/v1/consistency_check');
+  }
   if (check.status !== 200) throw new Error(`consistency check failed: ${check.text}`);
   const violations = api.stack.fleet.safetyViolations();
   if (violations.length > 0) throw new Error(`generation safety violated: ${violations.join('; ')}`);
