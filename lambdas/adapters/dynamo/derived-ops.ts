@@ -5,7 +5,7 @@
 // stays exact (reads add the items up) and in the same transaction as its shard write.
 import { createHash } from 'node:crypto';
 import { formatTenantShardId, type TenantShardId } from '../../core/ids';
-import type { TenantShard } from '../../core/model/tenant-shard';
+import { membershipFlags, nodesOf } from '../../core/model/membership';
 import type { ShardChange } from '../../core/ports';
 import { azHomeSk, NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodePartition } from './keys';
 import type { Key, TransactOp } from './table';
@@ -20,25 +20,6 @@ export function counterSlot(tenantId: string): number {
 /** Any counter item: where a write that met a conflict on its tenant's item adds instead. */
 export function randomSlot(): number {
   return Math.floor(Math.random() * NODE_COUNTER_SLOTS);
-}
-
-/** What a shard means to one node: the membership item's flags. */
-function membershipFlags(shard: TenantShard | null, node: number) {
-  return {
-    attached: shard?.intent.attached === node,
-    secondary: shard?.intent.secondary.includes(node) ?? false,
-    issued: shard?.generationPageserver === node,
-    observed: shard ? String(node) in shard.observed : false,
-  };
-}
-
-function nodesOf(shard: TenantShard | null): number[] {
-  if (!shard) return [];
-  const nodes = new Set<number>(shard.intent.secondary);
-  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
-  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
-  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
-  return [...nodes];
 }
 
 /** The membership writes and counter deltas that follow from one shard change. */

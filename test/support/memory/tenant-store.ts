@@ -9,6 +9,7 @@ import {
   parseTenantShardId,
   type TenantShardId,
 } from '../../../lambdas/core/ids';
+import { membershipFlags, nodesOf } from '../../../lambdas/core/model/membership';
 import type { Tenant } from '../../../lambdas/core/model/tenant';
 import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import type {
@@ -27,24 +28,6 @@ type Flags = Omit<Membership, 'id'>;
 
 /** Shards of one tenant sort by their NNCC index, as the DynamoDB sort key does. */
 const shardKey = (id: TenantShardId) => `${id.tenantId}/${formatShardIndex(id)}`;
-
-function flagsFor(shard: TenantShard | null, node: number): Flags {
-  return {
-    attached: shard?.intent.attached === node,
-    secondary: shard?.intent.secondary.includes(node) ?? false,
-    issued: shard?.generationPageserver === node,
-    observed: shard ? String(node) in shard.observed : false,
-  };
-}
-
-function nodesOf(shard: TenantShard | null): number[] {
-  if (!shard) return [];
-  const nodes = new Set<number>(shard.intent.secondary);
-  if (shard.intent.attached !== null) nodes.add(shard.intent.attached);
-  if (shard.generationPageserver !== null) nodes.add(shard.generationPageserver);
-  for (const key of Object.keys(shard.observed)) nodes.add(Number(key));
-  return [...nodes];
-}
 
 const anyFlag = (f: Flags) => f.attached || f.secondary || f.issued || f.observed;
 
@@ -232,8 +215,8 @@ export class MemoryTenantStore implements TenantStore {
         );
       }
       for (const node of new Set([...nodesOf(change.before), ...nodesOf(change.after)])) {
-        const before = flagsFor(change.before, node);
-        const after = flagsFor(change.after, node);
+        const before = membershipFlags(change.before, node);
+        const after = membershipFlags(change.after, node);
         const delta = counters.get(node) ?? { attached: 0, secondary: 0 };
         delta.attached += Number(after.attached) - Number(before.attached);
         delta.secondary += Number(after.secondary) - Number(before.secondary);
@@ -253,7 +236,7 @@ export class MemoryTenantStore implements TenantStore {
       const key = shardKey(id);
       const formatted = formatTenantShardId(id);
       for (const node of new Set([...nodesOf(change.before), ...nodesOf(change.after)])) {
-        const after = flagsFor(change.after, node);
+        const after = membershipFlags(change.after, node);
         const own = this.memberships.get(node) ?? new Map<string, Flags>();
         if (anyFlag(after)) own.set(formatted, after);
         else own.delete(formatted);
