@@ -89,12 +89,13 @@ describe('tenant create when the attach fails', () => {
 
   it('answers 500 naming the shard when the pageserver refuses the attach', async () => {
     api = await startTestApi({ pageservers: 1 });
-    // Refused twice: the create's own attempt and the reconcile it falls back to.
-    api.stack.fleet.byId(1).faults.add({ path: 'location_config', status: 400, count: 2 });
+    // Refused for as long as the create tries (its own attempt and the reconcile it falls back to).
+    api.stack.fleet.byId(1).faults.add({ path: 'location_config', status: 400 });
     const t = randomTenantId();
     const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
     expect(res.status, res.text).toBe(500);
     expect((res.body as { msg: string }).msg).toMatch(new RegExp(`^Reconcile error on shard ${t}: `));
+    api.stack.fleet.byId(1).faults.clear();
     expect((await api.call('GET', `/control/v1/tenant/${t}`)).status).toBe(200);
   });
 
