@@ -218,8 +218,10 @@ describe('re-attach after a hard kill (test_storage_controller_re_attach)', () =
     expect(await placed(a)).toBe(survivor);
     expect(await placed(b)).toBe(survivor);
 
-    // Restart: the re-attach answer makes both of its locations secondaries.
+    // Restart: the re-attach answer makes both of its locations secondaries. Counted from before
+    // the restart: the node's first heartbeat may reconcile a shard before reconcile-all does.
     const spawned = () => metric('storage_controller_reconcile_spawn');
+    const before = await spawned();
     await ps.start();
     await ps.waitUntilActive();
     expect(
@@ -233,7 +235,6 @@ describe('re-attach after a hard kill (test_storage_controller_re_attach)', () =
         [b, 'Secondary'],
       ].sort(),
     );
-    const before = await spawned();
     await api.stack.reconcileAllNow();
     expect((await spawned()) - before).toBe(2);
     for (const t of [a, b]) {
