@@ -50,7 +50,7 @@ export type ReconcileOutcome =
 /** Upper bound on actions in one run: a plan converges in a handful; more means churn. */
 const MAX_STEPS = 32;
 export const LEASE_MS = 60_000;
-/** A node marked Offline may still be up: a stale or detach is tried there, briefly. */
+/** A node marked Offline may still be up: a demotion or detach is tried there, briefly. */
 const OFFLINE_TIMEOUT_MS = 2_000;
 
 class StepFailed extends Error {
@@ -159,8 +159,10 @@ async function run(id: TenantShardId, deps: ReconcileDeps, deadline: number): Pr
     if (Date.now() >= deadline) return { status: 'timeout' };
     if (await cancelled(id, deps)) return { status: 'cancelled' };
     const action = plan[0]!;
+    // The planner puts the settling of other locations before an attach: those are demotions.
+    const demotion = plan.slice(1).some((a) => a.kind === 'attach');
     try {
-      shard = await execute(action, shard, nodes, availability, deps, deadline);
+      shard = await execute(action, shard, nodes, availability, deps, deadline, demotion);
     } catch (error) {
       if (!(error instanceof StepFailed)) throw error;
       lastFailure = error.message;
@@ -204,6 +206,7 @@ async function execute(
   availability: Availability,
   deps: ReconcileDeps,
   deadline: number,
+  demotion: boolean,
 ): Promise<TenantShard | undefined> {
   if (action.kind === 'notify') return notify(shard, nodes, deps, deadline);
   const fail = async (message: string, unreachable = false) =>
@@ -226,8 +229,10 @@ async function execute(
     }
     throw await fail(`node ${action.node} is not registered`);
   }
-  // Demoting or detaching an Offline node is tried (briefly): it may still be up.
-  if (node.availability === 'Offline' && action.kind !== 'detach' && action.kind !== 'stale')
+  // Demoting or detaching an Offline node is tried (briefly): it may still be up, and the sole
+  // holder in an older generation (failed over while alive) until it is told otherwise. A new
+  // secondary there is not tried.
+  if (node.availability === 'Offline' && !demotion && action.kind !== 'detach' && action.kind !== 'stale')
     throw await fail(`node ${node.id} is offline`, true);
 
   // Before the call, one write: the location is unknown while the call is in flight (a crash

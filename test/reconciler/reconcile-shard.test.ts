@@ -202,6 +202,33 @@ describe('reconcileShard', () => {
     expect(isDirty(after)).toBe(true);
   });
 
+  it('demotes a failed-over Offline node that may still hold the shard before attaching elsewhere', async () => {
+    // Node 3 was failed over while it may still run the shard AttachedSingle (its heartbeats
+    // failed, not its tenant API): the failover made it a secondary, its state unknown.
+    const shard = await shardOn(2, [3], (s) => ({ ...s, generationPageserver: 3, observed: { '3': null } }));
+    const node = (await w.nodes.get(3))!;
+    await w.nodes.update(3, node.version, { availability: 'Offline' });
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    const sent = w.pageservers.callsTo({ method: 'putLocationConfig' }).map((c) => [c.node, c.conf?.mode]);
+    expect(sent).toEqual([
+      [3, 'Secondary'],
+      [2, 'AttachedSingle'],
+    ]);
+  });
+
+  it('attaches elsewhere when the failed-over Offline node does not answer its demotion', async () => {
+    const shard = await shardOn(2, [3], (s) => ({ ...s, generationPageserver: 3, observed: { '3': null } }));
+    const node = (await w.nodes.get(3))!;
+    await w.nodes.update(3, node.version, { availability: 'Offline' });
+    w.pageservers.down.add(3);
+    const outcome = await reconcile(shard.id);
+    // The new generation fences node 3 whatever it still runs; the secondary waits for its return.
+    expect(outcome.status).toBe('error');
+    expect(w.pageservers.held(2)[formatTenantShardId(shard.id)]).toMatchObject({ mode: 'AttachedSingle' });
+    // Tried once, as a demotion: not again as a new secondary on an Offline node.
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig', node: 3 })).toHaveLength(1);
+  });
+
   it('is a no-op on a settled shard', async () => {
     const shard = await shardOn(1, [], (s) => heldBy(s, 1));
     expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
