@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as z from 'zod';
+import { DEFAULT_MAX_SECONDARY_LAG_BYTES } from '../lambdas/core/drain-fill-plan';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -33,6 +34,11 @@ export const stageConfigSchema = z
         maxWarmingUpSeconds: z.number().int().min(1).max(3600),
       })
       .strict(),
+    /**
+     * A drain leaves a shard attached where it is when its secondary lags more than this many
+     * bytes (--max-secondary-lag-bytes); absent: 256 MiB, the reference's default.
+     */
+    maxSecondaryLagBytes: z.number().int().min(0).optional(),
     /** Keep the table and log groups when the stack is deleted, with deletion protection on. */
     retainData: z.boolean(),
     /** Who the alarms notify, through the stage's SNS topic. */
@@ -53,6 +59,7 @@ export interface StageSettings {
   deletionProtection: boolean;
   reconcileMinutes: number;
   heartbeat: StageConfig['heartbeat'];
+  maxSecondaryLagBytes: number;
   /** null: compute notifications are off (an explicit choice in the stage's file). */
   computeHookUrl: string | null;
   alarms: StageConfig['alarms'];
@@ -85,6 +92,7 @@ export function stageSettings(stage: string | undefined, dir = CONFIG_DIR): Stag
     deletionProtection: config.retainData,
     reconcileMinutes: config.reconcileMinutes,
     heartbeat: config.heartbeat,
+    maxSecondaryLagBytes: config.maxSecondaryLagBytes ?? DEFAULT_MAX_SECONDARY_LAG_BYTES,
     computeHookUrl: config.computeHookUrl,
     alarms: config.alarms,
   };

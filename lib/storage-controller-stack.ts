@@ -72,6 +72,7 @@ export class StorageControllerStack extends Stack {
       HEARTBEAT_INTERVAL: String(settings.heartbeat.intervalSeconds),
       MAX_OFFLINE_INTERVAL: String(settings.heartbeat.maxOfflineSeconds),
       MAX_WARMING_UP_INTERVAL: String(settings.heartbeat.maxWarmingUpSeconds),
+      MAX_SECONDARY_LAG_BYTES: String(settings.maxSecondaryLagBytes),
     };
     for (const { id: warning, message } of stageWarnings(settings))
       Annotations.of(this).addWarningV2(warning, message);

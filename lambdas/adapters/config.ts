@@ -20,6 +20,8 @@ const configSchema = z.object({
   HEARTBEAT_INTERVAL: z.coerce.number().positive().optional(),
   MAX_OFFLINE_INTERVAL: z.coerce.number().positive().optional(),
   MAX_WARMING_UP_INTERVAL: z.coerce.number().positive().optional(),
+  // A drain skips shards whose secondary lags more (bytes); absent: the default.
+  MAX_SECONDARY_LAG_BYTES: z.coerce.number().int().nonnegative().optional(),
 });
 
 export interface ControllerConfig {
@@ -27,6 +29,7 @@ export interface ControllerConfig {
   computeHookUrl?: string;
   stateMachines: Record<string, string>;
   heartbeat: { intervalSeconds?: number; maxOfflineSeconds?: number; maxWarmingUpSeconds?: number };
+  maxSecondaryLagBytes?: number;
   publicKeyPem?: string;
   pageserverJwtToken?: string;
   controlPlaneJwtToken?: string;
@@ -86,6 +89,9 @@ export async function loadConfig(
         maxWarmingUpSeconds: parsed.data.MAX_WARMING_UP_INTERVAL,
       }).filter(([, v]) => v !== undefined),
     ),
+    ...(parsed.data.MAX_SECONDARY_LAG_BYTES === undefined
+      ? {}
+      : { maxSecondaryLagBytes: parsed.data.MAX_SECONDARY_LAG_BYTES }),
   };
   const entries = Object.entries(SECRETS) as Array<
     [keyof typeof SECRETS, (typeof SECRETS)[keyof typeof SECRETS]]

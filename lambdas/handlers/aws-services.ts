@@ -39,6 +39,9 @@ const services = ttlCache<ApiContext>(
       workflows: new SfnWorkflowStarter(config.stateMachines as Record<WorkflowName, string>, shared.sfn),
       metrics: shared.metrics,
       heartbeat: config.heartbeat,
+      ...(config.maxSecondaryLagBytes === undefined
+        ? {}
+        : { maxSecondaryLagBytes: config.maxSecondaryLagBytes }),
       // API Gateway gives up at 29 s; leave room for the work after the wait.
       readinessWaitMs: 20_000,
     });

@@ -212,6 +212,18 @@ describe('configuration with a fake secret reader', () => {
     );
   });
 
+  it("reads the drain's secondary lag limit (bytes) from the environment, absent when unset", async () => {
+    const env = { TABLE_NAME: 'table' };
+    expect((await loadConfig(env, async () => undefined)).maxSecondaryLagBytes).toBeUndefined();
+    expect(
+      (await loadConfig({ ...env, MAX_SECONDARY_LAG_BYTES: '1048576' }, async () => undefined))
+        .maxSecondaryLagBytes,
+    ).toBe(1048576);
+    await expect(
+      loadConfig({ ...env, MAX_SECONDARY_LAG_BYTES: '-1' }, async () => undefined),
+    ).rejects.toThrow(/MAX_SECONDARY_LAG_BYTES/);
+  });
+
   it('treats a secret that does not exist as absent, and an AccessDenied as an error', async () => {
     const absent = await loadConfig(SECRET_ENV, async () => undefined);
     expect(absent).toEqual({

@@ -174,6 +174,7 @@ describe('the stack', () => {
         HEARTBEAT_INTERVAL: String(heartbeat.intervalSeconds),
         MAX_OFFLINE_INTERVAL: String(heartbeat.maxOfflineSeconds),
         MAX_WARMING_UP_INTERVAL: String(heartbeat.maxWarmingUpSeconds),
+        MAX_SECONDARY_LAG_BYTES: String(256 * 1024 * 1024),
       });
   });
 
