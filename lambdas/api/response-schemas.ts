@@ -271,6 +271,8 @@ export const workflowDetailOut = workflowExecutionOut
   .extend({
     steps: z.array(executionStepOut),
     history: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** The oldest events left out so that the answer fits in a Lambda's 6 MB (absent: none). */
+    history_omitted: z.number().int().positive().optional(),
   })
   .meta({ id: 'WorkflowExecutionDetail' });
 

@@ -10,6 +10,8 @@ import type {
 
 export class FakeWorkflowStarter implements WorkflowStarter {
   readonly executions: WorkflowExecution[] = [];
+  /** Event histories a test gives executions (empty otherwise). */
+  readonly histories = new Map<string, Array<Record<string, unknown>>>();
   initialStatus: ExecutionStatus = 'SUCCEEDED';
 
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ id: string }> {
@@ -59,6 +61,6 @@ export class FakeWorkflowStarter implements WorkflowStarter {
 
   async history(id: string): Promise<Array<Record<string, unknown>>> {
     if (!this.executions.some((e) => e.id === id)) throw new Error(`no execution ${id}`);
-    return [];
+    return this.histories.get(id) ?? [];
   }
 }
