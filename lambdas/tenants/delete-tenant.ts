@@ -18,28 +18,29 @@ import { TENANT_WRITE_ATTEMPTS } from './reschedule-tenant';
 /** A node marked Offline may still be up: it is tried, briefly. */
 const OFFLINE_TIMEOUT_MS = 2_000;
 
+/** A deletion that must be retried; `error` is the caller's answer (503). */
+type Outcome = 'in-progress' | 'done' | { retry: Error };
+
 export async function deleteTenant(context: AppContext, tenantId: string): Promise<'in-progress' | 'done'> {
   if (!(await context.tenants.getTenant(tenantId))) return 'done';
   await refuseWhileSplitting(context, tenantId);
   // The deletion owns the tenant, not the request: see deleteTimeline (a pageserver still
-  // deleting must not see the tenant moved before the caller's retry).
+  // deleting must not see the tenant moved before the caller's retry). It keeps owning it when
+  // a pageserver's answer was lost or refused once deleting began: that pageserver may be
+  // deleting still, in the generation it holds, and a move meanwhile would issue a newer one.
   const deletion = `delete-tenant-${tenantId}`;
-  return withTenantOperation(
+  const outcome = await withTenantOperation(
     context,
     tenantId,
     deletion,
     () => deleteAsOperation(context, tenantId, deletion),
-    {
-      keepWhile: (state) => state === 'in-progress',
-    },
+    { keepWhile: (state) => state !== 'done' },
   );
+  if (typeof outcome === 'object') throw outcome.retry;
+  return outcome;
 }
 
-async function deleteAsOperation(
-  context: AppContext,
-  tenantId: string,
-  owner: string,
-): Promise<'in-progress' | 'done'> {
+async function deleteAsOperation(context: AppContext, tenantId: string, owner: string): Promise<Outcome> {
   const placed = await context.tenants.getTenantWithShards(tenantId);
   if (!placed) return 'done';
   // A tenant that is not attached anywhere by policy (Secondary, Detached) has no pageserver to
@@ -53,9 +54,23 @@ async function deleteAsOperation(
     if (error instanceof NotFoundError) return 'done';
     throw error;
   }
-  // Every shard's pageserver at once: a repeat DELETE while one is busy counts as progress.
-  const states = await Promise.all(
-    attached.shards.map(async ({ shard, node }) => {
+  try {
+    return await deleteEverywhere(context, tenantId, attached.shards);
+  } catch (error) {
+    return { retry: error as Error };
+  }
+}
+
+/** Deletes on each shard's attached pageserver, detaches every other location, removes the records. */
+async function deleteEverywhere(
+  context: AppContext,
+  tenantId: string,
+  attachedShards: Awaited<ReturnType<typeof ensureAttached>>['shards'],
+): Promise<'in-progress' | 'done'> {
+  // Every shard's pageserver at once: a repeat DELETE while one is busy counts as progress. All
+  // answers are awaited before any failure is answered, so that no call is still on its way.
+  const settled = await Promise.allSettled(
+    attachedShards.map(async ({ shard, node }) => {
       try {
         return await context.pageservers.deleteTenant(node, shard.id);
       } catch (error) {
@@ -68,13 +83,15 @@ async function deleteAsOperation(
       }
     }),
   );
-  if (states.includes('in-progress')) return 'in-progress';
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (settled.some((r) => r.status === 'fulfilled' && r.value === 'in-progress')) return 'in-progress';
 
   const nodes = new Map((await context.nodes.list()).map((n) => [n.id, n]));
   const current = await context.tenants.getTenantWithShards(tenantId);
   if (!current) return 'done';
   const deletedOn = new Map(
-    attached.shards.map(({ shard, node }) => [formatTenantShardId(shard.id), node.id]),
+    attachedShards.map(({ shard, node }) => [formatTenantShardId(shard.id), node.id]),
   );
   await Promise.all(
     current.shards.flatMap((shard) =>
