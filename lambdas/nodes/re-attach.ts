@@ -3,7 +3,10 @@
 // generation (persisted before answering), and
 // observed state is updated to what the pageserver will do, so nothing looks dirty needlessly:
 // listed shards are attached in the new generation; unlisted attached ones are dropped by the
-// pageserver; secondaries stay.
+// pageserver; secondaries stay. A shard whose newest generation is on its way to the node in a
+// call (core/model/sending.ts) is left to that call: not listed, no new generation (the call would
+// land after the answer and undo it), its location there unknown until the call's outcome is
+// recorded (so a sender that died leaves it dirty for a reconcile).
 //
 // A node may hold thousands of shards and its pageserver waits for the answer, so the work goes
 // in pages: the node's memberships in one Query, its shards read 100 to a call, the changes
@@ -12,6 +15,7 @@ import type { AppContext } from '../app/context';
 import { NotFoundError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import { attachedConf, isAttachedMode } from '../core/model/location-config';
+import { isSendingTo } from '../core/model/sending';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { updateShardsInPages } from '../reconciler/shard-update';
 import { kickHeartbeat } from './kick-heartbeat';
@@ -23,10 +27,15 @@ const isIssued = (shard: TenantShard, nodeId: number) =>
   shard.generationPageserver === nodeId && shard.intent.attached === nodeId;
 
 /** What re-attach does to one shard for `nodeId`; null when nothing changes. */
-function reAttached(shard: TenantShard, nodeId: number): TenantShard | null {
+function reAttached(shard: TenantShard, nodeId: number, now: number): TenantShard | null {
   const key = String(nodeId);
   const observed = { ...shard.observed };
   let { generation } = shard;
+  if (isSendingTo(shard, nodeId, now)) {
+    if (!observed[key]) return null; // unknown or absent already: the call's outcome will say
+    observed[key] = null;
+    return { ...shard, observed };
+  }
   // Handed back only where the intent still attaches it: a shard since made Secondary or
   // Detached, or moved elsewhere, would otherwise be attached again by the pageserver (the
   // original's QUIRK: a detached tenant resurrected by a restart).
@@ -54,13 +63,15 @@ export async function reAttach(
     .filter((m) => m.issued || m.observed)
     .map((m) => m.id);
   const tenants: Array<{ id: string; gen: number }> = [];
+  const now = Date.now();
   // Only what was written is answered, in the generation written.
   await updateShardsInPages(
     context.tenants,
     ids,
-    (shard) => reAttached(shard, nodeId),
+    (shard) => reAttached(shard, nodeId, now),
     (saved) => {
-      if (isIssued(saved, nodeId)) tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
+      if (isIssued(saved, nodeId) && !isSendingTo(saved, nodeId, now))
+        tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
     },
   );
   // Probed again from the moment the pageserver has the answer, so it is Active within a second.

@@ -10,6 +10,7 @@ import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { shardLease } from '../core/leases';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
 import type { NodeAvailability, PageserverNode } from '../core/model/node';
+import { withoutSending, withSending } from '../core/model/sending';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
 import { releaseIfHolderDead } from '../leases/dead-holders';
@@ -115,8 +116,9 @@ async function recordFailure(
   return updateShard(
     deps.tenants,
     shard.id,
+    // Whatever this run was sending has failed: it is no longer on its way.
     (s) => ({
-      ...s,
+      ...withoutSending(s),
       lastError: message,
       pendingComputeNotification: s.pendingComputeNotification || pendingNotify,
     }),
@@ -249,7 +251,12 @@ async function execute(
       held = s.observed[String(node.id)]?.generation ?? undefined;
       const observed = { ...s.observed, [String(node.id)]: null };
       return action.kind === 'attach'
-        ? { ...s, generation: s.generation + 1, generationPageserver: node.id, observed }
+        ? {
+            ...withSending(s, node.id),
+            generation: s.generation + 1,
+            generationPageserver: node.id,
+            observed,
+          }
         : { ...s, observed };
     },
     shard,
@@ -289,7 +296,7 @@ async function execute(
       } else observed[String(node.id)] = conf;
       // A fresh attach owes the control plane a notification, even if this run stops now.
       const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
-      return { ...s, observed, generationPageserver, pendingComputeNotification };
+      return { ...withoutSending(s, node.id), observed, generationPageserver, pendingComputeNotification };
     },
     before,
   );

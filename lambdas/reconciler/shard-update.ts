@@ -5,6 +5,7 @@ import { forEachLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
+import { withoutSending, withSending } from '../core/model/sending';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
@@ -37,8 +38,8 @@ export async function updateShard(
 
 /**
  * Generation before attach: persists generation + 1 issued to `node` (its location marked unknown
- * while the attach is in flight) and returns the shard as saved. Nothing may use the new number
- * before this returns.
+ * while the attach is in flight, and the call marked as on its way there) and returns the shard as
+ * saved. Nothing may use the new number before this returns.
  */
 export function issueGeneration(
   tenants: TenantStore,
@@ -50,7 +51,7 @@ export function issueGeneration(
     tenants,
     id,
     (s) => ({
-      ...s,
+      ...withSending(s, node),
       generation: s.generation + 1,
       generationPageserver: node,
       observed: { ...s.observed, [String(node)]: null },
@@ -59,7 +60,22 @@ export function issueGeneration(
   );
 }
 
-/** Records what a pageserver confirmed; null forgets the node (it holds nothing). */
+/**
+ * Marks a call carrying `generation` as on its way to `node` (core/model/sending.ts), if that is
+ * still the shard's newest and issued there; otherwise the send guard abandons the call anyway.
+ */
+export function markSending(
+  tenants: TenantStore,
+  id: TenantShardId,
+  node: number,
+  generation: number,
+): Promise<TenantShard | undefined> {
+  return updateShard(tenants, id, (s) =>
+    s.generationPageserver === node && s.generation === generation ? withSending(s, node) : null,
+  );
+}
+
+/** Records what a pageserver confirmed (its call is no longer on its way); null forgets the node. */
 export function recordObserved(
   tenants: TenantStore,
   id: TenantShardId,
@@ -71,7 +87,7 @@ export function recordObserved(
     const observed = { ...s.observed };
     if (conf) observed[String(node)] = conf;
     else delete observed[String(node)];
-    return { ...s, ...extra(s), observed };
+    return { ...withoutSending(s, node), ...extra(s), observed };
   });
 }
 

@@ -18,6 +18,7 @@ import { formatTenantShardId } from '../core/ids';
 import { TENANT_OPERATION_LEASE } from '../core/leases';
 import { attachedConf, type LocationConfig, secondaryConf } from '../core/model/location-config';
 import type { PageserverNode } from '../core/model/node';
+import { withoutSending, withSending } from '../core/model/sending';
 import type { Tenant } from '../core/model/tenant';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { reconcileInline } from '../reconciler/reconcile-many';
@@ -41,7 +42,8 @@ export function issuedAtCreate(shard: TenantShard): TenantShard {
   const observed: TenantShard['observed'] = { [String(attached)]: null };
   for (const node of shard.intent.secondary) observed[String(node)] = null;
   return {
-    ...shard,
+    // Its attach is on its way from the moment the create is written (core/model/sending.ts).
+    ...withSending(shard, attached),
     generation: shard.generation + 1,
     generationPageserver: attached,
     observed,
@@ -151,7 +153,7 @@ async function tryPlace(
     const saved = await context.tenants.saveShards(
       created.map((before, i) => ({
         before,
-        after: { ...placed[i]!, pendingComputeNotification: owed },
+        after: { ...withoutSending(placed[i]!), pendingComputeNotification: owed },
       })),
       delivered === null
         ? undefined

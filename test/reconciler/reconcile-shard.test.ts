@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatTenantShardId, type TenantShardId } from '../../lambdas/core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
+import { withoutSending } from '../../lambdas/core/model/sending';
 import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../lambdas/core/reconcile-plan';
 import { reAttach } from '../../lambdas/nodes/re-attach';
@@ -13,6 +14,7 @@ import {
   reconcileDeps,
   reconcileShard,
 } from '../../lambdas/reconciler/reconcile-shard';
+import { updateShard } from '../../lambdas/reconciler/shard-update';
 import { addNodes, type MemoryWorld, memoryWorld, refusal, seedTenant } from '../support/memory';
 
 let w: MemoryWorld;
@@ -169,14 +171,36 @@ describe('reconcileShard', () => {
     expect(Object.keys(after.observed)).toEqual(['1']);
   });
 
-  it('never sends an attach whose generation a re-attach superseded meanwhile', async () => {
+  it('leaves an attach on its way to a re-attaching node to land: no newer generation to undo', async () => {
     // Node 1 held the shard in generation 4 and the attach there is redone (observed unknown).
     const shard = await shardOn(1, [], (s) => ({ ...heldBy(s, 1), observed: { '1': null } }));
     const put = w.pageservers.putLocationConfig.bind(w.pageservers);
-    let reattached: Array<{ id: string; gen: number }> = [];
+    let reattached: Array<{ id: string; gen: number }> | undefined;
     // The node restarts and re-attaches after the reconciler persisted generation 5, before it sent it.
     w.pageservers.putLocationConfig = async (node, id, conf, options) => {
-      if (reattached.length === 0) reattached = await reAttach(w.context, 1);
+      reattached ??= await reAttach(w.context, 1);
+      return put(node, id, conf, options);
+    };
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    // Not handed back (the call on its way is the answer), so no generation 6 for 5 to undo.
+    expect(reattached).toEqual([]);
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig' }).map((c) => c.conf?.generation)).toEqual([
+      5,
+    ]);
+    const after = (await w.tenants.getShard(shard.id))!;
+    expect(after).toMatchObject({ generation: 5, generationPageserver: 1 });
+    expect(after.sending).toBeUndefined();
+    expect(w.pageservers.held(1)[formatTenantShardId(shard.id)]).toMatchObject({ generation: 5 });
+  });
+
+  it('abandons an attach that a re-attach superseded once its mark had lapsed', async () => {
+    const shard = await shardOn(1, [], (s) => ({ ...heldBy(s, 1), observed: { '1': null } }));
+    const put = w.pageservers.putLocationConfig.bind(w.pageservers);
+    let reattached: Array<{ id: string; gen: number }> | undefined;
+    w.pageservers.putLocationConfig = async (node, id, conf, options) => {
+      // A sender slower than the mark's window: the re-attach no longer sees it.
+      await updateShard(w.tenants, id, (s) => withoutSending(s));
+      reattached ??= await reAttach(w.context, 1);
       return put(node, id, conf, options);
     };
     const outcome = await reconcile(shard.id);
@@ -186,6 +210,7 @@ describe('reconcileShard', () => {
     expect(w.pageservers.abandoned.map((a) => a.conf.generation)).toEqual([5]);
     expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toEqual([]);
     // A later reconcile attaches in a generation newer than both.
+    w.pageservers.putLocationConfig = put;
     expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
     expect(w.pageservers.held(1)[formatTenantShardId(shard.id)]).toMatchObject({ generation: 7 });
   });

@@ -5,9 +5,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, PageserverError } from '../../lambdas/core/errors';
 import { formatTenantShardId, parseTenantShardId } from '../../lambdas/core/ids';
 import { TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
+import { withoutSending } from '../../lambdas/core/model/sending';
 import { countsFromIntents } from '../../lambdas/core/scheduler';
 import { reAttach } from '../../lambdas/nodes/re-attach';
 import { reconcileDeps, reconcileShard } from '../../lambdas/reconciler/reconcile-shard';
+import { updateShard } from '../../lambdas/reconciler/shard-update';
 import {
   type CreateTenantRequest,
   createAndPlaceTenant,
@@ -230,15 +232,45 @@ describe('createAndPlaceTenant', () => {
     expect(w.pageservers.callsTo({ method: 'putLocationConfig' })).toHaveLength(1);
   });
 
-  it('never sends a generation superseded between the create and the send (a re-attach of the node)', async () => {
+  it('leaves its attach to land when the node re-attaches between the create and the send', async () => {
+    await addNodes(w.nodes, [1]);
+    const req = request({ generation: 1, shardCount: 0 });
+    const getShards = w.tenants.getShards.bind(w.tenants);
+    let reattached: Promise<Array<{ id: string; gen: number }>> | undefined;
+    // The node restarts right after the create's write, before the send guard's read (the
+    // re-attach's own reads go through untouched).
+    w.tenants.getShards = async (ids) => {
+      if (!reattached) {
+        reattached = reAttach(w.context, 1);
+        await reattached;
+      }
+      return getShards(ids);
+    };
+    const {
+      shards: [shard],
+      failure,
+    } = await createAndPlaceTenant(w.context, req, 'create-5');
+    // The attach was on its way from the create's write: the re-attach left the shard to it
+    // rather than issue generation 3, which the send would have undone.
+    expect(await reattached).toEqual([]);
+    expect(failure).toBeNull();
+    const sent = w.pageservers.callsTo({ method: 'putLocationConfig' }).map((c) => c.conf?.generation);
+    expect(sent).toEqual([2]);
+    expect(shard).toMatchObject({ generation: 2 });
+    expect(shard!.sending).toBeUndefined();
+    expect(w.pageservers.held(1)[formatTenantShardId(shard!.id)]).toMatchObject({ generation: 2 });
+    expect(await w.leases.holder(req.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+  });
+
+  it('never sends a generation a re-attach superseded once the mark of its attach had lapsed', async () => {
     await addNodes(w.nodes, [1]);
     const req = request({ generation: 1, shardCount: 0 });
     const getShards = w.tenants.getShards.bind(w.tenants);
     let reAttached = false;
-    // The node restarts right after the create's write, before the send guard's read.
     w.tenants.getShards = async (ids) => {
       if (!reAttached) {
         reAttached = true;
+        for (const id of ids) await updateShard(w.tenants, id, (s) => withoutSending(s));
         await reAttach(w.context, 1);
       }
       return getShards(ids);

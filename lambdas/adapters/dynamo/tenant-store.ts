@@ -60,6 +60,7 @@ type ShardItem = Item & {
   pendingComputeNotification: boolean;
   lastError?: string;
   preferredAzId?: string;
+  sending?: { node: number; until: number };
 };
 
 type TenantItem = Item & {
@@ -92,6 +93,7 @@ export function shardFromItem(item: ShardItem): TenantShard {
     pendingComputeNotification: item.pendingComputeNotification,
     lastError: item.lastError ?? null,
     preferredAz: item.preferredAzId ?? null,
+    ...(item.sending ? { sending: { node: item.sending.node, until: item.sending.until } } : {}),
     version: item.version,
   };
 }
@@ -118,6 +120,7 @@ function shardToItem(shard: TenantShard, now: string): Omit<ShardItem, 'version'
     pendingComputeNotification: shard.pendingComputeNotification,
     lastError: shard.lastError ?? undefined,
     preferredAzId: shard.preferredAz ?? undefined,
+    sending: shard.sending,
     // Sparse: present only while the shard needs a reconcile (or, apart from that, a placement).
     ...(dirty || needsPlacement(shard)
       ? {

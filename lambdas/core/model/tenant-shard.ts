@@ -35,6 +35,11 @@ export interface TenantShard {
    * inherited by split children; null when unknown (then every AZ is as good).
    */
   preferredAz: string | null;
+  /**
+   * A location_config carrying the newest generation may be on its way to `node` until `until`
+   * (epoch ms): see core/model/sending.ts. Absent: nothing in flight.
+   */
+  sending?: { node: number; until: number };
   version: number;
 }
 

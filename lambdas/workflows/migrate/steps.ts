@@ -27,7 +27,7 @@ import {
 import { notifyTenant } from '../../notifications/notify-tenant';
 import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
 import { sendLocationConfig } from '../../reconciler/send-location-config';
-import { issueGeneration, recordObserved } from '../../reconciler/shard-update';
+import { issueGeneration, markSending, recordObserved } from '../../reconciler/shard-update';
 
 export interface MigrationInput {
   shard: string;
@@ -307,6 +307,9 @@ export async function finishMigration(context: AppContext, state: MigrationState
   };
   await toOrigin(shard, secondaryConf(shardIdentity(shard), shard.config));
   const single = attachedConf(shardIdentity(shard), shard.config, shard.generation);
+  // The cut-over carries the newest generation: marked as on its way, so that a re-attach of the
+  // destination meanwhile does not issue a newer one that this call would then undo.
+  await markSending(context.tenants, shard.id, state.node_id, shard.generation);
   await put(context, shard, state.node_id, single);
   await observe(context, shard.id, state.node_id, single);
   const latest = await shardOf(context, state.shard);

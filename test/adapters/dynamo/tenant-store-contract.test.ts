@@ -4,6 +4,7 @@ import { VersionConflictError } from '../../../lambdas/core/errors';
 import { formatTenantShardId, shardsOfCount } from '../../../lambdas/core/ids';
 import { TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
 import { attachedConf } from '../../../lambdas/core/model/location-config';
+import { SEND_WINDOW_MS, withoutSending, withSending } from '../../../lambdas/core/model/sending';
 import { shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../../lambdas/core/reconcile-plan';
 import { newTenantId } from '../../support/memory';
@@ -160,6 +161,19 @@ describe.each(STORE_KINDS)('stores %s', (_name, open) => {
       await s.tenants.saveShards([{ before: saved[0]!, after: null }]);
       expect(await s.tenants.getShard(parent!.id)).toBeUndefined();
       expect(await counts(s.nodes)).toEqual({ 1: [2, 0] });
+    });
+
+    it('keeps the mark of a call on its way, and drops it when the mark is cleared', async () => {
+      await addNodes(s.nodes, [1]);
+      const t = newTenantId();
+      const [shard] = shardsOfCount(t, 0).map((id) => shardOf(id, 1));
+      await s.tenants.createTenant(tenantOf(t, 0), [withSending(shard!, 1, 1_000)]);
+      const marked = (await s.tenants.getShard(shard!.id))!;
+      expect(marked.sending).toEqual({ node: 1, until: 1_000 + SEND_WINDOW_MS });
+      await s.tenants.saveShards([{ before: marked, after: withoutSending(marked) }]);
+      const cleared = (await s.tenants.getShard(shard!.id))!;
+      expect(cleared).toEqual({ ...withoutSending(marked), version: 2 });
+      expect('sending' in cleared).toBe(false);
     });
 
     it('writes the tenant item only from its current version, together with the shards', async () => {

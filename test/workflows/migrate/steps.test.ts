@@ -13,6 +13,7 @@ import {
   RejectedError,
 } from '../../../lambdas/core/workflow-errors';
 import { consistencyCheck } from '../../../lambdas/debug/consistency-check';
+import { reAttach } from '../../../lambdas/nodes/re-attach';
 import { reconcileDeps, reconcileShard } from '../../../lambdas/reconciler/reconcile-shard';
 import {
   abortMigration,
@@ -117,6 +118,23 @@ describe('live migration steps', () => {
     expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedSingle', generation: 3 });
     expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
     expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+
+  it('leaves its cut-over to land when the destination re-attaches meanwhile: no newer generation to undo', async () => {
+    let reattached: Array<{ id: string; gen: number }> | undefined;
+    w.pageservers.intercept(async (call) => {
+      if (call.method === 'putLocationConfig' && call.node === 2 && call.conf?.mode === 'AttachedSingle')
+        reattached ??= await reAttach(w.context, 2);
+    });
+    await migrate();
+    // The cut-over (AttachedSingle in generation 3) was on its way: not handed back in a
+    // generation 4 that it would then have undone.
+    expect(reattached).toEqual([]);
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedSingle', generation: 3 });
+    const after = await shard();
+    expect(after).toMatchObject({ generation: 3, generationPageserver: 2 });
+    expect(after.sending).toBeUndefined();
+    expect(after.observed['2']).toMatchObject({ mode: 'AttachedSingle', generation: 3 });
   });
 
   it('holds the shard lease throughout: no reconcile runs meanwhile, and a busy shard is refused', async () => {

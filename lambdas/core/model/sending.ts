@@ -1,0 +1,25 @@
+// A call that carries a shard's newest generation to the node it was issued to is marked in the
+// shard, in the write that issues it (or just before it is sent), and unmarked by the write that
+// records its outcome. Re-attach leaves a marked shard alone rather than issue a newer generation:
+// the call already on its way would land after the re-attach answer and move the pageserver back
+// to the older generation (a check just before sending cannot close that window). The mark lapses
+// after SEND_WINDOW_MS, so a sender that crashed holds nothing up for long.
+import type { TenantShard } from './tenant-shard';
+
+/** Longer than any send with its retries (a pageserver call's timeout is 10 s by default). */
+export const SEND_WINDOW_MS = 30_000;
+
+export function withSending(shard: TenantShard, node: number, now = Date.now()): TenantShard {
+  return { ...shard, sending: { node, until: now + SEND_WINDOW_MS } };
+}
+
+/** The shard without its mark (for `node` only, when given). */
+export function withoutSending(shard: TenantShard, node?: number): TenantShard {
+  if (!shard.sending || (node !== undefined && shard.sending.node !== node)) return shard;
+  const { sending: _, ...rest } = shard;
+  return rest;
+}
+
+export function isSendingTo(shard: TenantShard, node: number, now = Date.now()): boolean {
+  return shard.sending !== undefined && shard.sending.node === node && shard.sending.until > now;
+}
