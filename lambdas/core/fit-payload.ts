@@ -6,7 +6,8 @@ export function newestWithin<T>(items: readonly T[], budgetBytes: number): { kep
   let used = 2; // the brackets
   let first = items.length;
   while (first > 0) {
-    const size = Buffer.byteLength(JSON.stringify(items[first - 1])) + 1; // and its comma
+    // The item, and a comma unless it is the only one.
+    const size = Buffer.byteLength(JSON.stringify(items[first - 1])) + (first === items.length ? 0 : 1);
     if (used + size > budgetBytes) break;
     used += size;
     first -= 1;
