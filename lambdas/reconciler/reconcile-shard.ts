@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context';
 import type { ReconcileMetrics } from '../app/metrics-registry';
 import { PageserverError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
-import { shardLease } from '../core/leases';
+import { shardLease, TENANT_OPERATION_LEASE } from '../core/leases';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
 import type { NodeAvailability, PageserverNode } from '../core/model/node';
 import { withoutSending, withSending } from '../core/model/sending';
@@ -81,12 +81,13 @@ export async function reconcileShard(
   const leaseName = shardLease(id);
   deps = { ...deps, owner: shardRunOwner(deps.owner, id) };
   const acquire = () => deps.leases.acquireShard(id, deps.owner, LEASE_MS, deps.under);
-  // A migration whose execution died keeps the shard's lease for many minutes: reclaim it.
-  if (
-    !leaseTaken &&
-    !(await acquire()) &&
-    !((await releaseIfHolderDead(deps, id.tenantId, leaseName)) && (await acquire()))
-  )
+  // A migration whose execution died keeps the shard's lease for many minutes, and a split that
+  // died before it flagged any shard keeps the tenant's (16 min; split recovery only sees
+  // flagged shards): reclaim either.
+  const reclaim = async () =>
+    (await releaseIfHolderDead(deps, id.tenantId, leaseName)) &&
+    (await releaseIfHolderDead(deps, id.tenantId, TENANT_OPERATION_LEASE));
+  if (!leaseTaken && !(await acquire()) && !((await reclaim()) && (await acquire())))
     return { status: 'busy' };
   deps.metrics?.reconcileStarted();
   try {

@@ -278,6 +278,19 @@ describe('reconcileShard', () => {
     expect(await w.leases.holder(shard.id.tenantId, shardLease(shard.id))).toBeUndefined();
   });
 
+  it('reclaims the tenant from a split whose execution died before it flagged any shard', async () => {
+    const shard = await shardOn(1);
+    // split-1 holds the tenant (for 16 minutes), but no such execution runs any more.
+    expect(await w.leases.acquire(shard.id.tenantId, TENANT_OPERATION_LEASE, 'split-1', 960_000)).toBe(true);
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(await w.leases.holder(shard.id.tenantId, TENANT_OPERATION_LEASE)).toBeUndefined();
+    // A split that still runs keeps the tenant.
+    w.workflows.initialStatus = 'RUNNING';
+    await w.workflows.start('shard-split', 'split-2', {});
+    expect(await w.leases.acquire(shard.id.tenantId, TENANT_OPERATION_LEASE, 'split-2', 960_000)).toBe(true);
+    expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
+  });
+
   it('answers busy, touching nothing, while another reconciler holds the shard lease', async () => {
     const shard = await shardOn(1);
     // Reconciler owners are `<request>/<shard>`: short-lived, never reclaimed, left to expire.
@@ -303,6 +316,8 @@ describe('reconcileShard', () => {
 
   it('stays out while a tenant operation runs, unless it runs on the operation’s behalf', async () => {
     const shard = await shardOn(1);
+    w.workflows.initialStatus = 'RUNNING';
+    await w.workflows.start('shard-split', 'split-1', {});
     expect(await w.leases.acquire(shard.id.tenantId, TENANT_OPERATION_LEASE, 'split-1', 60_000)).toBe(true);
     expect(await reconcile(shard.id)).toEqual({ status: 'busy' });
     expect(w.pageservers.calls).toEqual([]);
