@@ -5,10 +5,11 @@ import { forEachLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
-import { withoutSending, withSending } from '../core/model/sending';
+import { sendingElsewhere, withoutSending, withSending } from '../core/model/sending';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
+import { TransientError } from '../core/workflow-errors';
 
 const ATTEMPTS = 20;
 
@@ -50,12 +51,19 @@ export function issueGeneration(
   return updateShard(
     tenants,
     id,
-    (s) => ({
-      ...withSending(s, node),
-      generation: s.generation + 1,
-      generationPageserver: node,
-      observed: { ...s.observed, [String(node)]: null },
-    }),
+    (s) => {
+      const elsewhere = sendingElsewhere(s, node);
+      if (elsewhere !== null)
+        throw new TransientError(
+          `a call in generation ${s.generation} may still reach node ${elsewhere}: no newer generation until it is done`,
+        );
+      return {
+        ...withSending(s, node),
+        generation: s.generation + 1,
+        generationPageserver: node,
+        observed: { ...s.observed, [String(node)]: null },
+      };
+    },
     known,
   );
 }

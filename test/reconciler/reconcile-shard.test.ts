@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatTenantShardId, type TenantShardId } from '../../lambdas/core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../lambdas/core/leases';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
-import { withoutSending } from '../../lambdas/core/model/sending';
+import { withoutSending, withSending } from '../../lambdas/core/model/sending';
 import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../lambdas/core/reconcile-plan';
 import { reAttach } from '../../lambdas/nodes/re-attach';
@@ -213,6 +213,21 @@ describe('reconcileShard', () => {
     w.pageservers.putLocationConfig = put;
     expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
     expect(w.pageservers.held(1)[formatTenantShardId(shard.id)]).toMatchObject({ generation: 7 });
+  });
+
+  it('attaches nowhere else while a call in the newest generation may still reach another node', async () => {
+    // Generation 4 was issued to node 1 and its call is on its way; the intent has moved to 2.
+    const shard = await shardOn(2, [], (s) =>
+      withSending({ ...s, generationPageserver: 1, observed: { '1': null } }, 1),
+    );
+    const outcome = await reconcile(shard.id);
+    expect(outcome).toMatchObject({ status: 'error', unreachable: true });
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig', node: 2 })).toEqual([]);
+    expect((await w.tenants.getShard(shard.id))!.generation).toBe(4);
+    // Once the call's outcome is recorded (or its mark lapses), the attach goes ahead.
+    await updateShard(w.tenants, shard.id, (s) => withoutSending(s));
+    expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
+    expect(w.pageservers.held(2)[formatTenantShardId(shard.id)]).toMatchObject({ generation: 5 });
   });
 
   it('does not call an Offline node to attach; the shard stays dirty', async () => {

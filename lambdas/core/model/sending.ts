@@ -2,8 +2,11 @@
 // shard, in the write that issues it (or just before it is sent), and unmarked by the write that
 // records its outcome. Re-attach leaves a marked shard alone rather than issue a newer generation:
 // the call already on its way would land after the re-attach answer and move the pageserver back
-// to the older generation (a check just before sending cannot close that window). The mark lapses
-// after SEND_WINDOW_MS, so a sender that crashed holds nothing up for long.
+// to the older generation (a check just before sending cannot close that window). Nor is a newer
+// generation issued to another node while the mark stands: the call would then land on a node
+// that is no longer the newest holder (a sender that outlived its task, say, while the task's
+// abort attaches elsewhere). The mark lapses after SEND_WINDOW_MS, so a sender that crashed holds
+// nothing up for long.
 import type { TenantShard } from './tenant-shard';
 
 /** Longer than any send with its retries (a pageserver call's timeout is 10 s by default). */
@@ -18,6 +21,13 @@ export function withoutSending(shard: TenantShard, node?: number): TenantShard {
   if (!shard.sending || (node !== undefined && shard.sending.node !== node)) return shard;
   const { sending: _, ...rest } = shard;
   return rest;
+}
+
+/** A call carrying the newest generation may still land on another node than `node`. */
+export function sendingElsewhere(shard: TenantShard, node: number, now = Date.now()): number | null {
+  return shard.sending !== undefined && shard.sending.node !== node && shard.sending.until > now
+    ? shard.sending.node
+    : null;
 }
 
 export function isSendingTo(shard: TenantShard, node: number, now = Date.now()): boolean {

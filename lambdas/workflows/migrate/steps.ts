@@ -329,7 +329,8 @@ export async function releaseMigration(context: AppContext, state: MigrationInpu
 
 /**
  * Abort: leave exactly one attached location, in the newest generation. The attachment goes
- * back to the origin if it is alive (else stays on the destination); the other location's state
+ * back to the origin if it is alive (else stays on the destination; it always stays once the
+ * cut-over is done); the other location's state
  * is marked unknown, and a reconcile attaches the chosen node in a fresh generation and detaches
  * the other.
  */
@@ -341,10 +342,18 @@ export async function abortMigration(
   await retryOnConflict(async () => {
     const shard = await shardOf(context, state.shard);
     const origin = state.origin === null ? undefined : await context.nodes.get(state.origin);
-    chosen = origin && origin.availability === 'Active' ? origin.id : state.node_id;
+    // Past the cut-over (a later step failed), the destination is the sole holder in the newest
+    // generation: it stays, rather than move back in yet another generation.
+    const atDestination = shard.observed[String(state.node_id)];
+    const cutOver =
+      shard.generationPageserver === state.node_id &&
+      atDestination?.mode === 'AttachedSingle' &&
+      atDestination.generation === shard.generation;
+    chosen = !cutOver && origin && origin.availability === 'Active' ? origin.id : state.node_id;
     const other = chosen === state.node_id ? state.origin : state.node_id;
     const observed = { ...shard.observed };
-    for (const n of [chosen, other]) if (n !== null && String(n) in observed) observed[String(n)] = null;
+    for (const n of [chosen, other])
+      if (n !== null && String(n) in observed && !(cutOver && n === chosen)) observed[String(n)] = null;
     // The policy's secondaries are kept: the scheduler refills what the migration took (the
     // other node may well be the one that failed, so it gets no preference).
     const secondary = shard.intent.secondary.filter((n) => n !== chosen && n !== other);

@@ -5,16 +5,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatTenantShardId, type TenantShardId } from '../../../lambdas/core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../../../lambdas/core/leases';
+import { withoutSending, withSending } from '../../../lambdas/core/model/sending';
 import type { TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import {
   CatchUpTimeoutError,
   LeaseBusyError,
   PreconditionFailedError,
   RejectedError,
+  TransientError,
 } from '../../../lambdas/core/workflow-errors';
 import { consistencyCheck } from '../../../lambdas/debug/consistency-check';
 import { reAttach } from '../../../lambdas/nodes/re-attach';
 import { reconcileDeps, reconcileShard } from '../../../lambdas/reconciler/reconcile-shard';
+import { updateShard } from '../../../lambdas/reconciler/shard-update';
 import {
   abortMigration,
   attachDestination,
@@ -29,7 +32,7 @@ import {
   releaseMigration,
   staleOrigin,
 } from '../../../lambdas/workflows/migrate/steps';
-import { addNodes, type MemoryWorld, memoryWorld, seedTenant } from '../../support/memory';
+import { addNodes, type MemoryWorld, memoryWorld, refusal, seedTenant } from '../../support/memory';
 
 let w: MemoryWorld;
 let id: TenantShardId;
@@ -218,6 +221,41 @@ describe('live migration steps', () => {
     });
     expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
     expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+
+  it('abort past the cut-over keeps the destination in its generation, issuing none', async () => {
+    const state = await beginMigration(w.context, input());
+    const { baseline } = await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    w.pageservers.timelines.set(`2/${tsid}`, [
+      { tenant_id: id.tenantId, timeline_id: 'tl1', ancestor_lsn: null, last_record_lsn: '0/2000' },
+    ]);
+    await checkCatchUp(w.context, { ...state, baseline, deadline: Date.now() + 60_000 });
+    await notifyMigration(w.context, state);
+    // The cut-over is done, then the origin refuses to be detached: the step fails, and aborts.
+    w.pageservers.failNext({ method: 'putLocationConfig', node: 1, mode: 'Detached' }, refusal(500));
+    await expect(finishMigration(w.context, state)).rejects.toThrow();
+    const issued = (await shard()).generation;
+    expect(await abortMigration(w.context, state)).toEqual({ attached: 2 });
+    const after = await shard();
+    expect(after).toMatchObject({ generation: issued, generationPageserver: 2, intent: { attached: 2 } });
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedSingle', generation: issued });
+    expect(w.pageservers.held(1)).toEqual({});
+    expect(await consistencyCheck(w.context)).toEqual([]);
+  });
+
+  it('issues no newer generation while a call in the newest may still reach another node', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    // A call in generation 2 is on its way to node 1 (a sender that outlived its task, say).
+    await updateShard(w.tenants, id, (s) => withSending(s, 1));
+    await expect(attachDestination(w.context, state)).rejects.toBeInstanceOf(TransientError);
+    expect((await shard()).generation).toBe(2);
+    expect(w.pageservers.callsTo({ method: 'putLocationConfig', node: 2 })).toEqual([]);
+    // Once its outcome is recorded, the destination gets generation 3.
+    await updateShard(w.tenants, id, (s) => withoutSending(s));
+    await attachDestination(w.context, state);
+    expect((await shard()).generation).toBe(3);
   });
 
   it('abort keeps the attachment on the destination when the origin is Offline', async () => {
