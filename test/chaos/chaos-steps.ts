@@ -48,12 +48,9 @@ const WEIGHTS = {
   heartbeatDown: 3,
   heartbeatOnly: 2,
   // A decommissioned node: its pageserver stops, DELETE /control/v1/node/:id, then a new machine
-  // registers with that id and starts (empty-handed: nothing is issued to it any more). Off by
-  // default, CHAOS_NODE_DELETE=1 turns it on. With it on, seed 2 (one run in two) ends with
-  // shards intended AttachedSingle on a re-registered node that still reports them AttachedStale
-  // from before its deletion, and reconcile-all does not converge them (not yet understood). The
-  // shards it left with no node intended are now placed by reconcile-all.
-  nodeDelete: process.env.CHAOS_NODE_DELETE === '1' ? 1 : 0,
+  // registers with that id and starts (empty-handed: nothing is issued to it any more).
+  // CHAOS_NODE_DELETE=0 turns it off.
+  nodeDelete: process.env.CHAOS_NODE_DELETE === '0' ? 0 : 1,
   controllerRestart: 1,
   // Drain and fill (node lifecycle): a drained node stays PauseForRestart until its pageserver
   // restarts (psRestart) or an operator step resets it; cancels hit whichever runs, or nothing.
