@@ -13,9 +13,8 @@ import {
   type LocationConfig,
   secondaryConf,
 } from '../../core/model/location-config';
-import { type Intent, shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
+import { shardIdentity, type TenantShard } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
-import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
 import {
   CatchUpTimeoutError,
   LeaseBusyError,
@@ -25,7 +24,7 @@ import {
   taskErrorFromPageserver,
 } from '../../core/workflow-errors';
 import { notifyTenant } from '../../notifications/notify-tenant';
-import { reconcileDeps, reconcileShard } from '../../reconciler/reconcile-shard';
+import { reconcileDeps } from '../../reconciler/reconcile-shard';
 import { sendLocationConfig } from '../../reconciler/send-location-config';
 import { issueGeneration, markSending, recordObserved } from '../../reconciler/shard-update';
 
@@ -64,10 +63,22 @@ const LEASE_MS = 20 * 60_000;
 /** Calls to an origin marked Offline are tried briefly: it may be alive, or not. */
 const OFFLINE_ORIGIN_TIMEOUT_MS = 2_000;
 
-async function shardOf(context: AppContext, text: string): Promise<TenantShard> {
+export async function shardOf(context: AppContext, text: string): Promise<TenantShard> {
   const shard = await context.tenants.getShard(parseTenantShardId(text));
   if (!shard) throw new RejectedError(`Tenant shard ${text} not found`);
   return shard;
+}
+
+/**
+ * A failover or a node deletion may move the shard's intent without its lease (a node-wide
+ * event): the migration then gives up (its abort keeps the new intent) rather than go on towards
+ * a destination nothing wants any more.
+ */
+function stillMoving(shard: TenantShard, state: MigrationInput): void {
+  if (shard.intent.attached !== state.node_id)
+    throw new RejectedError(
+      `Tenant shard ${state.shard} was placed on ${shard.intent.attached === null ? 'no node' : `node ${shard.intent.attached}`} meanwhile`,
+    );
 }
 
 async function nodeOf(context: AppContext, id: number) {
@@ -228,6 +239,7 @@ export async function staleOrigin(
 /** Warm the destination if it is a secondary, then issue the new generation and attach it (AttachedMulti). */
 export async function attachDestination(context: AppContext, state: MigrationState): Promise<null> {
   const shard = await shardOf(context, state.shard);
+  stillMoving(shard, state);
   const dest = await nodeOf(context, state.node_id);
   const current = shard.observed[String(dest.id)];
   if (
@@ -256,6 +268,7 @@ export async function checkCatchUp(
 ): Promise<{ caught_up: boolean }> {
   if (Date.now() > state.deadline) throw new CatchUpTimeoutError('destination did not catch up in time');
   const shard = await shardOf(context, state.shard);
+  stillMoving(shard, state);
   const dest = await nodeOf(context, state.node_id);
   let timelines: Array<{ timeline_id: string; last_record_lsn: string }>;
   try {
@@ -286,6 +299,7 @@ export async function notifyMigration(context: AppContext, state: MigrationState
 /** Origin to warm secondary, destination to AttachedSingle, origin detached unless kept. */
 export async function finishMigration(context: AppContext, state: MigrationState): Promise<null> {
   const shard = await shardOf(context, state.shard);
+  stillMoving(shard, state);
   const origin = state.origin === null ? undefined : await context.nodes.get(state.origin);
   /** Demotes the origin; one marked Offline that does not answer keeps its state unknown. */
   const toOrigin = async (
@@ -325,74 +339,4 @@ export async function releaseMigration(context: AppContext, state: MigrationInpu
   const id = parseTenantShardId(state.shard);
   await context.leases.release(id.tenantId, shardLease(id), state.execution);
   return null;
-}
-
-/**
- * Abort: leave exactly one attached location, in the newest generation. The attachment goes
- * back to the origin if it is alive (else stays on the destination; it always stays once the
- * cut-over is done); the other location's state
- * is marked unknown, and a reconcile attaches the chosen node in a fresh generation and detaches
- * the other.
- */
-export async function abortMigration(
-  context: AppContext,
-  state: MigrationState,
-): Promise<{ attached: number | null }> {
-  let chosen: number | null = null;
-  await retryOnConflict(async () => {
-    const shard = await shardOf(context, state.shard);
-    const origin = state.origin === null ? undefined : await context.nodes.get(state.origin);
-    // Past the cut-over (a later step failed), the destination is the sole holder in the newest
-    // generation: it stays, rather than move back in yet another generation.
-    const atDestination = shard.observed[String(state.node_id)];
-    const cutOver =
-      shard.generationPageserver === state.node_id &&
-      atDestination?.mode === 'AttachedSingle' &&
-      atDestination.generation === shard.generation;
-    chosen = !cutOver && origin && origin.availability === 'Active' ? origin.id : state.node_id;
-    const other = chosen === state.node_id ? state.origin : state.node_id;
-    const observed = { ...shard.observed };
-    for (const n of [chosen, other])
-      if (n !== null && String(n) in observed && !(cutOver && n === chosen)) observed[String(n)] = null;
-    // The policy's secondaries are kept: the scheduler refills what the migration took (the
-    // other node may well be the one that failed, so it gets no preference).
-    const secondary = shard.intent.secondary.filter((n) => n !== chosen && n !== other);
-    let intent: Intent = { attached: chosen, secondary };
-    try {
-      const nodes = await context.nodes.list();
-      intent = new Scheduler(nodes.map(schedulerNode)).schedule({ ...shard, intent }).intent;
-    } catch (error) {
-      if (!(error instanceof ScheduleError)) throw error;
-    }
-    await context.tenants.saveShards([{ before: shard, after: { ...shard, intent, observed } }]);
-  }, 20);
-  await releaseMigration(context, state);
-  const outcome = await reconcileShard(
-    parseTenantShardId(state.shard),
-    reconcileDeps(context, state.execution),
-    context.deadline,
-  );
-  // The abort is done once one location is attached in the newest generation; a secondary that
-  // could not be made yet is reconcile-all's to finish.
-  if (
-    outcome.status !== 'ok' &&
-    outcome.status !== 'busy' &&
-    !(await attachmentSettled(context, state.shard))
-  ) {
-    throw new TransientError(
-      `abort could not settle ${state.shard}: ${'message' in outcome ? outcome.message : outcome.status}`,
-    );
-  }
-  return { attached: chosen };
-}
-
-/** Exactly one observed attached location, the intended one, in the shard's newest generation. */
-async function attachmentSettled(context: AppContext, shardText: string): Promise<boolean> {
-  const shard = await context.tenants.getShard(parseTenantShardId(shardText));
-  if (!shard || shard.intent.attached === null) return false;
-  const attached = Object.entries(shard.observed).filter(
-    ([, conf]) => conf && conf.mode !== 'Secondary' && conf.mode !== 'Detached',
-  );
-  const mine = shard.observed[String(shard.intent.attached)];
-  return attached.length === 1 && mine?.mode === 'AttachedSingle' && mine.generation === shard.generation;
 }

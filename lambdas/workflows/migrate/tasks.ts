@@ -5,8 +5,8 @@ import { defineTask } from '../../app/task';
 import { parseTenantShardId } from '../../core/ids';
 import { shardLease } from '../../core/leases';
 import { CancelledError, RejectedError } from '../../core/workflow-errors';
+import { abortMigration } from './abort';
 import {
-  abortMigration,
   attachDestination,
   beginMigration,
   checkCatchUp,

@@ -18,8 +18,8 @@ import { consistencyCheck } from '../../../lambdas/debug/consistency-check';
 import { reAttach } from '../../../lambdas/nodes/re-attach';
 import { reconcileDeps, reconcileShard } from '../../../lambdas/reconciler/reconcile-shard';
 import { updateShard } from '../../../lambdas/reconciler/shard-update';
+import { abortMigration } from '../../../lambdas/workflows/migrate/abort';
 import {
-  abortMigration,
   attachDestination,
   beginMigration,
   checkCatchUp,
@@ -256,6 +256,28 @@ describe('live migration steps', () => {
     await updateShard(w.tenants, id, (s) => withoutSending(s));
     await attachDestination(w.context, state);
     expect((await shard()).generation).toBe(3);
+  });
+
+  it('gives up when a failover places the shard elsewhere meanwhile, and its abort keeps that placement', async () => {
+    const state = await beginMigration(w.context, input());
+    const { baseline } = await staleOrigin(w.context, state);
+    await attachDestination(w.context, state);
+    // Node 2 fails over while the destination catches up: the shard is placed on node 3, no lease.
+    await updateShard(w.tenants, id, (s) => ({ ...s, intent: { attached: 3, secondary: [] } }));
+    await expect(
+      checkCatchUp(w.context, { ...state, baseline, deadline: Date.now() + 60_000 }),
+    ).rejects.toBeInstanceOf(RejectedError);
+    await expect(finishMigration(w.context, state)).rejects.toBeInstanceOf(RejectedError);
+    expect(await abortMigration(w.context, state)).toEqual({ attached: 3 });
+    const after = await shard();
+    expect(after.intent.attached).toBe(3);
+    expect(w.pageservers.held(3)[tsid]).toMatchObject({
+      mode: 'AttachedSingle',
+      generation: after.generation,
+    });
+    expect(Object.keys(after.observed)).toEqual(['3']);
+    expect(await w.leases.holder(id.tenantId, shardLease(id))).toBeUndefined();
+    expect(await consistencyCheck(w.context)).toEqual([]);
   });
 
   it('abort keeps the attachment on the destination when the origin is Offline', async () => {
