@@ -10,7 +10,7 @@ import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import { shardLease, TENANT_OPERATION_LEASE } from '../core/leases';
 import { attachedConf, detachConf, secondaryConf } from '../core/model/location-config';
 import type { NodeAvailability, PageserverNode } from '../core/model/node';
-import { sendingElsewhere, withoutSending, withSending } from '../core/model/sending';
+import { issueTo, withoutSending } from '../core/model/sending';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan';
 import { releaseIfHolderDead } from '../leases/dead-holders';
@@ -113,14 +113,12 @@ async function recordFailure(
   shard: TenantShard,
   message: string,
   pendingNotify = false,
-  /** The node this run's failed attach was on its way to: its mark goes (nobody else's does). */
-  attachedTo?: number,
 ): Promise<TenantShard | undefined> {
   return updateShard(
     deps.tenants,
     shard.id,
     (s) => ({
-      ...(attachedTo === undefined ? s : withoutSending(s, attachedTo)),
+      ...s,
       lastError: message,
       pendingComputeNotification: s.pendingComputeNotification || pendingNotify,
     }),
@@ -213,15 +211,8 @@ async function execute(
   demotion: boolean,
 ): Promise<TenantShard | undefined> {
   if (action.kind === 'notify') return notify(shard, nodes, deps, deadline);
-  // Set once this run's attach is marked as on its way (its pre-call write): a failure after that
-  // takes the mark away again.
-  let marked = false;
   const fail = async (message: string, unreachable = false) =>
-    new StepFailed(
-      message,
-      await recordFailure(deps, shard, message, false, marked ? action.node : undefined),
-      unreachable,
-    );
+    new StepFailed(message, await recordFailure(deps, shard, message), unreachable);
 
   const node = nodes.get(action.node);
   if (!node) {
@@ -258,26 +249,21 @@ async function execute(
     (s) => {
       planned = stillPlanned(s, action, availability);
       if (!planned) return null;
-      // No newer generation while a call carrying the newest may still land on another node.
-      elsewhere = action.kind === 'attach' ? sendingElsewhere(s, node.id) : null;
-      if (elsewhere !== null) return null;
       held = s.observed[String(node.id)]?.generation ?? undefined;
-      const observed = { ...s.observed, [String(node.id)]: null };
-      return action.kind === 'attach'
-        ? {
-            ...withSending(s, node.id),
-            generation: s.generation + 1,
-            generationPageserver: node.id,
-            observed,
-          }
-        : { ...s, observed };
+      if (action.kind !== 'attach') return { ...s, observed: { ...s.observed, [String(node.id)]: null } };
+      // No newer generation while a call carrying the newest may still land on another node.
+      const issued = issueTo(s, node.id);
+      if ('elsewhere' in issued) {
+        elsewhere = issued.elsewhere;
+        return null;
+      }
+      return issued.shard;
     },
     shard,
   );
   if (elsewhere !== null)
     throw await fail(`a call in generation ${before?.generation} may still reach node ${elsewhere}`, true);
   if (!before || !planned) return before; // gone, or changed meanwhile: plan again
-  marked = action.kind === 'attach';
   const identity = shardIdentity(before);
   const conf =
     action.kind === 'attach'
@@ -312,8 +298,8 @@ async function execute(
       } else observed[String(node.id)] = conf;
       // A fresh attach owes the control plane a notification, even if this run stops now.
       const pendingComputeNotification = s.pendingComputeNotification || action.kind === 'attach';
-      // An attach's outcome is recorded: its call is no longer on its way. (Another action's
-      // outcome says nothing of a call someone else may still have on its way here.)
+      // An attach that succeeded: its call is no longer on its way. (A failed one may still land,
+      // and another action's outcome says nothing of a call on its way here.)
       const settled = action.kind === 'attach' ? withoutSending(s, node.id) : s;
       return { ...settled, observed, generationPageserver, pendingComputeNotification };
     },

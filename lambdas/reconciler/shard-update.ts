@@ -5,7 +5,7 @@ import { forEachLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
 import { formatTenantShardId, type TenantShardId } from '../core/ids';
 import type { LocationConfig } from '../core/model/location-config';
-import { sendingElsewhere, withoutSending, withSending } from '../core/model/sending';
+import { issueTo, withoutSending, withSending } from '../core/model/sending';
 import type { TenantShard } from '../core/model/tenant-shard';
 import type { TenantStore } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
@@ -38,9 +38,9 @@ export async function updateShard(
 }
 
 /**
- * Generation before attach: persists generation + 1 issued to `node` (its location marked unknown
- * while the attach is in flight, and the call marked as on its way there) and returns the shard as
- * saved. Nothing may use the new number before this returns.
+ * Generation before attach: persists the generation issued to `node` (core/model/sending.ts
+ * `issueTo`: the next one, or the same while a call in it may still land there) and returns the
+ * shard as saved. Nothing may use the number before this returns.
  */
 export function issueGeneration(
   tenants: TenantStore,
@@ -52,17 +52,12 @@ export function issueGeneration(
     tenants,
     id,
     (s) => {
-      const elsewhere = sendingElsewhere(s, node);
-      if (elsewhere !== null)
+      const issued = issueTo(s, node);
+      if ('elsewhere' in issued)
         throw new TransientError(
-          `a call in generation ${s.generation} may still reach node ${elsewhere}: no newer generation until it is done`,
+          `a call in generation ${s.generation} may still reach node ${issued.elsewhere}: no newer generation until it is done`,
         );
-      return {
-        ...withSending(s, node),
-        generation: s.generation + 1,
-        generationPageserver: node,
-        observed: { ...s.observed, [String(node)]: null },
-      };
+      return issued.shard;
     },
     known,
   );

@@ -132,17 +132,20 @@ describe('reconcileShard', () => {
     expect(after.lastError).toMatch(/disk full/);
     expect(isDirty(after)).toBe(true);
     expect(w.tenants.dirtyIds()).toEqual([formatTenantShardId(shard.id)]);
-    // The generation issued for the failed attach stays used: a retry gets a newer one.
+    // The generation issued for the failed attach stays used, and the failed call may still land
+    // (its mark stays): a retry meanwhile sends that same generation, never a newer one it could undo.
     expect(after.generation).toBe(5);
+    expect(after.sending).toMatchObject({ node: 1 });
     // Node 2 was never told to detach, and we still believe it holds something.
     expect(w.pageservers.callsTo({ node: 2, mode: 'Detached' })).toEqual([]);
     expect(String(2) in after.observed).toBe(true);
     expect(w.computeHook.attempts).toEqual([]);
 
-    // The next reconcile succeeds in a newer generation, then detaches the old location.
+    // The next reconcile succeeds in that generation, then detaches the old location.
     expect(await reconcile(shard.id)).toEqual({ status: 'ok' });
     const healed = (await w.tenants.getShard(shard.id))!;
-    expect(healed.generation).toBe(6);
+    expect(healed.generation).toBe(5);
+    expect(healed.sending).toBeUndefined();
     expect(Object.keys(healed.observed)).toEqual(['1']);
     expect(healed.lastError).toBeNull();
     expect(w.pageservers.held(2)).toEqual({});

@@ -1,6 +1,8 @@
 // A call that carries a shard's newest generation to the node it was issued to is marked in the
 // shard, in the write that issues it (or just before it is sent), and unmarked by the write that
-// records its outcome. Re-attach leaves a marked shard alone rather than issue a newer generation:
+// records its success. A call that failed may still land (a lost answer, a pageserver that took it
+// and answered late), so its mark stays until it lapses; an attach to the same node meanwhile
+// sends that same generation again rather than a newer one the late call would undo. Re-attach leaves a marked shard alone rather than issue a newer generation:
 // the call already on its way would land after the re-attach answer and move the pageserver back
 // to the older generation (a check just before sending cannot close that window). Nor is a newer
 // generation issued to another node while the mark stands: the call would then land on a node
@@ -28,6 +30,27 @@ export function sendingElsewhere(shard: TenantShard, node: number, now = Date.no
   return shard.sending !== undefined && shard.sending.node !== node && shard.sending.until > now
     ? shard.sending.node
     : null;
+}
+
+export type Issue = { shard: TenantShard } | { elsewhere: number };
+
+/**
+ * The shard with a generation issued to `node` for an attach, its location there unknown and the
+ * call marked as on its way: the next generation, or the same one while a call in it may still
+ * land there. Not while a call in the newest may still land on another node (`elsewhere`).
+ */
+export function issueTo(shard: TenantShard, node: number, now = Date.now()): Issue {
+  const elsewhere = sendingElsewhere(shard, node, now);
+  if (elsewhere !== null) return { elsewhere };
+  const again = isSendingTo(shard, node, now) && shard.generationPageserver === node;
+  return {
+    shard: {
+      ...withSending(shard, node, now),
+      generation: again ? shard.generation : shard.generation + 1,
+      generationPageserver: node,
+      observed: { ...shard.observed, [String(node)]: null },
+    },
+  };
 }
 
 export function isSendingTo(shard: TenantShard, node: number, now = Date.now()): boolean {

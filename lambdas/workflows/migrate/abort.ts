@@ -1,6 +1,7 @@
 // A migration's abort (its Catch path): one attached location left, in the newest generation.
 import type { AppContext } from '../../app/context';
 import { parseTenantShardId } from '../../core/ids';
+import { isSendingTo } from '../../core/model/sending';
 import type { Intent } from '../../core/model/tenant-shard';
 import { retryOnConflict } from '../../core/retry';
 import { ScheduleError, Scheduler, schedulerNode } from '../../core/scheduler';
@@ -41,7 +42,10 @@ export async function abortMigration(
       shard.generationPageserver === state.node_id &&
       atDestination?.mode === 'AttachedSingle' &&
       atDestination.generation === shard.generation;
-    chosen = !cutOver && origin && origin.availability === 'Active' ? origin.id : state.node_id;
+    // A failed attach there may still land: the destination keeps it (in that same generation)
+    // rather than the origin get a newer one the late call would then contradict.
+    const mayLand = isSendingTo(shard, state.node_id);
+    chosen = !cutOver && !mayLand && origin && origin.availability === 'Active' ? origin.id : state.node_id;
     const other = chosen === state.node_id ? state.origin : state.node_id;
     const observed = { ...shard.observed };
     for (const n of [chosen, other])

@@ -249,6 +249,23 @@ export async function attachDestination(context: AppContext, state: MigrationSta
   ) {
     return null; // done by an earlier attempt
   }
+  // Another sole holder than the origin (a placement changed under a node-wide event) steps down
+  // first, in the generation it holds, as the reconcile planner demotes every other one.
+  for (const [key, held] of Object.entries(shard.observed)) {
+    const n = Number(key);
+    if (n === dest.id || n === state.origin || held?.mode !== 'AttachedSingle' || held.generation === null)
+      continue;
+    const other = await nodeOf(context, n);
+    const stale = attachedConf(shardIdentity(shard), shard.config, held.generation, 'AttachedStale');
+    try {
+      await sendLocationConfig(context, other, shard.id, stale, {
+        timeoutMs: other.availability === 'Offline' ? OFFLINE_ORIGIN_TIMEOUT_MS : undefined,
+      });
+    } catch (error) {
+      throw taskErrorFromPageserver(error, `location_config AttachedStale on node ${n}`);
+    }
+    await observe(context, shard.id, n, stale);
+  }
   // A prewarm migration has polled downloads already, until warm or its warm-up timeout.
   if (current?.mode === 'Secondary' && !state.prewarm)
     await context.pageservers.secondaryDownload(dest, shard.id).catch(() => undefined);

@@ -186,6 +186,46 @@ describe('live migration steps', () => {
     expect(w.pageservers.callsTo({ node: 2, mode: 'AttachedMulti' })).toHaveLength(1);
   });
 
+  it('sends the same generation again when an attach whose call may still land is retried', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    // The pageserver took the call but its answer was lost: the step fails and is retried.
+    w.pageservers.failNext({ method: 'putLocationConfig', node: 2, mode: 'AttachedMulti' });
+    await expect(attachDestination(w.context, state)).rejects.toThrow();
+    await attachDestination(w.context, state);
+    expect(w.pageservers.callsTo({ node: 2, mode: 'AttachedMulti' }).map((c) => c.conf?.generation)).toEqual([
+      3, 3,
+    ]);
+    expect((await shard()).generation).toBe(3);
+  });
+
+  it('aborts to the destination while its failed attach may still land there', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    w.pageservers.failNext({ method: 'putLocationConfig', node: 2, mode: 'AttachedMulti' });
+    await expect(attachDestination(w.context, state)).rejects.toThrow();
+    // The origin is alive, but a newer generation there could be undone by the late call.
+    expect(await abortMigration(w.context, state)).toEqual({ attached: 2 });
+    const after = await shard();
+    expect(after).toMatchObject({ generation: 3, generationPageserver: 2, intent: { attached: 2 } });
+    expect(w.pageservers.held(2)[tsid]).toMatchObject({ mode: 'AttachedSingle', generation: 3 });
+  });
+
+  it('demotes another sole holder than the origin before attaching the destination', async () => {
+    const state = await beginMigration(w.context, input());
+    await staleOrigin(w.context, state);
+    // Node 3 holds the shard AttachedSingle too (a placement changed under a node-wide event).
+    const now = await shard();
+    const conf = { ...now.observed['1']!, mode: 'AttachedSingle' as const, generation: 1 };
+    await updateShard(w.tenants, id, (s) => ({ ...s, observed: { ...s.observed, '3': conf } }));
+    await attachDestination(w.context, state);
+    const stale = w.pageservers.callsTo({ node: 3, method: 'putLocationConfig' });
+    expect(stale.map((c) => [c.conf?.mode, c.conf?.generation])).toEqual([['AttachedStale', 1]]);
+    const order = w.pageservers.calls.filter((c) => c.method === 'putLocationConfig').map((c) => c.node);
+    expect(order.indexOf(3)).toBeLessThan(order.lastIndexOf(2));
+    expect((await shard()).observed['3']).toMatchObject({ mode: 'AttachedStale', generation: 1 });
+  });
+
   it('waits for the destination to catch up, and gives up at the deadline', async () => {
     const state = await beginMigration(w.context, input());
     const { baseline } = await staleOrigin(w.context, state);
