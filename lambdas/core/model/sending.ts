@@ -1,14 +1,15 @@
 // A call that carries a shard's newest generation to the node it was issued to is marked in the
 // shard, in the write that issues it (or just before it is sent), and unmarked by the write that
-// records its success. A call that failed may still land (a lost answer, a pageserver that took it
-// and answered late), so its mark stays until it lapses; an attach to the same node meanwhile
-// sends that same generation again rather than a newer one the late call would undo. Re-attach leaves a marked shard alone rather than issue a newer generation:
-// the call already on its way would land after the re-attach answer and move the pageserver back
-// to the older generation (a check just before sending cannot close that window). Nor is a newer
-// generation issued to another node while the mark stands: the call would then land on a node
-// that is no longer the newest holder (a sender that outlived its task, say, while the task's
-// abort attaches elsewhere). The mark lapses after SEND_WINDOW_MS, so a sender that crashed holds
-// nothing up for long.
+// records its success. While the mark stands:
+// - re-attach leaves the shard to that call rather than issue a newer generation, which the call
+//   would undo by landing after the re-attach answer (a check just before sending cannot close
+//   that window);
+// - no newer generation goes to another node: the call would then land on a node that is no
+//   longer the newest holder (a sender that outlived its task while the task's abort attaches
+//   elsewhere, say);
+// - an attach to the same node sends that same generation again: a call that failed may still
+//   land (a lost answer, a late one), so a failure leaves the mark in place.
+// The mark lapses after SEND_WINDOW_MS, so a sender that crashed holds nothing up for long.
 import type { TenantShard } from './tenant-shard';
 
 /** Longer than any send with its retries (a pageserver call's timeout is 10 s by default). */
