@@ -151,12 +151,15 @@ async function heal(chaos: ChaosStack, deleted: string[], log: (line: string) =>
   const known = new Set((await chaos.dump().catch(() => [])).map((s) => s.tenant_shard_id.slice(0, 32)));
   for (const id of deleted.filter((d) => known.has(d))) await chaos.call('DELETE', `/v1/tenant/${id}`);
   let problems: string[] = [];
+  // Passes until converged, for up to 45 s: longer than an in-flight mark's 30 s, which holds up
+  // an attach elsewhere after a call that failed (it may still land), however quick the passes.
   const deadline = Date.now() + 45_000;
-  for (let pass = 1; pass <= 8 && Date.now() < deadline; pass++) {
+  for (let pass = 1; Date.now() < deadline; pass++) {
     await Promise.race([chaos.api.stack.reconcileAllNow(), sleep(20_000)]);
     problems = await convergenceProblems(chaos);
     log(`heal pass ${pass}: ${problems.length} problems`);
     if (problems.length === 0) break;
+    await sleep(1_000);
   }
   return problems;
 }

@@ -90,7 +90,9 @@ export async function convergenceProblems(chaos: ChaosStack): Promise<string[]> 
         .map(([n, c]) => `${n}:${c}`)
         .join(' ') || 'nothing';
     if (show(expected) !== show(observed))
-      problems.push(`shard ${id}: intent is ${show(expected)}, observed is ${show(observed)}`);
+      problems.push(
+        `shard ${id}: intent is ${show(expected)}, observed is ${show(observed)}${s.last_error ? ` (last error: ${s.last_error})` : ''}`,
+      );
   }
 
   // Orphans: locations the controller does not intend.
