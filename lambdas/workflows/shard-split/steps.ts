@@ -175,8 +175,12 @@ export async function commitSplit(
             ...before,
             splitting: false,
             // What the pageserver reports, not what we expect: a re-attach during the split may
-            // have moved the generation on; an unknown location is reconciled.
-            observed: { [String(before.intent.attached)]: held.get(formatTenantShardId(before.id)) ?? null },
+            // have moved the generation on; an unknown location is reconciled. A child placed
+            // nowhere meanwhile (its node deleted) is observed nowhere: the reconcile places it.
+            observed:
+              before.intent.attached === null
+                ? {}
+                : { [String(before.intent.attached)]: held.get(formatTenantShardId(before.id)) ?? null },
           }),
         })),
     ];

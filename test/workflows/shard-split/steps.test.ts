@@ -149,6 +149,21 @@ describe('commitSplit', () => {
   });
 });
 
+describe('commitSplit with a child placed nowhere meanwhile', () => {
+  it('observes that child nowhere (no location keyed "null"), for the reconcile to place', async () => {
+    await splitOnPageservers();
+    // Its node was deleted while no other node could take it: the child is intended nowhere.
+    const child = (await w.tenants.getTenantWithShards(t))!.shards.find((s) => s.id.count === 4)!;
+    await w.tenants.saveShards([
+      { before: child, after: { ...child, intent: { attached: null, secondary: [] } } },
+    ]);
+    await commitSplit(w.context, input());
+    const after = (await w.tenants.getShard(child.id))!;
+    expect(after.observed).toEqual({});
+    expect(after.splitting).toBe(false);
+  });
+});
+
 describe('abortSplit', () => {
   it('restores the parents, attached again in a newer generation, with the children gone everywhere', async () => {
     await splitOnPageservers();
