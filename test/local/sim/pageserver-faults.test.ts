@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PageserverSim, startPageserverSim } from '../../../local/sim/pageserver';
 import { SimRemoteStorage } from '../../../local/sim/remote-storage';
 import { type FakeController, fakeController } from './fake-controller';
+import { attachedBody } from './sim-harness';
 
 const T = '1f359dd625e519a1a4e8d7509690f6fc';
 
@@ -14,17 +15,7 @@ let sim: PageserverSim;
 let controller: FakeController;
 const extra: PageserverSim[] = [];
 
-const attached = (gen: number, extraFields: Record<string, unknown> = {}) => ({
-  tenant_id: T,
-  mode: 'AttachedSingle',
-  generation: gen,
-  secondary_conf: null,
-  shard_number: 0,
-  shard_count: 0,
-  shard_stripe_size: 32768,
-  tenant_conf: {},
-  ...extraFields,
-});
+const attached = attachedBody(T);
 
 async function callOn(ps: PageserverSim, method: string, path: string, body?: unknown, timeoutMs = 5_000) {
   const res = await fetch(`${ps.baseUrl}${path}`, {
