@@ -65,6 +65,11 @@ function confirmedSecondary(shard: TenantShard, node: number): boolean {
 export class OptimizerPlanner {
   private readonly loads = new Map<number, Load>();
   readonly planned: Optimization[] = [];
+  /**
+   * Shards left alone for now only (reconciling, splitting, not scheduling Active) or with a move
+   * under way: a later pass may find work there without any node count changing.
+   */
+  private waiting = 0;
 
   constructor(
     nodes: readonly SchedulerNode[],
@@ -82,16 +87,32 @@ export class OptimizerPlanner {
     return this.planned.length >= this.limit;
   }
 
+  /**
+   * Nothing planned and nothing waiting among the tenants considered: as long as no node's counts,
+   * AZ or readiness change (optimizer-quiet.ts), a pass over the same fleet would plan nothing.
+   */
+  get settled(): boolean {
+    return this.planned.length === 0 && this.waiting === 0;
+  }
+
   /** Considers every shard of one tenant (shards of one tenant share an affinity count). */
   considerTenant(shards: readonly TenantShard[]): void {
-    if (this.full || shards.some((s) => s.splitting)) return;
+    if (this.full) return;
+    if (shards.some((s) => s.splitting)) {
+      this.waiting += 1;
+      return;
+    }
     // The tenant's locations per node: its shards keep apart where they can (soft anti-affinity).
     const mine = new Map<number, number>();
     const count = (n: number, d: number) => mine.set(n, (mine.get(n) ?? 0) + d);
     for (const s of shards) for (const n of locations(s)) count(n, 1);
     for (const shard of shards) {
       if (this.full) return;
-      if (optimizerSkips(shard) !== null) continue;
+      const skip = optimizerSkips(shard);
+      if (skip !== null) {
+        if (skip !== 'detached') this.waiting += 1;
+        continue;
+      }
       // Affinity as seen by this shard: the tenant's other shards only.
       for (const n of locations(shard)) count(n, -1);
       const step = this.planShard(shard, mine);
@@ -173,6 +194,7 @@ export class OptimizerPlanner {
   /** Projects the step onto the counts (and the tenant's affinity), as if it were already done. */
   private record(step: Optimization | Pending, mine: Map<number, number>): void {
     if (step.kind !== 'pending') this.planned.push(step);
+    else this.waiting += 1;
     const add = (n: number, attached: number, total: number) => {
       const load = this.loads.get(n);
       if (load) {

@@ -10,6 +10,7 @@ import { formatTenantShardId, parseTenantShardId } from '../core/ids';
 import { maySchedule } from '../core/model/node';
 import type { Intent, TenantShard } from '../core/model/tenant-shard';
 import { OPTIMIZER_APPLY_LIMIT, type Optimization, OptimizerPlanner } from '../core/optimizer';
+import { fleetFingerprint, type SettledFleet, stillSettled } from '../core/optimizer-quiet';
 import { schedulerNode } from '../core/scheduler';
 import { reconcileDeps, reconcileShard } from '../reconciler/reconcile-shard';
 import { waitForExecution } from '../workflows/wait-execution';
@@ -21,12 +22,23 @@ const PLAN_MARGIN_MS = 3_000;
 /** How long an optimizer migration's destination may take to catch up. */
 const CATCH_UP_BUDGET_MS = 5 * 60_000;
 
+/**
+ * Per store (one per table and process; a Lambda container keeps it between invocations): what
+ * the last full read that planned nothing saw. Kept in memory only: a pass that plans nothing
+ * writes nothing, and a cold start simply reads the fleet once more.
+ */
+const settledFleets = new WeakMap<object, SettledFleet>();
+
 export async function planOptimizationPass(context: AppContext): Promise<Optimization[]> {
   // A drain, fill or node deletion moves shards by its own plan: the optimizer waits for it to end
   // rather than move the same shards another way meanwhile.
   if (await context.operations.get()) return [];
-  const nodes = (await context.nodes.list()).map(schedulerNode);
+  const began = Date.now();
+  const [nodeList, homes] = await Promise.all([context.nodes.list(), context.tenants.homeShardsByAz()]);
+  const nodes = nodeList.map(schedulerNode);
   if (nodes.filter((n) => n.maySchedule).length < 2) return [];
+  const fingerprint = fleetFingerprint(nodes, homes);
+  if (stillSettled(settledFleets.get(context.tenants), fingerprint, began)) return [];
   const planner = new OptimizerPlanner(nodes);
   let cursor: string | undefined;
   do {
@@ -34,6 +46,9 @@ export async function planOptimizationPass(context: AppContext): Promise<Optimiz
     for (const { shards } of page.tenants) planner.considerTenant(shards);
     cursor = page.next;
   } while (cursor && !planner.full && Date.now() < context.deadline - PLAN_MARGIN_MS);
+  // Counts changed during the read make the next pass's fingerprint differ: it reads again.
+  if (!cursor && planner.settled) settledFleets.set(context.tenants, { fingerprint, at: began });
+  else settledFleets.delete(context.tenants);
   return planner.planned;
 }
 
