@@ -12,15 +12,25 @@
 // in pages: the node's memberships in one Query, its shards read 100 to a call, the changes
 // written many to a transaction (updateShardsInPages).
 import type { AppContext } from '../app/context';
-import { NotFoundError } from '../core/errors';
+import { ConflictError, NotFoundError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
 import { attachedConf, isAttachedMode } from '../core/model/location-config';
+import type { PageserverNode } from '../core/model/node';
 import { isSendingTo } from '../core/model/sending';
 import { shardIdentity, type TenantShard } from '../core/model/tenant-shard';
 import { updateShardsInPages } from '../reconciler/shard-update';
 import { kickHeartbeat } from './kick-heartbeat';
 import { resetTransientPolicy } from './reset-transient-policy';
 import { startWarmUp } from './set-availability';
+
+/** Shards re-attached between two checks that no newer re-attach of the node has begun. */
+const SUPERSEDED_CHECK_EVERY = 500;
+
+/** Whether a re-attach of the node began after the one whose warm-up `mine` started. */
+async function supersededSince(context: AppContext, nodeId: number, mine: PageserverNode): Promise<boolean> {
+  const node = await context.nodes.get(nodeId);
+  return (node?.warmingUpSince ?? 0) > (mine.warmingUpSince ?? 0);
+}
 
 /** Handed back to the pageserver: its latest generation was issued there and the intent attaches it there. */
 const isIssued = (shard: TenantShard, nodeId: number) =>
@@ -57,23 +67,31 @@ export async function reAttach(
   context: AppContext,
   nodeId: number,
 ): Promise<Array<{ id: string; gen: number }>> {
-  if (!(await startWarmUp(context.nodes, nodeId, Date.now()))) throw new NotFoundError('Node not registered');
+  const now = Date.now();
+  const warmUp = await startWarmUp(context.nodes, nodeId, now);
+  if (!warmUp) throw new NotFoundError('Node not registered');
   await resetTransientPolicy(context.nodes, nodeId);
   const ids = (await context.tenants.nodeMemberships(nodeId))
     .filter((m) => m.issued || m.observed)
     .map((m) => m.id);
   const tenants: Array<{ id: string; gen: number }> = [];
-  const now = Date.now();
   // Only what was written is answered, in the generation written.
-  await updateShardsInPages(
-    context.tenants,
-    ids,
-    (shard) => reAttached(shard, nodeId, now),
-    (saved) => {
-      if (isIssued(saved, nodeId) && !isSendingTo(saved, nodeId, now))
-        tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
-    },
-  );
+  for (let from = 0; from < ids.length; from += SUPERSEDED_CHECK_EVERY) {
+    // A pageserver that gave up waiting asks again: this answer would reach nobody, and going on
+    // would only slow the newer re-attach down (on a large node, enough for that one to be given
+    // up on too). What was written stays valid: the newer one issues generations after it.
+    if (from > 0 && (await supersededSince(context, nodeId, warmUp)))
+      throw new ConflictError(`a newer re-attach of node ${nodeId} superseded this one`);
+    await updateShardsInPages(
+      context.tenants,
+      ids.slice(from, from + SUPERSEDED_CHECK_EVERY),
+      (shard) => reAttached(shard, nodeId, now),
+      (saved) => {
+        if (isIssued(saved, nodeId) && !isSendingTo(saved, nodeId, now))
+          tenants.push({ id: formatTenantShardId(saved.id), gen: saved.generation });
+      },
+    );
+  }
   // Probed again from the moment the pageserver has the answer, so it is Active within a second.
   await kickHeartbeat(context, nodeId);
   return tenants.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HTTP_API } from '../../lambdas/core/aws-limits';
 
 export class HttpError extends Error {
   constructor(
@@ -57,11 +58,19 @@ export function locationConfigTarget(req: { method?: string; url?: string }): st
 }
 
 /** POSTs an upcall (`re-attach`, `validate`) to the controller's control-plane API. */
+/**
+ * How long an upcall is waited for. A pageserver can do nothing before its re-attach answer, so it
+ * waits as long as the gateway lets a call run (HTTP API's 30 s, which the local gateway applies
+ * too); other upcalls 10 s.
+ */
+const upcallTimeoutMs = (name: string) =>
+  name === 're-attach' ? HTTP_API.integrationTimeoutMs + 1_000 : 10_000;
+
 export function postUpcall(base: string, name: string, body: unknown, token?: string): Promise<Response> {
   return fetch(`${base.endsWith('/') ? base : `${base}/`}${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(upcallTimeoutMs(name)),
   });
 }

@@ -2,12 +2,13 @@
 // whose latest generation was issued to it, persisted before the answer; locations it must drop
 // are forgotten; nothing else is touched, and a concurrent write is never lost.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../lambdas/core/errors';
-import { formatTenantShardId } from '../../lambdas/core/ids';
+import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
+import { formatTenantShardId, parseTenantShardId } from '../../lambdas/core/ids';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
 import { isDirty } from '../../lambdas/core/reconcile-plan';
 import { reAttach } from '../../lambdas/nodes/re-attach';
+import { startWarmUp } from '../../lambdas/nodes/set-availability';
 import { addNodes, type MemoryWorld, memoryWorld, seedTenant } from '../support/memory';
 
 let w: MemoryWorld;
@@ -222,5 +223,35 @@ describe('reAttach', () => {
     expect(calls).toMatchObject({ getShard: 0, getShards: 3 });
     expect(calls.saveShards).toBeGreaterThan(0);
     expect(calls.saveShards).toBeLessThanOrEqual(8);
+  });
+
+  it('stops once a newer re-attach of the node began (its caller gave up), leaving what it wrote valid', async () => {
+    for (let i = 0; i < 1_200; i++) await seed(1, confirmedOn(1, 4));
+    const getShards = w.tenants.getShards.bind(w.tenants);
+    let read = 0;
+    let newer: Promise<unknown> | null = null;
+    w.tenants.getShards = async (ids) => {
+      read += ids.length;
+      // The pageserver asks again while the first call is half way through.
+      if (read >= 600 && !newer) newer = startWarmUp(w.nodes, 1, Date.now() + 1_000);
+      await newer;
+      return getShards(ids);
+    };
+    await expect(reAttach(w.context, 1)).rejects.toBeInstanceOf(ConflictError);
+    // It stopped at the next check: the rest were not read, let alone written.
+    expect(read).toBeLessThan(1_200);
+    const firstPass = (await w.tenants.nodeMemberships(1)).length;
+    expect(firstPass).toBe(1_200);
+    w.tenants.getShards = getShards;
+    const answer = await reAttach(w.context, 1);
+    expect(answer).toHaveLength(1_200);
+    // Every shard once more, past whatever the abandoned call issued: no generation answered twice.
+    for (const { id, gen } of answer) {
+      const shard = (await w.tenants.getShards([parseTenantShardId(id)]))[0]!;
+      expect(shard.generation).toBe(gen);
+      expect(gen).toBeGreaterThanOrEqual(5);
+    }
+    expect(answer.filter((a) => a.gen === 6).length).toBeGreaterThan(0);
+    expect(answer.filter((a) => a.gen === 5).length).toBeGreaterThan(0);
   });
 });
