@@ -133,6 +133,8 @@ function summarizeStartup(output: {
 
 /** The startup workflow runs at most this long (its TimeoutSeconds; announcements come after ready). */
 const STARTUP_WAIT_MS = 600_000;
+/** How long a start waits for every simulated pageserver to have its re-attach answer. */
+const FLEET_ACTIVE_WAIT_MS = 120_000;
 
 interface Controller {
   services: ApiContext;
@@ -343,11 +345,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     }
     stoppers.push(() => fleet.stop());
-    await Promise.all(fleet.pageservers.map((p) => p.waitUntilActive()));
+    // The controller's startup runs while the pageservers re-attach, as on AWS, where nothing
+    // orders the two: its scan leaves a re-attaching node to its re-attach answer.
+    // A large fleet's re-attach may take more than one 30 s call (local/sim/pageserver.ts).
+    const reAttached = Promise.all(fleet.pageservers.map((p) => p.waitUntilActive(FLEET_ACTIVE_WAIT_MS)));
+    reAttached.catch(() => undefined);
+    let startup = await controller.startup();
+    await reAttached;
     if (options.pageservers > 0)
       log(`${options.pageservers} simulated pageservers registered and re-attached`);
-
-    let startup = await controller.startup();
     log(
       `startup reconciliation: ${startup.responsive.length} nodes answered, ${startup.offline.length} offline, ${startup.notified} tenants announced`,
     );

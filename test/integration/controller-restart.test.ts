@@ -1,6 +1,7 @@
 // The controller keeps no state of its own: a restart is a fresh API over the same table, then
 // startup reconciliation against the pageservers (reference §11.2, 11.4-11.6 restart parts).
 import { afterEach, describe, expect, it } from 'vitest';
+import { startWarmUp } from '../../lambdas/nodes/set-availability';
 import { expectConsistent, randomTenantId, startTestApi, type TestApi } from '../support/api-stack';
 
 let api: TestApi;
@@ -27,6 +28,26 @@ describe('controller restart', () => {
     const res = await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } });
     expect(res.status).toBe(201);
     expect((res.body as { shards: Array<{ node_id: number }> }).shards[0]?.node_id).toBe(1);
+    await expectConsistent(api);
+  });
+
+  it('gets ready without waiting for a pageserver still re-attaching, and leaves it to its re-attach, not Offline', async () => {
+    api = await startTestApi({ pageservers: 2 });
+    const t = randomTenantId();
+    expect((await api.call('POST', '/v1/tenant', { body: { new_tenant_id: t } })).status).toBe(201);
+    // Node 2's pageserver restarts and has called re-attach (WarmingUp from then on); it serves no
+    // HTTP until the answer arrives, which a whole-fleet restart of thousands of shards delays.
+    const ps = api.stack.fleet.byId(2);
+    await ps.stop();
+    await startWarmUp(api.stack.services.nodes, 2, Date.now());
+    await api.stack.restartController();
+    expect((await api.call('GET', '/ready')).status).toBe(200);
+    expect(api.stack.startup.offline).toEqual([]);
+    expect(api.stack.startup.responsive).toEqual([1, 2]);
+    expect((await api.stack.services.nodes.get(2))?.availability).toBe('WarmingUp');
+    await ps.start();
+    await ps.waitUntilActive();
+    await api.stack.reconcileAllNow();
     await expectConsistent(api);
   });
 

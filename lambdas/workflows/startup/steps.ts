@@ -28,16 +28,30 @@ export interface StartupResult {
   notifyFailed: number;
 }
 
-/** What a node's listing gave: its locations, `null` (no answer), or 'refused' (an HTTP error). */
-export type ScanReport = Array<[string, LocationConfig | null]> | null | 'refused';
+/**
+ * What a node's listing gave: its locations, `null` (no answer), 'refused' (an HTTP error), or
+ * 'warming' (silent while it re-attaches: the re-attach answer sets what it holds).
+ */
+export type ScanReport = Array<[string, LocationConfig | null]> | null | 'refused' | 'warming';
 
 /** A silent node is asked again after this pause, for as long as the scan's deadline allows. */
 const SCAN_RETRY_PAUSE_MS = 500;
+/** A node found re-attaching is asked this long at most (it may be serving already). */
+const WARMING_LISTING_MS = 1_000;
+/** While a node's listing fails, whether it began re-attaching meanwhile is read this often. */
+const RE_ATTACH_POLL_MS = 500;
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Step 1: list every node's locations concurrently. Only a node silent for the whole `timeoutMs`
  * counts as silent: one restarting, or whose answer was lost, must not be marked Offline (its
  * shards would be attached elsewhere while it still holds them).
+ *
+ * A node re-attaching (WarmingUp) is not waited for: a pageserver serves nothing until its
+ * re-attach is answered, and that answer, written before it is sent, records what it holds. So a
+ * whole-fleet restart does not hold readiness until every re-attach is done (thousands of shards
+ * each), nor is a re-attaching node marked Offline or Active here: heartbeats decide from there.
  */
 export async function scanNodes(
   context: AppContext,
@@ -47,23 +61,75 @@ export async function scanNodes(
   const deadline = within(context, timeoutMs);
   const results = await Promise.all(
     nodes.map(async (node): Promise<readonly [number, ScanReport]> => {
-      for (;;) {
-        const remaining = deadline - Date.now();
-        try {
-          return [
-            node.id,
-            await context.pageservers.listLocationConfigs(node, Math.max(1, remaining)),
-          ] as const;
-        } catch (error) {
-          // A node that answers, even with an error, is alive: only silence makes it Offline.
-          if (error instanceof PageserverError && error.status !== null) return [node.id, 'refused'] as const;
-          if (deadline - Date.now() < SCAN_RETRY_PAUSE_MS * 2) return [node.id, null] as const;
-          await new Promise((r) => setTimeout(r, SCAN_RETRY_PAUSE_MS));
-        }
+      if (node.availability === 'WarmingUp') {
+        const until = Math.min(deadline, Date.now() + WARMING_LISTING_MS);
+        const { report } = await listOnce(context, node, until);
+        return [node.id, Array.isArray(report) ? report : 'warming'];
+      }
+      const watch = watchReAttach(context, node.id, deadline);
+      try {
+        const report = await Promise.race([
+          listUntil(context, node, deadline),
+          watch.seen.then((seen) => (seen ? ('warming' as const) : new Promise<never>(() => undefined))),
+        ]);
+        return [node.id, report];
+      } finally {
+        watch.stop();
       }
     }),
   );
   return new Map(results);
+}
+
+/**
+ * One listing: its locations, or what failing it said ('refused': an HTTP error; null: silence),
+ * and whether asking again may help (silence, or a transient error such as a 503 while starting).
+ */
+async function listOnce(
+  context: AppContext,
+  node: PageserverNode,
+  until: number,
+): Promise<{ report: ScanReport; again: boolean }> {
+  try {
+    return {
+      report: await context.pageservers.listLocationConfigs(node, Math.max(1, until - Date.now())),
+      again: false,
+    };
+  } catch (error) {
+    // A node that answers, even with an error, is alive: only silence makes it Offline.
+    if (error instanceof PageserverError && error.status !== null)
+      return { report: 'refused', again: error.transient };
+    return { report: null, again: true };
+  }
+}
+
+/** Listings until one answers for good or the deadline: a silent or starting node is asked again. */
+async function listUntil(context: AppContext, node: PageserverNode, deadline: number): Promise<ScanReport> {
+  for (;;) {
+    const { report, again } = await listOnce(context, node, deadline);
+    if (!again || deadline - Date.now() < SCAN_RETRY_PAUSE_MS * 2) return report;
+    await pause(SCAN_RETRY_PAUSE_MS);
+  }
+}
+
+/** Resolves true once the node is WarmingUp (its pageserver called re-attach), false at the deadline or stop(). */
+function watchReAttach(context: AppContext, nodeId: number, deadline: number) {
+  let stopped = false;
+  const seen = (async () => {
+    while (!stopped && Date.now() < deadline) {
+      await pause(RE_ATTACH_POLL_MS);
+      if (stopped) return false;
+      const node = await context.nodes.get(nodeId).catch(() => undefined);
+      if (node?.availability === 'WarmingUp') return true;
+    }
+    return false;
+  })();
+  return {
+    seen,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 /** Step 2: availability from the scan, and observed state merged per node (every node's report counts). */
@@ -79,13 +145,17 @@ export async function applyScan(
   for (const [nodeId, reports] of scan) {
     const node = await context.nodes.get(nodeId);
     if (!node) continue;
-    if (reports === null) {
+    // Silent because it began re-attaching at the end of the scan: not Offline (see scanNodes).
+    if (reports === null && node.availability !== 'WarmingUp') {
       result.offline.push(nodeId);
       await setAvailability(context.nodes, nodeId, 'Offline');
       await evacuateNode(context, nodeId);
       continue;
     }
     result.responsive.push(nodeId);
+    // Re-attaching now: its re-attach answer records what it holds, and a listing taken before
+    // that answer landed (from its disk, in the old generations) would overwrite it with the past.
+    if (reports === null || reports === 'warming' || node.availability === 'WarmingUp') continue;
     await setAvailability(context.nodes, nodeId, 'Active');
     // Alive but its listing failed: what it holds stays as last observed (reconciles converge it).
     if (reports === 'refused') continue;

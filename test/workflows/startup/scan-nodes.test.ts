@@ -1,0 +1,78 @@
+// The startup scan and re-attaching nodes: a pageserver serves nothing until its re-attach is
+// answered (and that answer records what it holds), so the scan neither waits for such a node
+// nor marks it Offline or Active; a node still answering is scanned as before.
+import { describe, expect, it } from 'vitest';
+import { formatTenantShardId } from '../../../lambdas/core/ids';
+import { attachedConf } from '../../../lambdas/core/model/location-config';
+import { shardIdentity } from '../../../lambdas/core/model/tenant-shard';
+import { startWarmUp } from '../../../lambdas/nodes/set-availability';
+import { applyScan, scanNodes } from '../../../lambdas/workflows/startup/steps';
+import { addNodes, memoryWorld, seedTenant } from '../../support/memory';
+import { transientFailure } from '../../support/memory/pageservers';
+
+describe('scanNodes', () => {
+  it('leaves a node that begins re-attaching during its listing to the re-attach, within a second', async () => {
+    const w = memoryWorld();
+    const [node] = await addNodes(w.nodes, [1]);
+    // Its pageserver restarted: every listing answers 503 ("waiting for re-attach") …
+    w.pageservers.failNext({ node: 1 }, transientFailure('Not yet active: waiting for re-attach'), 1_000);
+    // … and its re-attach call arrives a moment after the scan began.
+    setTimeout(() => void startWarmUp(w.nodes, 1, Date.now()), 100);
+    const began = Date.now();
+    const scan = await scanNodes(w.context, [node!], 5_000);
+    expect(scan.get(1)).toBe('warming');
+    expect(Date.now() - began).toBeLessThan(2_500);
+    const result = await applyScan(w.context, scan);
+    expect(result).toMatchObject({ responsive: [1], offline: [] });
+    expect((await w.nodes.get(1))?.availability).toBe('WarmingUp');
+  });
+
+  it('asks a node already re-attaching once, briefly, and uses its listing if it answers', async () => {
+    const w = memoryWorld();
+    await addNodes(w.nodes, [1]);
+    const warming = (await startWarmUp(w.nodes, 1, Date.now()))!;
+    const scan = await scanNodes(w.context, [warming], 5_000);
+    expect(scan.get(1)).toEqual([]);
+  });
+
+  it('still marks a node silent for the whole timeout, and never re-attaching, Offline', async () => {
+    const w = memoryWorld();
+    const [node] = await addNodes(w.nodes, [1]);
+    w.pageservers.down.add(1);
+    const scan = await scanNodes(w.context, [node!], 1_500);
+    expect(scan.get(1)).toBeNull();
+    expect(await applyScan(w.context, scan)).toMatchObject({ responsive: [], offline: [1] });
+  });
+
+  it('still calls a node that answers only with errors, and is not re-attaching, refused (alive, Active)', async () => {
+    const w = memoryWorld();
+    const [node] = await addNodes(w.nodes, [1], { availability: 'Offline' });
+    w.pageservers.failNext({ node: 1 }, transientFailure(), 1_000);
+    const scan = await scanNodes(w.context, [node!], 1_500);
+    expect(scan.get(1)).toBe('refused');
+    await applyScan(w.context, scan);
+    expect((await w.nodes.get(1))?.availability).toBe('Active');
+  });
+
+  it('applies no listing to a node re-attaching by then: its re-attach wrote what it holds, the listing may be older', async () => {
+    const w = memoryWorld();
+    await addNodes(w.nodes, [1]);
+    const { shards } = await seedTenant(w.tenants, {
+      attached: [1],
+      generation: 5,
+      shape: (s) => ({
+        ...s,
+        generationPageserver: 1,
+        observed: { '1': attachedConf(shardIdentity(s), s.config, 5) },
+      }),
+    });
+    const shard = shards[0]!;
+    // Listed from its disk in generation 4 just before its re-attach (generation 5) was answered.
+    const stale = attachedConf(shardIdentity(shard), shard.config, 4);
+    await startWarmUp(w.nodes, 1, Date.now());
+    const result = await applyScan(w.context, new Map([[1, [[formatTenantShardId(shard.id), stale]]]]));
+    expect(result).toMatchObject({ responsive: [1], offline: [] });
+    expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(5);
+    expect((await w.nodes.get(1))?.availability).toBe('WarmingUp');
+  });
+});
