@@ -12,6 +12,7 @@ import { buildComputeNotification, notificationFingerprint } from '../core/compu
 import { mapLimited } from '../core/concurrency';
 import { VersionConflictError } from '../core/errors';
 import { formatTenantShardId } from '../core/ids';
+import type { TenantShard } from '../core/model/tenant-shard';
 import type { TenantWithShards } from '../core/ports';
 import { retryOnConflict } from '../core/retry';
 
@@ -94,8 +95,11 @@ async function announcePage(
   const failed = owed.length;
   // The shards read again after delivery: a tenant whose placement changed since the first read
   // may have been announced by someone else before ours arrived, so the control plane may now
-  // hold the older placement. (A tenant item written meanwhile fails the conditional write
-  // below, and a leased notifier finding ours written leaves the tenant owed itself.)
+  // hold the older placement. Only what the announcement says counts: a shard written meanwhile
+  // in the same placement (a re-attach's new generation, as a whole-fleet restart writes for
+  // every shard while this runs) leaves what we delivered true. (A tenant item written meanwhile
+  // fails the conditional write below, and a leased notifier finding ours written leaves the
+  // tenant owed itself.)
   const now = new Map(
     (await context.tenants.getShards(sent.flatMap((s) => s.read.shards.map((x) => x.id)))).map((x) => [
       formatTenantShardId(x.id),
@@ -104,7 +108,9 @@ async function announcePage(
   );
   await mapLimited(sent, 8, async ({ read, fingerprint }) => {
     const latest = read.shards.map((x) => now.get(formatTenantShardId(x.id)));
-    if (latest.some((x, i) => x?.version !== read.shards[i]!.version))
+    if (latest.some((x) => !x)) return void owed.push(read.tenant.tenantId);
+    const current = buildComputeNotification(read.tenant.tenantId, latest as TenantShard[]);
+    if (!current || notificationFingerprint(current) !== fingerprint)
       return void owed.push(read.tenant.tenantId);
     // Remembered already: nothing to write. (Owed flags stay: a reconcile settles them without
     // sending again. Every write here changes what is remembered, which is how a leased notifier

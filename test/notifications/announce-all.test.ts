@@ -117,6 +117,26 @@ describe('announcePages', () => {
     }
   });
 
+  it('leaves announced a tenant whose shard got a new generation in the same place during its delivery (a re-attach)', async () => {
+    const { tenant, shards } = await seedTenant(w.tenants, { attached: [1], shape: placedOn(1) });
+    w.computeHook.onNotify = async () => {
+      // Node 1's pageserver restarts meanwhile: its re-attach writes the shard in a new generation.
+      const s = (await w.tenants.getShard(shards[0]!.id))!;
+      await w.tenants.saveShards([
+        { before: s, after: { ...placedOn(1)({ ...s, generation: s.generation + 1 }) } },
+      ]);
+    };
+    const writes = countWrites();
+    await announcePages(w.context, START, 60_000);
+    const after = (await w.tenants.getTenantWithShards(tenant.tenantId))!;
+    expect(after.tenant.lastComputeNotification).toBe(
+      notificationFingerprint(buildComputeNotification(tenant.tenantId, after.shards)!),
+    );
+    expect(after.shards[0]?.pendingComputeNotification).toBe(false);
+    // The re-attach's write and one of its own: what it delivered, remembered.
+    expect(writes.saveShards).toBe(2);
+  });
+
   it('leaves owed a tenant whose item was written during its delivery, rather than record over it', async () => {
     const { tenant } = await seedTenant(w.tenants, {
       attached: [1],
