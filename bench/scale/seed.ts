@@ -1,12 +1,13 @@
 // Bulk seeding for fleets too large to create through the API in reasonable time: the nodes are
 // registered, every tenant is written converged (attached where the scheduler puts it, observed
-// as attached in generation 1) by the tenant store's own item code, sent in batches
-// (bulk-write.ts), and the simulators' disks are filled to match, as if the fleet had been
-// running when the stack stopped.
+// as attached in generation 1, its placement remembered as announced) by the tenant store's own
+// item code, sent in batches (bulk-write.ts), and the simulators' disks are filled to match, as
+// if the fleet had been running when the stack stopped.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoNodeStore } from '../../lambdas/adapters/dynamo/node-store';
 import { Table } from '../../lambdas/adapters/dynamo/table';
 import { DynamoTenantStore } from '../../lambdas/adapters/dynamo/tenant-store';
+import { buildComputeNotification, notificationFingerprint } from '../../lambdas/core/compute-notification';
 import { DEFAULT_STRIPE_SIZE, formatTenantShardId, shardsOfCount } from '../../lambdas/core/ids';
 import { attachedConf, secondaryConf } from '../../lambdas/core/model/location-config';
 import type { PlacementPolicy } from '../../lambdas/core/model/placement-policy';
@@ -104,13 +105,18 @@ export async function seedFleet(
           });
           return convergedShard({ ...shard, intent: scheduler.schedule(shard).intent });
         });
-        const tenant = newTenant({
-          tenantId: planned.tenantId,
-          shardCount: count,
-          stripeSize: DEFAULT_STRIPE_SIZE,
-          policy,
-          config: {},
-        });
+        // A fleet that has been running has announced each tenant's placement and remembers it.
+        const announced = buildComputeNotification(planned.tenantId, shards);
+        const tenant = {
+          ...newTenant({
+            tenantId: planned.tenantId,
+            shardCount: count,
+            stripeSize: DEFAULT_STRIPE_SIZE,
+            policy,
+            config: {},
+          }),
+          lastComputeNotification: announced ? notificationFingerprint(announced) : null,
+        };
         await tenants.createTenant(tenant, shards);
         for (const shard of shards) addToDisks(disks, shard);
       }
