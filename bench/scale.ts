@@ -110,7 +110,7 @@ async function run(): Promise<ScaleResults> {
     balance: null,
     controller: null,
     whole: null,
-    wholeIsFirstStart: options.skipCreate || options.seed,
+    wholeIsFirstStart: Boolean(options.skipCreate),
     dirtyAfterWhole: null,
     memory: sampleMemory(null),
   };
@@ -123,7 +123,27 @@ async function run(): Promise<ScaleResults> {
     announceWaitMs: options.announceWaitSeconds * 1000,
   };
 
-  if (results.creation.mode === 'api') {
+  if (results.creation.mode === 'seed') {
+    // Into a running stack, as if created while it ran: a whole-stack start on a large seeded fleet
+    // comes last (below), so that the figures before it do not depend on it.
+    say(`starting the stack (${options.pageservers} simulated pageservers)`);
+    stack = await startStack();
+    say(`seeding ${options.tenants} tenants / ${options.shards} shards in bulk (not through the API)`);
+    const seeded = await seedFleet(
+      doc,
+      options.tableName,
+      plan,
+      {
+        pageservers: options.pageservers,
+        secondaries: options.secondaries,
+        concurrency: options.concurrency,
+        disks: stack.fleet.pageservers.map((p) => p.disk),
+      },
+      say,
+    );
+    results.creation.seedMs = seeded.ms;
+    results.creation.seedCalls = seeded.calls;
+  } else if (results.creation.mode === 'api') {
     say(`starting the stack (${options.pageservers} simulated pageservers)`);
     stack = await startStack();
     say(
@@ -140,30 +160,11 @@ async function run(): Promise<ScaleResults> {
     const failed = results.creation.phases.reduce((sum, p) => sum + p.failed, 0);
     env.tenants = options.tenants - failed;
   } else {
-    let disks: SimDisk[];
-    if (results.creation.mode === 'seed') {
-      say(`seeding ${options.tenants} tenants / ${options.shards} shards in bulk (not through the API)`);
-      const seeded = await seedFleet(
-        doc,
-        options.tableName,
-        plan,
-        {
-          pageservers: options.pageservers,
-          secondaries: options.secondaries,
-          concurrency: options.concurrency,
-        },
-        say,
-      );
-      disks = seeded.disks;
-      results.creation.seedMs = seeded.ms;
-      results.creation.seedCalls = seeded.calls;
-    } else {
-      say(`reading the fleet in ${options.tableName} to rebuild the simulators' disks`);
-      const reused = await disksFromTable(doc, options.tableName, options.pageservers);
-      disks = reused.disks;
-      results.creation.tenants = env.tenants = reused.tenants;
-      results.creation.shards = reused.shards;
-    }
+    say(`reading the fleet in ${options.tableName} to rebuild the simulators' disks`);
+    const reused = await disksFromTable(doc, options.tableName, options.pageservers);
+    const disks = reused.disks;
+    results.creation.tenants = env.tenants = reused.tenants;
+    results.creation.shards = reused.shards;
     say('starting the whole stack on the fleet');
     const started = await startWholeStack(startStack, disks, env, await freeLoopbackPort());
     results.whole = started.result;
@@ -189,7 +190,7 @@ async function run(): Promise<ScaleResults> {
   );
   sample();
 
-  if (results.creation.mode === 'api') {
+  if (results.creation.mode !== 'reused') {
     const disks = stack.fleet.pageservers.map((p) => p.disk);
     const port = Number(new URL(stack.url).port);
     say('stopping the whole stack (DynamoDB stays up), then starting it again');

@@ -113,6 +113,9 @@ export async function startWholeStack(
   } catch (e) {
     error = message(e);
     failedAfterMs = Date.now() - t0;
+    // The controller may have been ready long before the start failed (a pageserver's re-attach
+    // never finishing, say): that time is still a figure.
+    readyAt = await Promise.race([watch.readyAt, Promise.resolve(null)]);
     watch.stop();
   }
   calls ??= DynamoCallCounter.since(before, env.counter.snapshot());

@@ -64,14 +64,20 @@ export async function seedFleet(
   doc: DynamoDBDocumentClient,
   tableName: string,
   plan: PlannedTenant[][],
-  options: { pageservers: number; secondaries: number; concurrency: number },
+  options: {
+    pageservers: number;
+    secondaries: number;
+    concurrency: number;
+    /** The disks of running simulators, whose nodes are registered already; else new ones. */
+    disks?: SimDisk[];
+  },
   progress: (message: string) => void,
 ): Promise<{ disks: SimDisk[]; ms: number; calls: number }> {
   const started = performance.now();
   const { nodes } = stores(doc, tableName);
   const writer = new BulkWriter(doc, tableName);
   const { tenants } = stores(writer.capture, tableName);
-  for (let id = 1; id <= options.pageservers; id++) {
+  for (let id = 1; id <= options.pageservers && !options.disks; id++) {
     const port = await freePort();
     await registerNode(nodes, {
       id,
@@ -86,7 +92,7 @@ export async function seedFleet(
   // API's creates spread it one tenant at a time.
   const scheduler = new Scheduler((await nodes.list()).map(schedulerNode));
   const policy: PlacementPolicy = { kind: 'Attached', secondaries: options.secondaries };
-  const disks = Array.from({ length: options.pageservers }, () => new SimDisk());
+  const disks = options.disks ?? Array.from({ length: options.pageservers }, () => new SimDisk());
   const all = plan.flat();
   let done = 0;
   const ticker = setInterval(() => progress(`  seeded ${done}/${all.length} tenants`), 15_000);

@@ -5,7 +5,8 @@
 // some node's counts, AZ, readiness or load, or to how many shards call each AZ home: those are
 // read anyway, so a pass compares them with what the settled read saw and skips the fleet read
 // when they match. Changes that leave every count as it was (two shards swapping nodes) are
-// caught by a full read at least every FULL_READ_EVERY_MS.
+// caught by a full read at least every FULL_READ_EVERY_MS. A fleet too large to read within one
+// task is read over several quiet passes, each going on where the last stopped.
 import { isOverloaded, type SchedulerNode } from './scheduler';
 
 export const FULL_READ_EVERY_MS = 10 * 60_000;
@@ -14,6 +15,31 @@ export const FULL_READ_EVERY_MS = 10 * 60_000;
 export interface SettledFleet {
   fingerprint: string;
   at: number;
+}
+
+/**
+ * How far quiet passes have read: the whole fleet, settled; or part of it (a fleet too large for
+ * one task's time), planning nothing so far, to be read on from `cursor` while nothing changes.
+ */
+export type QuietReading =
+  | ({ kind: 'settled' } & SettledFleet)
+  | ({ kind: 'partial'; cursor: string } & SettledFleet)
+  | { kind: 'none' };
+
+/**
+ * After a pass: `settled` is the planner's verdict on what it read, `at` when the reading began
+ * (this pass, or the one it read on from), `cursor` where it stopped (undefined: the end).
+ */
+export function nextReading(
+  settled: boolean,
+  fingerprint: string,
+  at: number,
+  cursor: string | undefined,
+): QuietReading {
+  if (!settled) return { kind: 'none' };
+  return cursor === undefined
+    ? { kind: 'settled', fingerprint, at }
+    : { kind: 'partial', cursor, fingerprint, at };
 }
 
 /** The figures a settled fleet's plan depends on, as one comparable string. */

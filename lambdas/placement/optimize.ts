@@ -10,7 +10,7 @@ import { formatTenantShardId, parseTenantShardId } from '../core/ids';
 import { maySchedule } from '../core/model/node';
 import type { Intent, TenantShard } from '../core/model/tenant-shard';
 import { OPTIMIZER_APPLY_LIMIT, type Optimization, OptimizerPlanner } from '../core/optimizer';
-import { fleetFingerprint, type SettledFleet, stillSettled } from '../core/optimizer-quiet';
+import { fleetFingerprint, nextReading, type QuietReading, stillSettled } from '../core/optimizer-quiet';
 import { schedulerNode } from '../core/scheduler';
 import { reconcileDeps, reconcileShard } from '../reconciler/reconcile-shard';
 import { waitForExecution } from '../workflows/wait-execution';
@@ -23,11 +23,11 @@ const PLAN_MARGIN_MS = 3_000;
 const CATCH_UP_BUDGET_MS = 5 * 60_000;
 
 /**
- * Per store (one per table and process; a Lambda container keeps it between invocations): what
- * the last full read that planned nothing saw. Kept in memory only: a pass that plans nothing
+ * Per store (one per table and process; a Lambda container keeps it between invocations): how far
+ * the optimizer's quiet reading of the fleet got. Kept in memory only: a pass that plans nothing
  * writes nothing, and a cold start simply reads the fleet once more.
  */
-const settledFleets = new WeakMap<object, SettledFleet>();
+const readings = new WeakMap<object, QuietReading>();
 
 export async function planOptimizationPass(context: AppContext): Promise<Optimization[]> {
   // A drain, fill or node deletion moves shards by its own plan: the optimizer waits for it to end
@@ -38,17 +38,18 @@ export async function planOptimizationPass(context: AppContext): Promise<Optimiz
   const nodes = nodeList.map(schedulerNode);
   if (nodes.filter((n) => n.maySchedule).length < 2) return [];
   const fingerprint = fleetFingerprint(nodes, homes);
-  if (stillSettled(settledFleets.get(context.tenants), fingerprint, began)) return [];
+  const reading = readings.get(context.tenants);
+  if (reading?.kind === 'settled' && stillSettled(reading, fingerprint, began)) return [];
+  // A fleet too large to read in one task is read on from where the last quiet pass stopped.
+  const resumed = reading?.kind === 'partial' && reading.fingerprint === fingerprint ? reading : null;
   const planner = new OptimizerPlanner(nodes);
-  let cursor: string | undefined;
+  let cursor = resumed?.cursor;
   do {
     const page = await context.tenants.listTenantsWithShards(PLAN_PAGE, cursor);
     for (const { shards } of page.tenants) planner.considerTenant(shards);
     cursor = page.next;
   } while (cursor && !planner.full && Date.now() < context.deadline - PLAN_MARGIN_MS);
-  // Counts changed during the read make the next pass's fingerprint differ: it reads again.
-  if (!cursor && planner.settled) settledFleets.set(context.tenants, { fingerprint, at: began });
-  else settledFleets.delete(context.tenants);
+  readings.set(context.tenants, nextReading(planner.settled, fingerprint, resumed?.at ?? began, cursor));
   return planner.planned;
 }
 

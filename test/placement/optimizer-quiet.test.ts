@@ -2,6 +2,7 @@
 // read that planned nothing (core/optimizer-quiet.ts), and reads it again on any change of a
 // node's counts, while shards wait on other work, and at least every 10 minutes.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { withDeadline } from '../../lambdas/app/context';
 import { attachedConf } from '../../lambdas/core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../lambdas/core/model/tenant-shard';
 import { FULL_READ_EVERY_MS, fleetFingerprint, stillSettled } from '../../lambdas/core/optimizer-quiet';
@@ -63,6 +64,18 @@ describe('the optimizer on a settled fleet', () => {
     const before = reads.mock.calls.length;
     await planOptimizationPass(w.context);
     expect(reads.mock.calls.length).toBeGreaterThan(before);
+  });
+
+  it('reads a fleet too large for one pass over several, each going on where the last stopped', async () => {
+    const { w, reads } = await world();
+    for (let i = 0; i < 200; i++) await seedTenant(w.tenants, { attached: [(i % 3) + 1], shape: settled });
+    // Each pass has time for one page of 100 tenants only.
+    const hurried = () => withDeadline(w.context, Date.now() + 3_000);
+    for (let pass = 0; pass < 3; pass++) expect(await planOptimizationPass(hurried())).toEqual([]);
+    expect(reads.mock.calls.map(([, cursor]) => cursor === undefined)).toEqual([true, false, false]);
+    // The third reached the end: the fleet is settled, and the next pass reads nothing.
+    await planOptimizationPass(hurried());
+    expect(reads.mock.calls).toHaveLength(3);
   });
 
   it('reads again after 10 minutes even when nothing changed', async () => {
