@@ -26,6 +26,11 @@ export interface NodeStore {
   get(id: number): Promise<PageserverNode | undefined>;
   /** Every node, strongly consistent, ordered by id. */
   list(): Promise<PageserverNode[]>;
+  /**
+   * Every node, and how many shards call each AZ home (TenantStore.homeShardsByAz), in one
+   * strongly consistent read: what placing a new tenant, or the optimizer, needs.
+   */
+  listWithHomes(): Promise<{ nodes: PageserverNode[]; homeShardsByAz: Map<string, number> }>;
   /** Fails with VersionConflictError if the node exists. */
   create(node: Omit<PageserverNode, 'version'>): Promise<PageserverNode>;
   /** Fails with VersionConflictError if the node changed since `expectedVersion` or is gone. */

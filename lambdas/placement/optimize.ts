@@ -34,7 +34,7 @@ export async function planOptimizationPass(context: AppContext): Promise<Optimiz
   // rather than move the same shards another way meanwhile.
   if (await context.operations.get()) return [];
   const began = Date.now();
-  const [nodeList, homes] = await Promise.all([context.nodes.list(), context.tenants.homeShardsByAz()]);
+  const { nodes: nodeList, homeShardsByAz: homes } = await context.nodes.listWithHomes();
   const nodes = nodeList.map(schedulerNode);
   if (nodes.filter((n) => n.maySchedule).length < 2) return [];
   const fingerprint = fleetFingerprint(nodes, homes);

@@ -102,7 +102,7 @@ export async function createTenant(
   if (await stores.tenants.getTenant(request.tenantId)) {
     throw new ConflictError(`Tenant ${request.tenantId} already exists`);
   }
-  const [nodes, homes] = await Promise.all([stores.nodes.list(), stores.tenants.homeShardsByAz()]);
+  const { nodes, homeShardsByAz: homes } = await stores.nodes.listWithHomes();
   const shards = scheduleShards(nodes, homes, request, onScheduleError);
   await persist(stores, request, shards);
   return shards.map((s) => ({ ...s, version: 1 }));
@@ -128,8 +128,8 @@ export async function createAndPlaceTenant(
   request: CreateTenantRequest,
   owner: string,
 ): Promise<{ shards: TenantShard[]; failure: ApiError | null }> {
-  // The home AZ counts are read beside the nodes (one more Query, at the same time).
-  const [nodes, homes] = await Promise.all([context.nodes.list(), context.tenants.homeShardsByAz()]);
+  // The home AZ counts are read with the nodes: one Query of their partition.
+  const { nodes, homeShardsByAz: homes } = await context.nodes.listWithHomes();
   const shards = scheduleShards(nodes, homes, request, () => context.metrics.schedulingErrors.inc());
   let placed: { shards: TenantShard[]; outcomes: ReconcileOutcome[] };
   if (shards.length <= FAST_PATH_MAX_SHARDS && shards.every((s) => s.intent.attached !== null)) {

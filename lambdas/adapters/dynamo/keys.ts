@@ -3,7 +3,8 @@
 /** All node items share one partition: the scheduler reads every node with its counters in one
  * strongly consistent Query. */
 export const NODES_PK = 'NODES';
-export const nodeSk = (nodeId: number): string => `NODE#${String(nodeId).padStart(20, '0')}`;
+export const NODE_SK_PREFIX = 'NODE#';
+export const nodeSk = (nodeId: number): string => `${NODE_SK_PREFIX}${String(nodeId).padStart(20, '0')}`;
 
 /**
  * A node's attached/secondary counts are spread over this many counter items beside its node item
@@ -25,6 +26,19 @@ export const nodeCounterSk = (nodeId: number, slot: number): string =>
  */
 export const azHomeSk = (az: string, slot: number): string => `AZHOME#${az}#${String(slot).padStart(2, '0')}`;
 export const AZ_HOME_PREFIX = 'AZHOME#';
+
+/** How many shards call each AZ home, summed over its counter items (azHomeSk). */
+export function sumHomes(items: ReadonlyArray<Record<string, unknown>>): Map<string, number> {
+  const homes = new Map<string, number>();
+  for (const item of items) {
+    if (typeof item.az !== 'string') continue;
+    homes.set(
+      item.az,
+      (homes.get(item.az) ?? 0) + (typeof item.homeShards === 'number' ? item.homeShards : 0),
+    );
+  }
+  return homes;
+}
 
 /** Per-node partition for node→shard membership items. */
 export const nodePartition = (nodeId: number): string => `NODE#${nodeId}`;

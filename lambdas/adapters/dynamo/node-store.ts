@@ -5,7 +5,15 @@
 import { VersionConflictError } from '../../core/errors';
 import type { PageserverNode } from '../../core/model/node';
 import type { NodeChanges, NodeStore } from '../../core/ports';
-import { NODE_COUNTER_SLOTS, NODES_PK, nodeCounterSk, nodeSk } from './keys';
+import {
+  AZ_HOME_PREFIX,
+  NODE_COUNTER_SLOTS,
+  NODE_SK_PREFIX,
+  NODES_PK,
+  nodeCounterSk,
+  nodeSk,
+  sumHomes,
+} from './keys';
 import type { Item, Table, TransactOp } from './table';
 
 type NodeItem = Item & Omit<PageserverNode, 'version' | 'id'> & { nodeId: number };
@@ -57,7 +65,7 @@ export class DynamoNodeStore implements NodeStore {
   }
 
   async list(): Promise<PageserverNode[]> {
-    return this.read('NODE#');
+    return this.read(NODE_SK_PREFIX);
   }
 
   async create(node: Omit<PageserverNode, 'version'>): Promise<PageserverNode> {
@@ -128,9 +136,21 @@ export class DynamoNodeStore implements NodeStore {
     };
   }
 
+  /** The NODES partition is the nodes with their counters and the AZ home counters: one Query. */
+  async listWithHomes(): Promise<{ nodes: PageserverNode[]; homeShardsByAz: Map<string, number> }> {
+    const items = await this.table.queryAll<Item>(NODES_PK);
+    return {
+      nodes: await this.fromItems(items.filter((i) => i.SK.startsWith(NODE_SK_PREFIX))),
+      homeShardsByAz: sumHomes(items.filter((i) => i.SK.startsWith(AZ_HOME_PREFIX))),
+    };
+  }
+
   /** Nodes (with their counters) whose sort key starts with `prefix`, in id order. */
   private async read(prefix: string): Promise<PageserverNode[]> {
-    const items = await this.table.queryAll<Item>(NODES_PK, { skPrefix: prefix });
+    return this.fromItems(await this.table.queryAll<Item>(NODES_PK, { skPrefix: prefix }));
+  }
+
+  private async fromItems(items: Item[]): Promise<PageserverNode[]> {
     const counters = new Map<number, CounterItem[]>();
     for (const item of items.filter(isCounter))
       counters.set(item.nodeId, [...(counters.get(item.nodeId) ?? []), item]);

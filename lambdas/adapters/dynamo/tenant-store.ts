@@ -21,7 +21,7 @@ import type { LeaseClaim, Membership, ShardChange, TenantStore, TenantWithShards
 import { isDirty, needsPlacement } from '../../core/reconcile-plan';
 import { batchGet } from './batch-get';
 import { azHomeDeltas, azHomeOps, counterOps, counterSlot, derivedOps, randomSlot } from './derived-ops';
-import { AZ_HOME_PREFIX, NODES_PK, nodePartition, TENANT_META_SK, tenantPk } from './keys';
+import { AZ_HOME_PREFIX, NODES_PK, nodePartition, sumHomes, TENANT_META_SK, tenantPk } from './keys';
 import { claimOp, unclaimOp } from './lease-store';
 import type { Item, Table, TransactOp } from './table';
 import { DIRTY_PK, LIST_INDEX, LIST_PK } from './table-schema';
@@ -366,14 +366,6 @@ export class DynamoTenantStore implements TenantStore {
 
   /** How many shards call each AZ home (summed over its counter items; strongly consistent). */
   async homeShardsByAz(): Promise<Map<string, number>> {
-    const items = await this.table.queryAll<Item & { az?: string; homeShards?: number }>(NODES_PK, {
-      skPrefix: AZ_HOME_PREFIX,
-    });
-    const homes = new Map<string, number>();
-    for (const item of items) {
-      if (item.az === undefined) continue;
-      homes.set(item.az, (homes.get(item.az) ?? 0) + (item.homeShards ?? 0));
-    }
-    return homes;
+    return sumHomes(await this.table.queryAll<Item>(NODES_PK, { skPrefix: AZ_HOME_PREFIX }));
   }
 }

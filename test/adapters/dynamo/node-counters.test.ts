@@ -120,4 +120,23 @@ describe('node counter items', () => {
     await held.release();
     expect((await nodes.get(id))?.attachedCount).toBe(17);
   });
+
+  it('reads every node with its counts and the AZ home counts in one Query, as list() and homeShardsByAz() say', async () => {
+    const traffic = withDynamoConflicts(t.table.doc, 'off');
+    const { nodes, tenants } = stores(new Table(traffic.doc, t.name));
+    const id = await node(nodes);
+    const az = `az-${newTenantId().slice(0, 6)}`;
+    const tenantId = newTenantId();
+    await tenants.createTenant(
+      tenantOf(tenantId, 4),
+      shardsOfCount(tenantId, 4).map((s) => ({ ...shardOf(s, id), preferredAz: az })),
+    );
+    traffic.traffic.reset();
+    const both = await nodes.listWithHomes();
+    expect(traffic.traffic.totalCalls()).toBe(1);
+    expect(both.nodes).toEqual(await nodes.list());
+    expect(both.nodes.find((n) => n.id === id)).toMatchObject({ attachedCount: 4 });
+    expect(both.homeShardsByAz).toEqual(await tenants.homeShardsByAz());
+    expect(both.homeShardsByAz.get(az)).toBe(4);
+  });
 });

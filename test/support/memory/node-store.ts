@@ -17,6 +17,13 @@ export class MemoryNodeStore implements NodeStore {
     return [...this.nodes.values()].sort((a, b) => a.id - b.id).map(copy);
   }
 
+  /** Where the AZ home counts come from: the tenant store built on this node store says. */
+  homes: () => Promise<Map<string, number>> = async () => new Map();
+
+  async listWithHomes(): Promise<{ nodes: PageserverNode[]; homeShardsByAz: Map<string, number> }> {
+    return { nodes: await this.list(), homeShardsByAz: await this.homes() };
+  }
+
   async create(node: Omit<PageserverNode, 'version'>): Promise<PageserverNode> {
     if (this.nodes.has(node.id)) throw new VersionConflictError(`node ${node.id} already exists`);
     const stored = { ...copy(node), version: 1 };

@@ -57,7 +57,9 @@ export class MemoryTenantStore implements TenantStore {
     private readonly nodes: MemoryNodeStore,
     /** For leases taken and given up in a tenant write (createTenant's claim, saveShards' release). */
     private readonly leases?: MemoryLeaseStore,
-  ) {}
+  ) {
+    nodes.homes = () => this.homeShardsByAz();
+  }
 
   async homeShardsByAz(): Promise<Map<string, number>> {
     const homes = new Map<string, number>();
