@@ -108,7 +108,21 @@ export async function startWholeStack(
     calls = DynamoCallCounter.since(before, env.counter.snapshot());
   });
   try {
-    stack = await start(disks, port);
+    // The start returns once every pageserver re-attached and the startup's announcements are
+    // done; past the bench's patience for both it is a failed start, whatever /ready said.
+    const patience = env.readyTimeoutMs + env.announceWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const starting = start(disks, port);
+    starting.catch(() => undefined);
+    stack = await Promise.race([
+      starting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the start had not finished after ${Math.round(patience / 1000)} s`)),
+          patience,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     readyAt = await watch.readyAt;
   } catch (e) {
     error = message(e);
