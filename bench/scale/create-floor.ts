@@ -15,7 +15,7 @@ export const CREATE_FLOOR: readonly FloorPart[] = [
   },
   {
     call: 'Query nodes',
-    why: 'scheduling needs every node with its attached/secondary counts (one partition)',
+    why: 'scheduling needs every node with its attached/secondary counts, and how many shards call each AZ home (one partition, one Query)',
   },
   {
     call: 'TransactWriteItems create',
