@@ -2,7 +2,8 @@
 // nothing reconciles what it does not know: a split parent's secondary on a node that was
 // unreachable at commit, a location created by a call whose answer was lost and then forgotten.
 // Reconcile-all asks each Active node what it holds and compares with the node's memberships
-// (one listing and one partition query per node, no per-shard reads): a shard the table has
+// (one listing and one partition query per node, no per-shard reads; a node whose heartbeat
+// reports exactly its intended count is skipped between full sweeps: core/unknown-listing.ts): a shard the table has
 // learns the location as observed, so that its reconcile keeps or detaches it by intent; a shard
 // the table does not have is detached, holding its tenant so no create or split runs meanwhile.
 import type { AppContext } from '../app/context';
@@ -11,6 +12,7 @@ import { UnavailableError } from '../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../core/ids';
 import { detachConf, type LocationConfig } from '../core/model/location-config';
 import type { PageserverNode } from '../core/model/node';
+import { mustList } from '../core/unknown-listing';
 import { withTenantOperation } from '../leases/tenant-operation';
 import { sendLocationConfig } from './send-location-config';
 import { updateShard } from './shard-update';
@@ -28,9 +30,20 @@ export interface UnknownLocations {
   unlisted: number[];
 }
 
+/**
+ * Per store (one per table and process; a Lambda container keeps it between invocations): when
+ * each node was last listed. In memory only: a cold start lists every node once more.
+ */
+const listedAt = new WeakMap<object, Map<number, number>>();
+
 export async function findUnknownLocations(context: AppContext, owner: string): Promise<UnknownLocations> {
   const result: UnknownLocations = { learned: 0, detached: 0, unlisted: [] };
-  const nodes = (await context.nodes.list()).filter((n) => n.availability === 'Active');
+  const listed = listedAt.get(context.tenants) ?? new Map<number, number>();
+  listedAt.set(context.tenants, listed);
+  const now = Date.now();
+  const nodes = (await context.nodes.list()).filter(
+    (n) => n.availability === 'Active' && mustList(n, listed.get(n.id), now),
+  );
   await forEachLimited(nodes, 8, async (node) => {
     let held: Array<[string, LocationConfig | null]>;
     try {
@@ -39,6 +52,7 @@ export async function findUnknownLocations(context: AppContext, owner: string): 
       result.unlisted.push(node.id);
       return;
     }
+    listed.set(node.id, now);
     const known = new Set(
       (await context.tenants.nodeMemberships(node.id)).map((m) => formatTenantShardId(m.id)),
     );
