@@ -97,6 +97,7 @@ export async function seedFleet(
   let done = 0;
   const ticker = setInterval(() => progress(`  seeded ${done}/${all.length} tenants`), 15_000);
   try {
+    const chunkShards: TenantShard[] = [];
     for (let i = 0; i < all.length; i += SEED_CHUNK) {
       for (const planned of all.slice(i, i + SEED_CHUNK)) {
         const count = countLiteral(planned.shardsEach);
@@ -124,9 +125,12 @@ export async function seedFleet(
           lastComputeNotification: announced ? notificationFingerprint(announced) : null,
         };
         await tenants.createTenant(tenant, shards);
-        for (const shard of shards) addToDisks(disks, shard);
+        chunkShards.push(...shards);
       }
       await writer.flush(options.concurrency);
+      // On the disks only once in the table: a running stack's reconcile-all would detach a
+      // location whose tenant it cannot find yet.
+      for (const shard of chunkShards.splice(0)) addToDisks(disks, shard);
       done = Math.min(all.length, i + SEED_CHUNK);
     }
     await writer.finish();
