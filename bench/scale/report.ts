@@ -21,7 +21,7 @@ export interface ScaleResults {
     shards: number;
   };
   settle: { passes: number; dirtyLeft: number; ms: number } | null;
-  idle: { ms: number[]; dirty: number } | null;
+  idle: { ms: number[]; dirty: number; warmUpMs: number[] } | null;
   balance: Balance | null;
   controller: RestartResult | null;
   whole: RestartResult | null;
@@ -118,7 +118,7 @@ export function scaleTable(res: ScaleResults): string {
     const m = median(res.idle.ms);
     rows.push([
       'idle reconcile-all',
-      `${secs(m)} (median of ${res.idle.ms.length}: ${res.idle.ms.map(secs).join(', ')}); ${res.idle.dirty} dirty`,
+      `${secs(m)} (median of ${res.idle.ms.length}: ${res.idle.ms.map(secs).join(', ')}); ${res.idle.dirty} dirty; after warm-up passes ${res.idle.warmUpMs.map(secs).join(', ')} (the optimizer's first read of the fleet)`,
       '< 1 s',
       '< 1 s',
       mark(m < 1000),
