@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type AppContext, within } from '../../app/context';
 import { PageserverError } from '../../core/errors';
 import { formatTenantShardId, parseTenantShardId, type TenantShardId } from '../../core/ids';
-import { detachConf, type LocationConfig } from '../../core/model/location-config';
+import { detachConf, isAttachedMode, type LocationConfig } from '../../core/model/location-config';
 import type { PageserverNode } from '../../core/model/node';
 import { sameObserved, type TenantShard } from '../../core/model/tenant-shard';
 import { needsPlacement } from '../../core/reconcile-plan';
@@ -36,6 +36,8 @@ export type ScanReport = Array<[string, LocationConfig | null]> | null | 'refuse
 
 /** A silent node is asked again after this pause, for as long as the scan's deadline allows. */
 const SCAN_RETRY_PAUSE_MS = 500;
+/** Shards of a listing applied between two checks that the node has not begun re-attaching. */
+const APPLY_CHECK_EVERY = 500;
 /** A node found re-attaching is asked this long at most (it may be serving already). */
 const WARMING_LISTING_MS = 1_000;
 /** While a node's listing fails, whether it began re-attaching meanwhile is read this often. */
@@ -169,19 +171,42 @@ export async function applyScan(
     for (const m of await context.tenants.nodeMemberships(nodeId)) {
       if (m.observed) ids.set(formatTenantShardId(m.id), m.id);
     }
-    const missing = await updateShardsInPages(context.tenants, [...ids.values()], (shard) => {
-      const report = reported.get(formatTenantShardId(shard.id));
-      const observed = { ...shard.observed };
-      if (report) observed[key] = report.conf;
-      else delete observed[key];
-      return sameObserved(observed, shard.observed) ? null : { ...shard, observed };
-    });
+    const all = [...ids.values()];
+    const missing: TenantShardId[] = [];
+    for (let from = 0; from < all.length; from += APPLY_CHECK_EVERY) {
+      // Its pageserver began re-attaching meanwhile: the rest is the re-attach answer's to record.
+      if (from > 0 && (await context.nodes.get(nodeId))?.availability === 'WarmingUp') break;
+      const part = all.slice(from, from + APPLY_CHECK_EVERY);
+      missing.push(
+        ...(await updateShardsInPages(context.tenants, part, (shard) => {
+          const report = reported.get(formatTenantShardId(shard.id));
+          if (report && olderAttachment(report.conf, shard.observed[key])) return null;
+          const observed = { ...shard.observed };
+          if (report) observed[key] = report.conf;
+          else delete observed[key];
+          return sameObserved(observed, shard.observed) ? null : { ...shard, observed };
+        })),
+      );
+    }
     for (const id of missing) {
       const report = reported.get(formatTenantShardId(id));
       if (report) result.unknown.push({ shard: report.text, node: nodeId });
     }
   }
   return result;
+}
+
+/**
+ * A listed attachment in an older generation than the one recorded there: the listing predates
+ * the recording (a re-attach answer written after it), since no pageserver is ever sent an older
+ * generation than one it was given. Recording it would undo what is known.
+ */
+function olderAttachment(
+  listed: LocationConfig | null,
+  recorded: LocationConfig | null | undefined,
+): boolean {
+  if (!listed || !recorded || !isAttachedMode(listed.mode) || !isAttachedMode(recorded.mode)) return false;
+  return (listed.generation ?? 0) < (recorded.generation ?? 0);
 }
 
 /** Unsettled shards read per page. */

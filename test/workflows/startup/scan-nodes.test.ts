@@ -3,8 +3,9 @@
 // nor marks it Offline or Active; a node still answering is scanned as before.
 import { describe, expect, it } from 'vitest';
 import { formatTenantShardId } from '../../../lambdas/core/ids';
+import type { LocationConfig } from '../../../lambdas/core/model/location-config';
 import { attachedConf } from '../../../lambdas/core/model/location-config';
-import { shardIdentity } from '../../../lambdas/core/model/tenant-shard';
+import { shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import { startWarmUp } from '../../../lambdas/nodes/set-availability';
 import { applyScan, scanNodes } from '../../../lambdas/workflows/startup/steps';
 import { addNodes, memoryWorld, seedTenant } from '../../support/memory';
@@ -74,5 +75,56 @@ describe('scanNodes', () => {
     expect(result).toMatchObject({ responsive: [1], offline: [] });
     expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(5);
     expect((await w.nodes.get(1))?.availability).toBe('WarmingUp');
+  });
+
+  it('stops applying a long listing once the node begins re-attaching, leaving the rest to the re-attach', async () => {
+    const w = memoryWorld();
+    await addNodes(w.nodes, [1]);
+    const shards: TenantShard[] = [];
+    for (let i = 0; i < 1_200; i++) {
+      const seeded = await seedTenant(w.tenants, { attached: [1], generation: 5 });
+      shards.push(seeded.shards[0]!);
+    }
+    // The listing says generation 4 for every shard (its disk, before the re-attach answer).
+    const listing = shards.map(
+      (s) =>
+        [formatTenantShardId(s.id), attachedConf(shardIdentity(s), s.config, 4)] as [string, LocationConfig],
+    );
+    const getShards = w.tenants.getShards.bind(w.tenants);
+    let read = 0;
+    w.tenants.getShards = async (ids) => {
+      read += ids.length;
+      if (read === 100) await startWarmUp(w.nodes, 1, Date.now());
+      return getShards(ids);
+    };
+    await applyScan(w.context, new Map([[1, listing]]));
+    // The first part was applied before the re-attach began; then it stopped.
+    expect(read).toBe(500);
+    const after = await getShards(shards.map((s) => s.id));
+    expect(after.filter((s) => s.observed['1']?.generation === 4)).toHaveLength(500);
+  });
+
+  it('keeps a recorded attachment over a listed one in an older generation (a listing taken before a re-attach answer)', async () => {
+    const w = memoryWorld();
+    await addNodes(w.nodes, [1]);
+    const { shards } = await seedTenant(w.tenants, {
+      attached: [1],
+      generation: 5,
+      shape: (s) => ({
+        ...s,
+        generationPageserver: 1,
+        observed: { '1': attachedConf(shardIdentity(s), s.config, 5) },
+      }),
+    });
+    const shard = shards[0]!;
+    const listed = attachedConf(shardIdentity(shard), shard.config, 4);
+    await applyScan(w.context, new Map([[1, [[formatTenantShardId(shard.id), listed]]]]));
+    expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(5);
+    // A newer one is recorded as listed.
+    await applyScan(
+      w.context,
+      new Map([[1, [[formatTenantShardId(shard.id), { ...listed, generation: 6 }]]]]),
+    );
+    expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(6);
   });
 });
