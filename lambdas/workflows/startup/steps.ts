@@ -50,10 +50,11 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * counts as silent: one restarting, or whose answer was lost, must not be marked Offline (its
  * shards would be attached elsewhere while it still holds them).
  *
- * A node re-attaching (WarmingUp) is not waited for: a pageserver serves nothing until its
- * re-attach is answered, and that answer, written before it is sent, records what it holds. So a
- * whole-fleet restart does not hold readiness until every re-attach is done (thousands of shards
- * each), nor is a re-attaching node marked Offline or Active here: heartbeats decide from there.
+ * A node re-attaching (WarmingUp) is not waited for: a pageserver serves no tenant until its
+ * re-attach is answered (a listing it gives meanwhile comes from its disk, older than the answer),
+ * and that answer, written before it is sent, records what it holds. So a whole-fleet restart
+ * does not hold readiness until every re-attach is done (thousands of shards each), nor is a
+ * re-attaching node marked Offline or Active here: heartbeats decide from there.
  */
 export async function scanNodes(
   context: AppContext,
