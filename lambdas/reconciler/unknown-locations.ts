@@ -3,9 +3,10 @@
 // unreachable at commit, a location created by a call whose answer was lost and then forgotten.
 // Reconcile-all asks each Active node what it holds and compares with the node's memberships
 // (one listing and one partition query per node, no per-shard reads; a node whose heartbeat
-// reports exactly its intended count is skipped between full sweeps: core/unknown-listing.ts): a shard the table has
-// learns the location as observed, so that its reconcile keeps or detaches it by intent; a shard
-// the table does not have is detached, holding its tenant so no create or split runs meanwhile.
+// reports exactly its intended count is skipped between full sweeps: core/unknown-listing.ts):
+// a shard the table has learns the location as observed, so that its reconcile keeps or detaches
+// it by intent; a shard the table does not have is detached, holding its tenant so no create or
+// split runs meanwhile.
 import type { AppContext } from '../app/context';
 import { forEachLimited } from '../core/concurrency';
 import { UnavailableError } from '../core/errors';
