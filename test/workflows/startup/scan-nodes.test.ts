@@ -4,12 +4,26 @@
 import { describe, expect, it } from 'vitest';
 import { formatTenantShardId } from '../../../lambdas/core/ids';
 import type { LocationConfig } from '../../../lambdas/core/model/location-config';
-import { attachedConf } from '../../../lambdas/core/model/location-config';
+import { attachedConf, secondaryConf } from '../../../lambdas/core/model/location-config';
 import { shardIdentity, type TenantShard } from '../../../lambdas/core/model/tenant-shard';
 import { startWarmUp } from '../../../lambdas/nodes/set-availability';
 import { applyScan, scanNodes } from '../../../lambdas/workflows/startup/steps';
 import { addNodes, memoryWorld, seedTenant } from '../../support/memory';
 import { transientFailure } from '../../support/memory/pageservers';
+
+/** A shard attached on node 1 in generation 5, recorded so (as a re-attach answer writes it). */
+async function recordedInGeneration5(w: ReturnType<typeof memoryWorld>): Promise<TenantShard> {
+  const { shards } = await seedTenant(w.tenants, {
+    attached: [1],
+    generation: 5,
+    shape: (s) => ({
+      ...s,
+      generationPageserver: 1,
+      observed: { '1': attachedConf(shardIdentity(s), s.config, 5) },
+    }),
+  });
+  return shards[0]!;
+}
 
 describe('scanNodes', () => {
   it('leaves a node that begins re-attaching during its listing to the re-attach, within a second', async () => {
@@ -58,22 +72,16 @@ describe('scanNodes', () => {
   it('applies no listing to a node re-attaching by then: its re-attach wrote what it holds, the listing may be older', async () => {
     const w = memoryWorld();
     await addNodes(w.nodes, [1]);
-    const { shards } = await seedTenant(w.tenants, {
-      attached: [1],
-      generation: 5,
-      shape: (s) => ({
-        ...s,
-        generationPageserver: 1,
-        observed: { '1': attachedConf(shardIdentity(s), s.config, 5) },
-      }),
-    });
-    const shard = shards[0]!;
-    // Listed from its disk in generation 4 just before its re-attach (generation 5) was answered.
-    const stale = attachedConf(shardIdentity(shard), shard.config, 4);
+    const shard = await recordedInGeneration5(w);
+    // Listed from its disk just before its re-attach was answered: a secondary there, say.
+    const stale = secondaryConf(shardIdentity(shard), shard.config);
     await startWarmUp(w.nodes, 1, Date.now());
     const result = await applyScan(w.context, new Map([[1, [[formatTenantShardId(shard.id), stale]]]]));
     expect(result).toMatchObject({ responsive: [1], offline: [] });
-    expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(5);
+    expect((await w.tenants.getShard(shard.id))?.observed['1']).toMatchObject({
+      mode: 'AttachedSingle',
+      generation: 5,
+    });
     expect((await w.nodes.get(1))?.availability).toBe('WarmingUp');
   });
 
@@ -107,16 +115,7 @@ describe('scanNodes', () => {
   it('keeps a recorded attachment over a listed one in an older generation (a listing taken before a re-attach answer)', async () => {
     const w = memoryWorld();
     await addNodes(w.nodes, [1]);
-    const { shards } = await seedTenant(w.tenants, {
-      attached: [1],
-      generation: 5,
-      shape: (s) => ({
-        ...s,
-        generationPageserver: 1,
-        observed: { '1': attachedConf(shardIdentity(s), s.config, 5) },
-      }),
-    });
-    const shard = shards[0]!;
+    const shard = await recordedInGeneration5(w);
     const listed = attachedConf(shardIdentity(shard), shard.config, 4);
     await applyScan(w.context, new Map([[1, [[formatTenantShardId(shard.id), listed]]]]));
     expect((await w.tenants.getShard(shard.id))?.observed['1']?.generation).toBe(5);
