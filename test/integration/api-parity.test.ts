@@ -208,6 +208,15 @@ describe('re-attach after a hard kill (test_storage_controller_re_attach)', () =
     const victim = (await placed(a))!;
     const survivor = victim === 1 ? 2 : 1;
     const ps = api.stack.fleet.byId(victim);
+    // Failover and reconciles only: once the victim is back, an idle reconcile-all pass (one
+    // finding the heartbeat did both reconciles first) would otherwise rebalance an attachment
+    // onto it, which is the optimizer's business, not this test's.
+    for (const t of [a, b]) {
+      const essential = await api.call('PUT', `/control/v1/tenant/${t}/policy`, {
+        body: { scheduling: 'Essential' },
+      });
+      expect(essential.status, essential.text).toBe(200);
+    }
 
     // Hard kill, noticed as Offline: both tenants end up attached on the survivor.
     await ps.stop();
