@@ -18,6 +18,7 @@ import { type DynamoConflictMode, type DynamoTraffic, withDynamoConflicts } from
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { type Gateway, startGateway } from './gateway';
 import { startHeartbeatTimer } from './heartbeat-timer';
+import { waitNodesActive } from './nodes-active';
 import { type ComputeHookReceiver, startComputeHookReceiver } from './sim/compute-hook-receiver';
 import { type SimFleet, startSimFleet } from './sim/fleet';
 import type { SimDisk } from './sim/pageserver';
@@ -352,6 +353,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     reAttached.catch(() => undefined);
     let startup = await controller.startup();
     await reAttached;
+    await waitNodesActive(
+      controller.services.nodes,
+      fleet.pageservers.map((p) => p.nodeId),
+      FLEET_ACTIVE_WAIT_MS,
+    );
     if (options.pageservers > 0)
       log(`${options.pageservers} simulated pageservers registered and re-attached`);
     log(
