@@ -136,6 +136,8 @@ function summarizeStartup(output: {
 const STARTUP_WAIT_MS = 600_000;
 /** How long a start waits for every simulated pageserver to have its re-attach answer. */
 const FLEET_ACTIVE_WAIT_MS = 120_000;
+/** … and then for the controller to see each Active (its heartbeat); past it the start goes on. */
+const NODES_ACTIVE_WAIT_MS = 30_000;
 
 interface Controller {
   services: ApiContext;
@@ -356,7 +358,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await waitNodesActive(
       controller.services.nodes,
       fleet.pageservers.map((p) => p.nodeId),
-      FLEET_ACTIVE_WAIT_MS,
+      NODES_ACTIVE_WAIT_MS,
     );
     if (options.pageservers > 0)
       log(`${options.pageservers} simulated pageservers registered and re-attached`);
